@@ -1,0 +1,1 @@
+"""Neural Terminal: a browser chat terminal for people who pay per token."""

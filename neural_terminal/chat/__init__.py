@@ -1,0 +1,1 @@
+"""Plain-Python services: the orchestrator, the event bus, turn bookkeeping."""

@@ -1,0 +1,1 @@
+"""Pure values shared by every layer: messages, models, stream chunks, events, errors."""

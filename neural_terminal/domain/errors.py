@@ -1,0 +1,171 @@
+"""The one error tree of Neural Terminal.
+
+Every error carries ``user_message`` (what the person at the terminal reads and can act on)
+and ``detail`` (what an operator needs to debug; never contains the API key)::
+
+    NeuralTerminalError
+    ├── InvalidInput                  the message cannot be sent as typed (empty, too large)
+    ├── ConversationNotFound          an id that is not in the database
+    ├── UpstreamError                 the upstream refused or could not be reached
+    │   ├── UpstreamNotConfigured     no API key and the simulator is off
+    │   ├── UpstreamUnreachable       connect error or timeout before any response
+    │   ├── BadRequest                400
+    │   ├── InvalidApiKey             401
+    │   ├── InsufficientCredits       402
+    │   ├── Moderated                 403
+    │   ├── UpstreamTimeout           408
+    │   ├── RateLimited               429 (``retry_after`` seconds when the upstream says)
+    │   └── ProviderUnavailable       5xx: the model or its provider is down
+    └── StreamError                   the stream started (HTTP 200) and then failed
+        ├── StreamInterrupted         the connection dropped or stalled mid-reply
+        ├── MalformedStream           a chunk that is not valid OpenRouter SSE JSON
+        └── StreamErrorPayload        the upstream sent an ``error`` object inside the stream
+"""
+
+from __future__ import annotations
+
+
+class NeuralTerminalError(Exception):
+    """Root of every error this application raises on purpose."""
+
+    default_message = "Something went wrong."
+
+    def __init__(self, user_message: str | None = None, *, detail: str = "") -> None:
+        self.user_message = user_message or self.default_message
+        self.detail = detail
+        super().__init__(self.user_message if not detail else f"{self.user_message} ({detail})")
+
+
+class InvalidInput(NeuralTerminalError):
+    """Shown to the user when a message cannot be sent as typed."""
+
+    default_message = "This message cannot be sent."
+
+
+class ConversationNotFound(NeuralTerminalError):
+    """Shown when a conversation id is not in the database."""
+
+    default_message = "That conversation does not exist."
+
+
+class UpstreamError(NeuralTerminalError):
+    """The upstream refused the request or could not be reached."""
+
+    default_message = "The model provider could not complete the request."
+
+    def __init__(
+        self,
+        user_message: str | None = None,
+        *,
+        detail: str = "",
+        status: int | None = None,
+        code: int | str | None = None,
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.status = status
+        self.code = code
+
+
+class UpstreamNotConfigured(UpstreamError):
+    """Shown when there is no API key and the built-in simulator is off."""
+
+    default_message = (
+        "No upstream is configured: set OPENROUTER_API_KEY (or OPENROUTER_BASE_URL for another "
+        "OpenAI-compatible server), or turn the built-in simulator on."
+    )
+
+
+class UpstreamUnreachable(UpstreamError):
+    """Shown when the upstream cannot be reached at all."""
+
+    default_message = "The model provider cannot be reached. Check the network or the base URL."
+
+
+class BadRequest(UpstreamError):
+    """Shown when the upstream rejects the request as malformed (400)."""
+
+    default_message = "The provider rejected the request as invalid."
+
+
+class InvalidApiKey(UpstreamError):
+    """Shown when the API key is missing, wrong or revoked (401)."""
+
+    default_message = (
+        "The API key was rejected. Set a valid OPENROUTER_API_KEY in the environment "
+        "(or .env) and restart."
+    )
+
+
+class InsufficientCredits(UpstreamError):
+    """Shown when the account has run out of credits (402)."""
+
+    default_message = "Your OpenRouter account is out of credits. Add credits and try again."
+
+
+class Moderated(UpstreamError):
+    """Shown when the provider's moderation refused the input (403)."""
+
+    default_message = "The provider's moderation flagged this message; it was not answered."
+
+
+class UpstreamTimeout(UpstreamError):
+    """Shown when the provider timed out before answering (408)."""
+
+    default_message = "The provider timed out. Try again."
+
+
+class RateLimited(UpstreamError):
+    """Shown when the provider asks us to slow down (429)."""
+
+    default_message = "Rate limited by the provider."
+
+    def __init__(
+        self,
+        user_message: str | None = None,
+        *,
+        detail: str = "",
+        status: int | None = 429,
+        code: int | str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        if user_message is None:
+            wait = f" Try again in {retry_after:g} s." if retry_after is not None else ""
+            user_message = f"{self.default_message}{wait}"
+        super().__init__(user_message, detail=detail, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(UpstreamError):
+    """Shown when the model or its provider is down (5xx)."""
+
+    default_message = "The model is unavailable right now. Try again or pick another model."
+
+
+class StreamError(NeuralTerminalError):
+    """The reply started streaming and then failed; the partial text is kept."""
+
+    default_message = "The reply stream failed part-way; the text received so far is kept."
+
+
+class StreamInterrupted(StreamError):
+    """Shown when the connection dropped or stalled mid-reply."""
+
+    default_message = "The connection dropped mid-reply; the text received so far is kept."
+
+
+class MalformedStream(StreamError):
+    """Shown when the upstream sent something that is not a valid stream chunk."""
+
+    default_message = "The provider sent a malformed stream; the text received so far is kept."
+
+
+class StreamErrorPayload(StreamError):
+    """Shown when the upstream reported an error inside the stream."""
+
+    default_message = "The provider reported an error mid-reply; the text received so far is kept."
+
+    def __init__(
+        self, user_message: str | None = None, *, detail: str = "", code: int | str | None = None
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.code = code

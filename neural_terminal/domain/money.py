@@ -1,0 +1,34 @@
+"""Money is ``Decimal`` everywhere; this is the one place it is rounded for display."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+MILLION = Decimal(1_000_000)
+
+
+def usd(value: str | int | Decimal) -> Decimal:
+    """Parse a USD amount exactly (strings straight into ``Decimal``, never through float)."""
+    if isinstance(value, float):  # a float has already lost the exact figure
+        raise TypeError("money must not pass through float")
+    return Decimal(value)
+
+
+def format_usd(amount: Decimal | None, *, small_places: int = 4, large_places: int = 2) -> str:
+    """``$0.0123`` below one dollar, ``$12.35`` above; ``—`` when unknown."""
+    if amount is None:
+        return "—"
+    places = small_places if abs(amount) < 1 else large_places
+    quantum = Decimal(1).scaleb(-places)
+    rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    if amount != 0 and rounded == 0:
+        return f"<${quantum}"
+    return f"${rounded:,}"
+
+
+def format_price_per_million(per_token: Decimal) -> str:
+    """A per-token price as people compare them: dollars per million tokens."""
+    if per_token == 0:
+        return "free"
+    per_million = (per_token * MILLION).normalize()
+    return f"${per_million:f}/M"

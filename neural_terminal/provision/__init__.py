@@ -1,0 +1,1 @@
+"""Set-up steps run by ``make``: things the app needs on disk before it starts."""

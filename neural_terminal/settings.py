@@ -1,0 +1,107 @@
+"""Every setting, read once from the environment (see README: Settings)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+SIMULATOR_PATH = "/sim/api/v1"
+
+SimulatorMode = Literal["auto", "on", "off"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Immutable application settings; build with :func:`load_settings`."""
+
+    api_key: str | None = None
+    base_url: str = OPENROUTER_BASE_URL
+    simulator: SimulatorMode = "auto"
+    simulator_url: str = f"http://localhost:8000{SIMULATOR_PATH}"
+    simulator_tokens_per_second: float = 40.0
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'neural_terminal.db'}"
+    default_model: str | None = None
+    max_message_chars: int = 200_000
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+    tiktoken_cache_dir: Path = PROJECT_ROOT / ".cache" / "tiktoken"
+    app_url: str = "http://localhost:3000"
+    app_title: str = "Neural Terminal"
+
+    @property
+    def uses_simulator(self) -> bool:
+        """True when replies come from the built-in simulator rather than a real provider."""
+        if self.simulator == "on":
+            return True
+        if self.simulator == "off":
+            return False
+        return not self.api_key and self.base_url == OPENROUTER_BASE_URL
+
+    @property
+    def upstream_url(self) -> str:
+        """The base URL every upstream call goes to."""
+        return self.simulator_url if self.uses_simulator else self.base_url
+
+    @property
+    def model(self) -> str:
+        """The model a new conversation starts with."""
+        if self.default_model:
+            return self.default_model
+        return "sim/terminal-small" if self.uses_simulator else "openai/gpt-4o-mini"
+
+    def __repr__(self) -> str:  # the key must never reach a log line
+        key = "set" if self.api_key else "unset"
+        return f"Settings(api_key=<{key}>, upstream_url={self.upstream_url!r})"
+
+
+def _simulator_mode(raw: str) -> SimulatorMode:
+    value = raw.strip().lower()
+    if value in ("on", "1", "true", "yes"):
+        return "on"
+    if value in ("off", "0", "false", "no"):
+        return "off"
+    return "auto"
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, backend_url: str | None = None
+) -> Settings:
+    """Read settings from ``env`` (default: the process environment).
+
+    ``backend_url`` is where this process's own backend listens; the built-in simulator is
+    served there under ``/sim/api/v1`` unless ``NEURAL_TERMINAL_SIMULATOR_URL`` says otherwise.
+    """
+    env = os.environ if env is None else env
+    defaults = Settings()
+
+    def text(name: str, default: str) -> str:
+        return env.get(name, "").strip() or default
+
+    backend = (backend_url or "http://localhost:8000").rstrip("/")
+    return Settings(
+        api_key=env.get("OPENROUTER_API_KEY", "").strip() or None,
+        base_url=text("OPENROUTER_BASE_URL", OPENROUTER_BASE_URL).rstrip("/"),
+        simulator=_simulator_mode(env.get("NEURAL_TERMINAL_SIMULATOR", "auto")),
+        simulator_url=text("NEURAL_TERMINAL_SIMULATOR_URL", backend + SIMULATOR_PATH).rstrip("/"),
+        simulator_tokens_per_second=float(
+            text("NEURAL_TERMINAL_SIM_TOKENS_PER_SECOND", str(defaults.simulator_tokens_per_second))
+        ),
+        database_url=text("NEURAL_TERMINAL_DATABASE_URL", defaults.database_url),
+        default_model=env.get("NEURAL_TERMINAL_DEFAULT_MODEL", "").strip() or None,
+        max_message_chars=int(
+            text("NEURAL_TERMINAL_MAX_MESSAGE_CHARS", str(defaults.max_message_chars))
+        ),
+        connect_timeout_s=float(
+            text("NEURAL_TERMINAL_CONNECT_TIMEOUT_S", str(defaults.connect_timeout_s))
+        ),
+        read_timeout_s=float(text("NEURAL_TERMINAL_READ_TIMEOUT_S", str(defaults.read_timeout_s))),
+        tiktoken_cache_dir=Path(
+            text("NEURAL_TERMINAL_TIKTOKEN_DIR", str(defaults.tiktoken_cache_dir))
+        ),
+        app_url=text("NEURAL_TERMINAL_APP_URL", defaults.app_url),
+    )

@@ -1,0 +1,63 @@
+"""Every table, in one module. Alembic migrations in ``alembic/versions`` must match these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from neural_terminal.store.money_column import ExactUSD
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, zone-aware (SQLModel refuses naive datetimes)."""
+    return datetime.now(UTC)
+
+
+class MessageStatus(StrEnum):
+    """Life cycle of a stored message."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+class Conversation(SQLModel, table=True):
+    """A chat: its title, model and optional system prompt."""
+
+    __tablename__ = "conversations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(default="New conversation", max_length=200)
+    model: str = Field(max_length=200)
+    system_prompt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Message(SQLModel, table=True):
+    """One message; assistant messages carry tokens, exact cost and latency."""
+
+    __tablename__ = "messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="messages.id")
+    role: str = Field(max_length=16)
+    content: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default=MessageStatus.COMPLETE.value, max_length=16)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    model: str | None = Field(default=None, max_length=200)
+    generation_id: str | None = Field(default=None, max_length=200)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+    cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    first_token_ms: int | None = None
+    total_ms: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
