@@ -111,6 +111,10 @@ class ChatOrchestrator:
             raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
         return conversation, self._repo.list_messages(conversation_id=conversation_id)
 
+    def message(self, message_id: int) -> Message | None:
+        """One stored message, or None."""
+        return self._repo.get_message(message_id=message_id)
+
     def set_model(self, conversation_id: int, model: str) -> None:
         """Use ``model`` for this conversation's next replies."""
         self._repo.update_conversation(conversation_id=conversation_id, model=model)

@@ -1,0 +1,74 @@
+# Two commands: `make run` (set up everything, serve http://localhost:3000) and
+# `make test` (set up everything, run ruff, mypy and every test). Re-runs skip finished steps.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PORT ?= 3000
+VENV := .venv
+BIN := $(VENV)/bin
+NPM_TOOLS := .tools/npm
+BUN := $(CURDIR)/$(NPM_TOOLS)/node_modules/.bin/bun
+BUN_VERSION := 1.4.4
+TIKTOKEN_NPM_VERSION := 1.0.22
+TIKTOKEN_DIR := .cache/tiktoken
+STAMP := .tools/stamps
+
+# Reflex: bun from the npm registry (its own download needs the internet), no telemetry,
+# no version check, and the npm registry this machine's npm is configured with.
+export REFLEX_BUN_PATH := $(BUN)
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_TELEMETRY_ENABLED := false
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
+export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test lint typecheck pytest chromium migrate clean
+
+setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
+
+$(STAMP)/python: requirements.txt
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(STAMP)/npm: Makefile
+	@mkdir -p $(STAMP) $(NPM_TOOLS)
+	npm install --silent --no-audit --no-fund --prefix $(NPM_TOOLS) \
+		bun@$(BUN_VERSION) tiktoken@$(TIKTOKEN_NPM_VERSION)
+	$(BUN) --version
+	@touch $@
+
+$(STAMP)/tiktoken: $(STAMP)/npm $(STAMP)/python
+	$(BIN)/python -m neural_terminal.provision \
+		$(NPM_TOOLS)/node_modules/tiktoken/encoders $(TIKTOKEN_DIR)
+	@touch $@
+
+migrate: $(STAMP)/python
+	$(BIN)/alembic upgrade head
+
+run: setup
+	REFLEX_FRONTEND_PORT=$(PORT) $(BIN)/reflex run --env prod --frontend-port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Browser tests need Chromium: run 'sudo apt-get install chromium'"; exit 1; \
+	  fi; }
+
+lint: $(STAMP)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)/python
+	$(BIN)/mypy neural_terminal tests bench rxconfig.py
+
+pytest: setup chromium
+	$(BIN)/pytest -q
+
+test: setup chromium lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .tools .cache .web

@@ -1,0 +1,110 @@
+"""The composition root: builds the object graph once per process, on first use.
+
+settings -> engine -> one pooled httpx.AsyncClient -> upstream client -> services.
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+
+from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.catalogue import ModelCatalogue
+from neural_terminal.chat.orchestrator import ChatOrchestrator
+from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.settings import Settings, load_settings
+from neural_terminal.store.engine import make_engine
+from neural_terminal.store.repository import ChatRepository
+from neural_terminal.tokens.encodings import use_cache_dir
+from neural_terminal.upstream import OpenRouterClient, build_http_client
+
+logger = logging.getLogger(__name__)
+
+INTERRUPTED_BY_RESTART = "The server stopped while this reply was streaming; the text saved so far is kept."
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the UI layer may call, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    http: httpx.AsyncClient
+    upstream: OpenRouterClient
+    repository: ChatRepository
+    bus: EventBus
+    chat: ChatOrchestrator
+    catalogue: ModelCatalogue
+
+    async def aclose(self) -> None:
+        """Close the pooled HTTP client and the database pool."""
+        await self.http.aclose()
+        self.engine.dispose()
+
+
+def own_backend_url() -> str:
+    """Where this process's backend listens (the simulator is served there under /sim)."""
+    port = os.environ.get("REFLEX_BACKEND_PORT") or os.environ.get("REFLEX_FRONTEND_PORT")
+    return f"http://127.0.0.1:{port or 3000}"
+
+
+def build_services(settings: Settings) -> Services:
+    """Wire the whole graph for ``settings``."""
+    use_cache_dir(settings.tiktoken_cache_dir)
+    engine = make_engine(settings.database_url)
+    http = build_http_client(settings)
+    upstream = OpenRouterClient(
+        http,
+        base_url=settings.upstream_url,
+        api_key=None if settings.uses_simulator else settings.api_key,
+        app_url=settings.app_url,
+        app_title=settings.app_title,
+    )
+    repository = ChatRepository(engine)
+    bus = EventBus()
+    chat = ChatOrchestrator(
+        repository=repository,
+        upstream=upstream,
+        bus=bus,
+        turns=ActiveTurns(),
+        max_message_chars=settings.max_message_chars,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        http=http,
+        upstream=upstream,
+        repository=repository,
+        bus=bus,
+        chat=chat,
+        catalogue=ModelCatalogue(upstream.list_models),
+    )
+
+
+_services: Services | None = None
+
+
+def services() -> Services:
+    """The process's services, built on first call from the environment."""
+    global _services
+    if _services is None:
+        settings = load_settings(backend_url=own_backend_url())
+        logger.info("starting with %r", settings)
+        _services = build_services(settings)
+        stale = _services.repository.interrupt_stale_streams(reason=INTERRUPTED_BY_RESTART)
+        if stale:
+            logger.warning("marked %d replies left streaming by a stopped server", stale)
+    return _services
+
+
+async def shutdown() -> None:
+    """Release the process's services (lifespan end)."""
+    global _services
+    if _services is not None:
+        await _services.aclose()
+        _services = None

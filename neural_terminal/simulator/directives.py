@@ -1,0 +1,61 @@
+"""``[[sim:key=value]]`` directives that tests and demos put in the last user message."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .chat_request import BadRequest, ChatRequest, Message
+
+_DIRECTIVE = re.compile(r"\[\[sim:([a-z]+)=([^\]]*)\]\]")
+
+
+@dataclass(frozen=True)
+class Directives:
+    """What the last user message asked of the simulator."""
+
+    tokens: int | None = None
+    rate: float | None = None
+    fault: str | None = None
+
+
+def extract_directives(text: str) -> tuple[str, Directives]:
+    """``text`` with every directive removed, and the directives it held."""
+    tokens: int | None = None
+    rate: float | None = None
+    fault: str | None = None
+    for key, value in _DIRECTIVE.findall(text):
+        if key == "tokens":
+            if not value.isdigit():
+                raise BadRequest(f"[[sim:tokens=N]] needs a whole number, got {value!r}")
+            tokens = int(value)
+        elif key == "rate":
+            rate = _positive_float(value)
+        elif key == "fault":
+            fault = value.strip()
+        else:
+            raise BadRequest(f"unknown simulator directive [[sim:{key}=...]]")
+    return _DIRECTIVE.sub("", text), Directives(tokens=tokens, rate=rate, fault=fault)
+
+
+def strip_request(request: ChatRequest) -> tuple[tuple[Message, ...], Directives]:
+    """The messages with directives removed from the last user message, and those directives."""
+    index = request.last_user_index
+    if index is None:
+        return request.messages, Directives()
+    message = request.messages[index]
+    text, directives = extract_directives(message.content)
+    messages = list(request.messages)
+    messages[index] = Message(role=message.role, content=text, name=message.name)
+    return tuple(messages), directives
+
+
+def _positive_float(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise BadRequest(f"[[sim:rate=R]] needs a number, got {value!r}") from None
+    if not math.isfinite(rate) or rate <= 0:
+        raise BadRequest(f"[[sim:rate=R]] needs a positive rate, got {value!r}")
+    return rate

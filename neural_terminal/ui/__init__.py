@@ -1,0 +1,1 @@
+"""The Reflex layer: thin State classes, components and the page."""

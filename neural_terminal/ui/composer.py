@@ -1,0 +1,50 @@
+"""The composer: Enter sends, Shift+Enter adds a line (assets/composer.js), Stop cancels."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from neural_terminal.ui.state import ChatState
+
+
+def composer() -> rx.Component:
+    """The message box with Send and Stop."""
+    return rx.el.form(
+        rx.hstack(
+            rx.el.textarea(
+                name="message",
+                id="composer",
+                placeholder="> type a message",
+                rows=3,
+                auto_focus=True,
+                disabled=ChatState.streaming,
+                style={"flex": "1", "resize": "vertical", "padding": "8px"},
+            ),
+            rx.vstack(
+                rx.el.button(
+                    "send ⏎",
+                    type="submit",
+                    id="send",
+                    disabled=ChatState.streaming,
+                    class_name="nt-button",
+                    style={"padding": "6px 12px"},
+                ),
+                rx.el.button(
+                    "stop ■",
+                    type="button",
+                    id="stop",
+                    on_click=ChatState.stop,
+                    disabled=~ChatState.streaming,
+                    class_name="nt-button nt-stop",
+                    style={"padding": "6px 12px"},
+                ),
+                spacing="2",
+            ),
+            width="100%",
+            align="stretch",
+        ),
+        on_submit=ChatState.send,
+        reset_on_submit=False,
+        class_name="nt-composer",
+        style={"width": "100%", "padding": "12px 16px"},
+    )

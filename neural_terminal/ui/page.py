@@ -1,0 +1,77 @@
+"""The one page: sidebar, header with figures, transcript, composer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from neural_terminal.ui.composer import composer
+from neural_terminal.ui.sidebar import sidebar
+from neural_terminal.ui.state import ChatState
+from neural_terminal.ui.transcript import transcript
+
+
+def _header() -> rx.Component:
+    return rx.hstack(
+        rx.text(rx.cond(ChatState.title != "", ChatState.title, "new conversation"), id="title"),
+        rx.spacer(),
+        rx.text("model ", rx.el.span(ChatState.model, class_name="nt-figure"), size="1"),
+        rx.text(
+            "conversation ",
+            rx.el.span(ChatState.total_cost, class_name="nt-figure", id="conversation-cost"),
+            size="1",
+        ),
+        width="100%",
+        padding="10px 16px",
+        border_bottom="1px solid var(--nt-line)",
+        align="center",
+        spacing="4",
+    )
+
+
+def _banners() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            ChatState.simulated,
+            rx.text(
+                "SIMULATOR: no OPENROUTER_API_KEY is set, so replies come from the built-in "
+                "simulator and their costs are simulated.",
+                class_name="nt-banner",
+                id="simulator-banner",
+                size="1",
+                padding="4px 16px",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            ChatState.notice != "",
+            rx.text(
+                ChatState.notice,
+                class_name="nt-banner nt-error",
+                id="notice",
+                size="2",
+                padding="6px 16px",
+                width="100%",
+            ),
+        ),
+    )
+
+
+def index() -> rx.Component:
+    """The chat terminal."""
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(
+            _header(),
+            _banners(),
+            transcript(),
+            composer(),
+            height="100vh",
+            flex="1",
+            spacing="0",
+            min_width="0",
+        ),
+        rx.script(src="/composer.js"),
+        class_name="nt-shell",
+        spacing="0",
+        width="100%",
+    )

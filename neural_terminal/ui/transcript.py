@@ -1,0 +1,76 @@
+"""The transcript: finished messages, then the reply in progress with a block cursor.
+
+Model output is rendered by ``rx.markdown(..., use_raw=False)``: raw HTML in a reply is shown
+as text, never parsed, so it cannot run script in the page (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from neural_terminal.ui.state import ChatState
+from neural_terminal.ui.views import MessageView
+
+
+def model_markdown(text: rx.Var[str] | str) -> rx.Component:
+    """Markdown for untrusted model output: no raw HTML."""
+    return rx.markdown(text, use_raw=False, class_name="nt-md")
+
+
+def _message(message: rx.Var[MessageView]) -> rx.Component:
+    body = rx.cond(
+        message.role == "user",
+        rx.text(message.content, white_space="pre-wrap", class_name="nt-prompt"),
+        model_markdown(message.content),
+    )
+    return rx.box(
+        body,
+        rx.cond(
+            message.error != "",
+            rx.text("! " + message.error, size="1", class_name="nt-error msg-error"),
+        ),
+        rx.cond(message.meta != "", rx.text(message.meta, size="1", class_name="nt-figure")),
+        class_name="nt-msg",
+        data_role=message.role,
+        data_status=message.status,
+        padding="4px 12px",
+        margin_bottom="12px",
+    )
+
+
+def _reply_in_progress() -> rx.Component:
+    return rx.cond(
+        ChatState.streaming,
+        rx.box(
+            model_markdown(ChatState.streaming_text),
+            rx.el.span(class_name="nt-cursor"),
+            class_name="nt-msg",
+            data_role="assistant",
+            data_status="streaming",
+            id="streaming-reply",
+            padding="4px 12px",
+        ),
+    )
+
+
+def transcript() -> rx.Component:
+    """Every message of the open conversation, oldest first."""
+    return rx.box(
+        rx.cond(
+            ChatState.transcript.length() == 0,
+            rx.cond(
+                ~ChatState.streaming,
+                rx.text(
+                    "Ready. Type below: Enter sends, Shift+Enter adds a line.",
+                    class_name="nt-dim",
+                ),
+            ),
+        ),
+        rx.foreach(ChatState.transcript, _message),
+        _reply_in_progress(),
+        id="transcript",
+        flex="1",
+        width="100%",
+        overflow_y="auto",
+        padding="16px",
+    )

@@ -1,0 +1,102 @@
+"""Plain view rows for the browser, and the text each one displays."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from neural_terminal.domain.models import ModelInfo
+from neural_terminal.domain.money import format_price_per_million, format_usd
+from neural_terminal.store.tables import Conversation, Message
+
+
+@dataclasses.dataclass
+class MessageView:
+    """One message as the transcript shows it."""
+
+    id: int = 0
+    role: str = "user"
+    content: str = ""
+    status: str = "complete"
+    error: str = ""
+    meta: str = ""
+
+
+@dataclasses.dataclass
+class ConversationView:
+    """One line of the sidebar."""
+
+    id: int = 0
+    title: str = ""
+    model: str = ""
+
+
+@dataclasses.dataclass
+class ModelView:
+    """One entry of the model selector."""
+
+    id: str = ""
+    label: str = ""
+    prices: str = ""
+
+
+def message_view(message: Message) -> MessageView:
+    """The transcript row for a stored message."""
+    return MessageView(
+        id=message.id or 0,
+        role=message.role,
+        content=message.content,
+        status=message.status,
+        error=message.error or "",
+        meta=message_meta(message) if message.role == "assistant" else "",
+    )
+
+
+def message_meta(message: Message) -> str:
+    """``model · 12 in / 80 out · $0.0001 · first token 210 ms · 2.1 s · 38 tok/s``."""
+    parts = [message.model or "?"]
+    if message.prompt_tokens is not None or message.completion_tokens is not None:
+        tokens = f"{message.prompt_tokens or 0:,} in / {message.completion_tokens or 0:,} out"
+        extras = []
+        if message.reasoning_tokens:
+            extras.append(f"{message.reasoning_tokens:,} reasoning")
+        if message.cached_tokens:
+            extras.append(f"{message.cached_tokens:,} cached")
+        parts.append(tokens + (f" ({', '.join(extras)})" if extras else ""))
+    parts.append(format_usd(message.cost_usd) if message.cost_usd is not None else "cost n/a")
+    if message.first_token_ms is not None:
+        parts.append(f"first token {message.first_token_ms:,} ms")
+    if message.total_ms is not None:
+        parts.append(f"{message.total_ms / 1000:.1f} s")
+        if message.completion_tokens and message.total_ms > 0:
+            parts.append(f"{message.completion_tokens * 1000 / message.total_ms:.0f} tok/s")
+    return " · ".join(parts)
+
+
+def conversation_view(conversation: Conversation) -> ConversationView:
+    """The sidebar row for a conversation."""
+    return ConversationView(
+        id=conversation.id or 0, title=conversation.title, model=conversation.model
+    )
+
+
+def model_view(model: ModelInfo) -> ModelView:
+    """The selector entry for a model, with prices per million tokens."""
+    return ModelView(id=model.id, label=model.name or model.id, prices=model_prices(model))
+
+
+def model_prices(model: ModelInfo) -> str:
+    """``in $0.5/M · out $1.5/M · 16,384 ctx``."""
+    if model.pricing.is_free:
+        return f"free · {model.context_length:,} ctx"
+    return (
+        f"in {format_price_per_million(model.pricing.prompt)} · "
+        f"out {format_price_per_million(model.pricing.completion)} · "
+        f"{model.context_length:,} ctx"
+    )
+
+
+def conversation_total(messages: list[Message]) -> str:
+    """The conversation's spend so far, for the header."""
+    costs = [m.cost_usd for m in messages if m.cost_usd is not None]
+    return format_usd(sum(costs, Decimal(0)))

@@ -1,0 +1,31 @@
+"""The one pooled HTTP client of the process; the composition root builds it once."""
+
+from __future__ import annotations
+
+import httpx
+
+from neural_terminal.settings import Settings
+
+# Every open reply stream holds a connection for its whole length, so the pool must cover
+# the number of concurrent replies; idle keep-alive connections are kept more modestly.
+POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=40, keepalive_expiry=30)
+
+
+def build_http_client(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """An ``AsyncClient`` with our timeouts and pool limits; close it at shutdown."""
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout_s,
+        # httpx's read timeout is the longest wait for the next bytes, not for the whole
+        # reply: a stream may run for minutes, but a stall longer than this is a failure.
+        read=settings.read_timeout_s,
+        write=settings.read_timeout_s,
+        # Waiting for a free pooled connection is part of getting connected.
+        pool=settings.connect_timeout_s,
+    )
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=POOL_LIMITS,
+        transport=transport,
+    )

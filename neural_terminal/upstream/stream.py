@@ -1,0 +1,58 @@
+"""One streaming reply: SSE events from an open response, as typed chunks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+
+import httpx
+from httpx_sse import EventSource, SSEError
+
+from neural_terminal.domain.chat import StreamChunk
+from neural_terminal.domain.errors import MalformedStream, StreamInterrupted
+from neural_terminal.upstream.errors import error_mid_stream
+from neural_terminal.upstream.sse import StreamDecoder
+
+
+class ChatStream:
+    """The chunks of one reply, iterated once; ``OpenRouterClient.stream_chat`` closes it."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        # https://openrouter.ai/docs/api/reference/streaming: the header carries the id;
+        # other OpenAI-compatible servers only put it in each chunk's ``id``.
+        self._decoder = StreamDecoder(response.headers.get("x-generation-id"))
+        self._chunks = self._iterate()
+
+    @property
+    def generation_id(self) -> str | None:
+        """The upstream's id for this generation, once known (to look its cost up later)."""
+        return self._decoder.generation_id
+
+    def __aiter__(self) -> AsyncIterator[StreamChunk]:
+        return self._chunks
+
+    async def aclose(self) -> None:
+        """Stop iterating; the response itself is closed by the owner of the context."""
+        await self._chunks.aclose()
+
+    async def _iterate(self) -> AsyncGenerator[StreamChunk, None]:
+        events = EventSource(self._response).aiter_sse()
+        try:
+            async for event in events:
+                # httpx-sse dispatches data-less events (e.g. after an ``id:`` line), which
+                # the SSE spec says not to dispatch; there is nothing in them for us.
+                if not event.data:
+                    continue
+                for chunk in self._decoder.feed(event.data):
+                    yield chunk
+                if self._decoder.done:
+                    return
+        except httpx.TransportError as exc:
+            raise error_mid_stream(exc) from exc
+        except SSEError as exc:  # a 200 that is not ``text/event-stream``
+            raise MalformedStream(detail=str(exc)) from exc
+        except httpx.DecodingError as exc:  # a body that cannot be decompressed or decoded
+            raise MalformedStream(detail=f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            await events.aclose()
+        raise StreamInterrupted(detail="dropped: the connection closed before [DONE]")

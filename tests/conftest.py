@@ -1,0 +1,67 @@
+"""Fixtures shared by every test: offline encodings and real databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+
+from neural_terminal.settings import load_settings
+from neural_terminal.store.engine import make_engine
+from neural_terminal.store.migrations import upgrade_to_head
+from neural_terminal.store.repository import ChatRepository
+from neural_terminal.tokens.encodings import use_cache_dir
+
+POSTGRES_URL = os.environ.get("NEURAL_TERMINAL_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_encodings() -> None:
+    """Every test counts tokens from the provisioned files, never the network."""
+    use_cache_dir(load_settings().tiktoken_cache_dir)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file, migrated to head."""
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A private schema on the test PostgreSQL server, migrated to head, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("NEURAL_TERMINAL_TEST_POSTGRES_URL is not set")
+    schema = f"nt_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    upgrade_to_head(url)
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each repository test runs on SQLite, and on PostgreSQL when one is configured."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def repository(database_url: str) -> Iterator[ChatRepository]:
+    """A repository over a freshly migrated database."""
+    engine = make_engine(database_url)
+    yield ChatRepository(engine)
+    engine.dispose()
