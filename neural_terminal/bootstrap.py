@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import httpx
@@ -15,9 +16,12 @@ from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.catalogue import ModelCatalogue
-from neural_terminal.chat.orchestrator import ChatOrchestrator
+from neural_terminal.chat.orchestrator import ChatOrchestrator, ChatStreamLike, ChatUpstream
 from neural_terminal.chat.turns import ActiveTurns
-from neural_terminal.settings import Settings, load_settings
+from neural_terminal.domain.chat import ChatRequest
+from neural_terminal.domain.errors import UpstreamNotConfigured
+from neural_terminal.domain.models import ModelInfo
+from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.tokens.encodings import use_cache_dir
@@ -25,7 +29,9 @@ from neural_terminal.upstream import OpenRouterClient, build_http_client
 
 logger = logging.getLogger(__name__)
 
-INTERRUPTED_BY_RESTART = "The server stopped while this reply was streaming; the text saved so far is kept."
+INTERRUPTED_BY_RESTART = (
+    "The server stopped while this reply was streaming; the text saved so far is kept."
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,24 @@ def own_backend_url() -> str:
     return f"http://127.0.0.1:{port or 3000}"
 
 
+class UnconfiguredUpstream:
+    """Stands in for the upstream when there is no key, no base URL and no simulator."""
+
+    def stream_chat(self, request: ChatRequest) -> AbstractAsyncContextManager[ChatStreamLike]:
+        """Refuse with the message that says what to set."""
+        raise UpstreamNotConfigured()
+
+    async def list_models(self) -> list[ModelInfo]:
+        """Refuse with the message that says what to set."""
+        raise UpstreamNotConfigured()
+
+
+def is_configured(settings: Settings) -> bool:
+    """False when nothing could answer: no simulator, no key, and OpenRouter's own URL."""
+    own_url = settings.base_url != OPENROUTER_BASE_URL
+    return settings.uses_simulator or bool(settings.api_key) or own_url
+
+
 def build_services(settings: Settings) -> Services:
     """Wire the whole graph for ``settings``."""
     use_cache_dir(settings.tiktoken_cache_dir)
@@ -67,9 +91,10 @@ def build_services(settings: Settings) -> Services:
     )
     repository = ChatRepository(engine)
     bus = EventBus()
+    reachable: ChatUpstream = upstream if is_configured(settings) else UnconfiguredUpstream()
     chat = ChatOrchestrator(
         repository=repository,
-        upstream=upstream,
+        upstream=reachable,
         bus=bus,
         turns=ActiveTurns(),
         max_message_chars=settings.max_message_chars,
@@ -82,7 +107,9 @@ def build_services(settings: Settings) -> Services:
         repository=repository,
         bus=bus,
         chat=chat,
-        catalogue=ModelCatalogue(upstream.list_models),
+        catalogue=ModelCatalogue(
+            upstream.list_models if is_configured(settings) else UnconfiguredUpstream().list_models
+        ),
     )
 
 

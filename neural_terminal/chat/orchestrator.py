@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -137,7 +137,7 @@ class ChatOrchestrator:
                 "Shorten it or raise NEURAL_TERMINAL_MAX_MESSAGE_CHARS."
             )
 
-    async def send(self, conversation_id: int, text: str) -> AsyncIterator[ReplyEvent]:
+    async def send(self, conversation_id: int, text: str) -> AsyncGenerator[ReplyEvent, None]:
         """Run one turn: store the user's words first, then stream and store the reply.
 
         Yields ReplyStarted, ReplyDelta..., ReplyFinished. Upstream and stream failures end
@@ -187,6 +187,8 @@ class ChatOrchestrator:
                         yield ReplyDelta(chunk.text)
                     else:
                         progress.report = chunk
+                    # Without an X-Generation-Id header the id only arrives with the chunks.
+                    progress.generation_id = stream.generation_id
         except NeuralTerminalError as exc:
             stream_failed = isinstance(exc, StreamError)
             status = MessageStatus.INTERRUPTED if stream_failed else _broken(progress)

@@ -76,6 +76,17 @@ CATALOGUE: tuple[SimModel, ...] = (
 )
 
 _BY_ID = {model.id: model for model in CATALOGUE}
+# The pricing keys of OpenRouter's /models entries, all USD per token except ``request``.
+PRICE_FIELDS = (
+    "prompt",
+    "completion",
+    "request",
+    "image",
+    "web_search",
+    "internal_reasoning",
+    "input_cache_read",
+    "input_cache_write",
+)
 
 
 def find_model(model_id: str) -> SimModel | None:
@@ -97,10 +108,6 @@ def fault_mode_of(model_id: str) -> str | None:
 
 def model_json(model: SimModel) -> dict[str, object]:
     """``model`` as one entry of OpenRouter's ``/models`` ``data`` list."""
-    price_fields = (
-        "prompt", "completion", "request", "image", "web_search",
-        "internal_reasoning", "input_cache_read", "input_cache_write",
-    )  # fmt: skip
     return {
         "id": model.id,
         "canonical_slug": model.id,
@@ -116,7 +123,7 @@ def model_json(model: SimModel) -> dict[str, object]:
             "instruct_type": None,
         },
         # OpenRouter publishes prices as decimal strings so no client parses them via float.
-        "pricing": {name: decimal_text(getattr(model, name)) for name in price_fields},
+        "pricing": {name: decimal_text(getattr(model, name)) for name in PRICE_FIELDS},
         "top_provider": {
             "context_length": model.context_length,
             "max_completion_tokens": model.max_completion_tokens,

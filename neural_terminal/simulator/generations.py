@@ -82,8 +82,8 @@ class GenerationLog:
         """The generation ``generation_id``, if it is still remembered."""
         return self._items.get(generation_id)
 
-    async def settled(self, generation_id: str, timeout: float) -> Generation | None:
-        """The generation once it has ended; None if unknown or still running after ``timeout``.
+    async def settled(self, generation_id: str, wait_seconds: float) -> Generation | None:
+        """The generation once it has ended; None if unknown or still running later.
 
         A client that aborts a stream and at once asks what it cost races the server noticing
         the disconnect; waiting briefly here answers that race like OpenRouter's eventual record.
@@ -92,7 +92,7 @@ class GenerationLog:
         if generation is None:
             return None
         try:
-            await asyncio.wait_for(generation.ended.wait(), timeout)
+            await asyncio.wait_for(generation.ended.wait(), wait_seconds)
         except TimeoutError:
             return None
         return generation

@@ -17,8 +17,7 @@ SENTENCES: tuple[str, ...] = (
     "model emits one after another.",
     "Tokens are not words; a long word may take three of them while a common one fits in one.",
     "Streaming lets the first words reach your screen long before the last ones are written.",
-    "Each token costs a fraction of a cent, so the meter in the corner counts them as they "
-    "arrive.",
+    "Each token costs a fraction of a cent, so the meter in the corner counts them as they arrive.",
     "Server-sent events carry the stream as plain text lines that begin with data and end with "
     "a blank line.",
     "A good client treats a broken stream as an event to report, not a reason to freeze the "
@@ -35,19 +34,16 @@ SENTENCES: tuple[str, ...] = (
     "first word.",
     "Monospaced text keeps columns aligned, which is why tables and code still look best in a "
     "terminal.",
-    "The simulator answers offline, so you can try every button without spending a single "
-    "credit.",
+    "The simulator answers offline, so you can try every button without spending a single credit.",
     "A rate limit is the provider's way of asking you to slow down, usually with a hint about "
     "how long to wait.",
     "Counting tokens before sending tells you roughly what a message will cost and whether it "
     "fits the window.",
     "Latency is the pause before the first token; throughput is how quickly the rest follows.",
-    "Most of a chat's cost sits in the prompt, because every turn resends the conversation so "
-    "far.",
+    "Most of a chat's cost sits in the prompt, because every turn resends the conversation so far.",
     "Plain text travels well: it can be copied, searched, compared and piped into the next "
     "command.",
-    "A stream that ends with a done marker has finished on purpose; one that simply stops has "
-    "not.",
+    "A stream that ends with a done marker has finished on purpose; one that simply stops has not.",
 )
 
 CLOSERS: tuple[str, ...] = (
@@ -71,20 +67,20 @@ BULLETS: tuple[str, ...] = (
 
 SNIPPETS: tuple[str, ...] = (
     'def count_words(text: str) -> int:\n    """Count whitespace-separated words."""\n'
-    "    return len(text.split())\n\n\nprint(count_words(\"tokens are not words\"))",
+    '    return len(text.split())\n\n\nprint(count_words("tokens are not words"))',
     "import time\n\n\ndef type_out(text: str, rate: float = 40.0) -> None:\n"
-    "    for char in text:\n        print(char, end=\"\", flush=True)\n"
-    "        time.sleep(1 / rate)\n\n\ntype_out(\"Hello from the terminal\\n\")",
-    "from decimal import Decimal\n\nPRICE_PER_TOKEN = Decimal(\"0.0000015\")\n\n\n"
+    '    for char in text:\n        print(char, end="", flush=True)\n'
+    '        time.sleep(1 / rate)\n\n\ntype_out("Hello from the terminal\\n")',
+    'from decimal import Decimal\n\nPRICE_PER_TOKEN = Decimal("0.0000015")\n\n\n'
     "def cost(tokens: int) -> Decimal:\n    return tokens * PRICE_PER_TOKEN\n\n\n"
     "print(cost(120))  # 0.0001800",
     "def parse_sse(lines: list[str]) -> list[str]:\n    events = []\n    for line in lines:\n"
-    "        if line.startswith(\"data: \") and line != \"data: [DONE]\":\n"
-    "            events.append(line.removeprefix(\"data: \"))\n    return events",
+    '        if line.startswith("data: ") and line != "data: [DONE]":\n'
+    '            events.append(line.removeprefix("data: "))\n    return events',
 )
 
 TITLES: tuple[str, ...] = (
-    "Notes on {topic}",
-    "A quick guide: {topic}",
-    "Working through {topic}",
+    "Notes on “{topic}”",
+    "A quick guide to “{topic}”",
+    "Working through “{topic}”",
 )

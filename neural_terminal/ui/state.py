@@ -74,8 +74,10 @@ class ChatState(rx.State):
     @rx.event
     def new_conversation(self) -> None:
         """Start afresh; the conversation is stored when its first message is sent."""
-        if self.streaming:
-            return
+        if not self.streaming:
+            self._clear()
+
+    def _clear(self) -> None:
         self.active_id = 0
         self.title = ""
         self.transcript = []
@@ -174,7 +176,7 @@ class ChatState(rx.State):
 
     def _open(self, conversation_id: int) -> None:
         if not conversation_id:
-            self.new_conversation()
+            self._clear()
             return
         try:
             conversation, messages = services().chat.load(conversation_id)

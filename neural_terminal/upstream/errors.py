@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -93,11 +93,12 @@ def read_provider_error(value: object, *, secret: str | None = None) -> Provider
     metadata = metadata if isinstance(metadata, dict) else {}
     provider_name = metadata.get("provider_name")
     reasons = metadata.get("reasons")  # moderation: why the input was flagged
+    reasons = reasons if isinstance(reasons, list) else []
     return ProviderError(
         code=code if isinstance(code, (int, str)) and not isinstance(code, bool) else None,
         message=redact(message, secret) if isinstance(message, str) and message else None,
         provider_name=provider_name if isinstance(provider_name, str) else None,
-        reasons=tuple(r for r in reasons if isinstance(r, str)) if isinstance(reasons, list) else (),
+        reasons=tuple(r for r in reasons if isinstance(r, str)),
     )
 
 
@@ -116,8 +117,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # RFC 9110 dates are always GMT
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def error_for_status(
@@ -165,8 +166,8 @@ def _describe(exc: Exception) -> str:
 def error_before_stream(exc: Exception) -> UpstreamError:
     """The domain error for a transport failure before a reply streams (or of a plain call)."""
     if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
-        # Connected, but the provider did not start answering within the read timeout.
-        return UpstreamTimeout(detail=f"no response headers in time ({_describe(exc)})")
+        # Connected, but the provider did not answer within the read timeout.
+        return UpstreamTimeout(detail=f"timed out waiting for the provider ({_describe(exc)})")
     return UpstreamUnreachable(detail=_describe(exc))
 
 

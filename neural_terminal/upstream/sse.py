@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from neural_terminal.domain.chat import StreamChunk, TextDelta, UsageReport
 from neural_terminal.domain.errors import MalformedStream, StreamErrorPayload
-from neural_terminal.upstream.errors import read_provider_error
+from neural_terminal.upstream.errors import read_provider_error, redact
 from neural_terminal.upstream.wire import (
     ShapeError,
     loads,
@@ -35,24 +35,26 @@ class ParsedChunk:
     finish_reason: str | None = None
 
 
-def parse_chunk(data: str) -> ParsedChunk | None:
+def parse_chunk(data: str, *, secret: str | None = None) -> ParsedChunk | None:
     """Decode one event's data; ``None`` means ``[DONE]``, the end of the reply.
 
     Raises :class:`StreamErrorPayload` for an ``error`` object and :class:`MalformedStream`
-    for anything that is not a chunk, never another exception.
+    for anything that is not a chunk, never another exception. ``secret`` (the API key) is
+    masked in whatever provider text ends up in the error.
     """
     if data.strip() == DONE:
         return None
     try:
-        return _read_chunk(mapping(loads(data), "chunk"))
+        return _read_chunk(mapping(loads(data), "chunk"), secret)
     except ShapeError as exc:
-        raise MalformedStream(detail=f"{exc}; data={preview(data)!r}") from exc
+        excerpt = redact(preview(data), secret)
+        raise MalformedStream(detail=f"{redact(str(exc), secret)}; data={excerpt!r}") from exc
 
 
-def _read_chunk(chunk: dict[str, object]) -> ParsedChunk:
+def _read_chunk(chunk: dict[str, object], secret: str | None) -> ParsedChunk:
     if chunk.get("error") is not None:
         # Mid-stream errors keep HTTP 200 and arrive as a chunk with an ``error`` object.
-        error = read_provider_error(chunk["error"])
+        error = read_provider_error(chunk["error"], secret=secret)
         raise StreamErrorPayload(
             error.user_message(StreamErrorPayload.default_message),
             detail=error.detail(None),
@@ -85,14 +87,15 @@ def _first_choice(choices: object) -> tuple[str | None, str | None]:
 class StreamDecoder:
     """Feeds event data through :func:`parse_chunk`, remembering what spans chunks."""
 
-    def __init__(self, generation_id: str | None = None) -> None:
+    def __init__(self, generation_id: str | None = None, *, secret: str | None = None) -> None:
         self.generation_id = generation_id
+        self._secret = secret
         self.done = False
         self._finish_reason: str | None = None
 
     def feed(self, data: str) -> tuple[StreamChunk, ...]:
         """The chunks in one event's data; after ``[DONE]`` ``done`` is true."""
-        parsed = parse_chunk(data)
+        parsed = parse_chunk(data, secret=self._secret)
         if parsed is None:
             self.done = True
             return ()

@@ -16,17 +16,14 @@ from neural_terminal.upstream.sse import StreamDecoder
 class ChatStream:
     """The chunks of one reply, iterated once; ``OpenRouterClient.stream_chat`` closes it."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
         self._response = response
         # https://openrouter.ai/docs/api/reference/streaming: the header carries the id;
         # other OpenAI-compatible servers only put it in each chunk's ``id``.
-        self._decoder = StreamDecoder(response.headers.get("x-generation-id"))
+        self._decoder = StreamDecoder(response.headers.get("x-generation-id"), secret=secret)
+        # The upstream's id for this generation (to look its cost up later), once known.
+        self.generation_id: str | None = self._decoder.generation_id
         self._chunks = self._iterate()
-
-    @property
-    def generation_id(self) -> str | None:
-        """The upstream's id for this generation, once known (to look its cost up later)."""
-        return self._decoder.generation_id
 
     def __aiter__(self) -> AsyncIterator[StreamChunk]:
         return self._chunks
@@ -43,14 +40,17 @@ class ChatStream:
                 # the SSE spec says not to dispatch; there is nothing in them for us.
                 if not event.data:
                     continue
-                for chunk in self._decoder.feed(event.data):
+                chunks = self._decoder.feed(event.data)
+                self.generation_id = self._decoder.generation_id
+                for chunk in chunks:
                     yield chunk
                 if self._decoder.done:
                     return
+        except SSEError as exc:  # a 200 that is not ``text/event-stream``
+            # Caught first: httpx-sse derives SSEError from httpx.TransportError.
+            raise MalformedStream(detail=str(exc)) from exc
         except httpx.TransportError as exc:
             raise error_mid_stream(exc) from exc
-        except SSEError as exc:  # a 200 that is not ``text/event-stream``
-            raise MalformedStream(detail=str(exc)) from exc
         except httpx.DecodingError as exc:  # a body that cannot be decompressed or decoded
             raise MalformedStream(detail=f"{type(exc).__name__}: {exc}") from exc
         finally:

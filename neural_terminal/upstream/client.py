@@ -1,0 +1,141 @@
+"""The OpenRouter chat API (or any OpenAI-compatible one) over the shared httpx client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing, asynccontextmanager
+from typing import Any
+
+import httpx
+
+from neural_terminal.domain.chat import ChatRequest, UsageReport
+from neural_terminal.domain.errors import UpstreamError
+from neural_terminal.domain.models import ModelInfo
+from neural_terminal.settings import Settings
+from neural_terminal.upstream.catalogue import parse_models
+from neural_terminal.upstream.errors import error_before_stream, error_for_status, redact
+from neural_terminal.upstream.stream import ChatStream
+from neural_terminal.upstream.wire import ShapeError, chat_body, loads, parse_completion, preview
+
+
+class OpenRouterClient:
+    """Lists models, streams and completes chats; every failure is a domain error."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        api_key: str | None,
+        app_url: str,
+        app_title: str,
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._app_url = app_url
+        self._app_title = app_title
+
+    @classmethod
+    def from_settings(cls, http: httpx.AsyncClient, settings: Settings) -> OpenRouterClient:
+        """A client for the configured upstream; the real key is never sent to the simulator."""
+        return cls(
+            http,
+            base_url=settings.upstream_url,
+            api_key=None if settings.uses_simulator else settings.api_key,
+            app_url=settings.app_url,
+            app_title=settings.app_title,
+        )
+
+    def __repr__(self) -> str:  # the key must never reach a log line
+        return f"OpenRouterClient(base_url={self._base_url!r})"
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The upstream's model catalogue; malformed entries are skipped."""
+        body = await self._read("GET", "/models")
+        try:
+            return parse_models(loads(body))
+        except ShapeError as exc:
+            raise self._unreadable("model list", exc, body) from exc
+
+    @asynccontextmanager
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatStream]:
+        """Open a streaming reply; a refusal is raised here, before any chunk is yielded."""
+        response = await self._open(
+            "POST",
+            "/chat/completions",
+            accept="text/event-stream",
+            json=chat_body(request, stream=True),
+        )
+        try:
+            async with aclosing(ChatStream(response, secret=self._api_key)) as stream:
+                yield stream
+        finally:
+            # Closing the connection aborts the generation upstream, which is what stops the
+            # billing when the user cancels: https://openrouter.ai/docs/api/reference/streaming
+            await response.aclose()
+
+    async def complete(self, request: ChatRequest) -> tuple[str, UsageReport | None]:
+        """A whole reply at once (for summaries): its text and usage."""
+        body = await self._read("POST", "/chat/completions", json=chat_body(request, stream=False))
+        try:
+            payload = loads(body)
+            if isinstance(payload, dict) and payload.get("error") is not None:
+                raise _error_in_body(payload["error"], body, secret=self._api_key)
+            return parse_completion(payload)
+        except ShapeError as exc:
+            raise self._unreadable("reply", exc, body) from exc
+
+    def _unreadable(self, what: str, exc: ShapeError, body: bytes) -> UpstreamError:
+        detail = redact(f"{exc}; body={preview(body)!r}", self._api_key)
+        return UpstreamError(f"The provider's {what} could not be read.", detail=detail)
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        # Attribution: https://openrouter.ai/docs/app-attribution (the docs now name the title
+        # header X-OpenRouter-Title and keep X-Title working for backwards compatibility).
+        headers = {"Accept": accept, "HTTP-Referer": self._app_url, "X-Title": self._app_title}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    async def _open(
+        self, method: str, path: str, *, accept: str, json: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """Send a request; return the response with its body unread, or raise its error."""
+        try:
+            request = self._http.build_request(
+                method, self._base_url + path, headers=self._headers(accept), json=json
+            )
+            response = await self._http.send(request, stream=True)
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise error_before_stream(exc) from exc
+        if response.is_success:
+            return response
+        try:
+            body = await response.aread()
+        except httpx.HTTPError:
+            body = b""  # the status alone still says what went wrong
+        finally:
+            await response.aclose()
+        raise error_for_status(
+            response.status_code, body, headers=response.headers, secret=self._api_key
+        )
+
+    async def _read(self, method: str, path: str, *, json: dict[str, Any] | None = None) -> bytes:
+        """Send a request and return its whole successful body."""
+        response = await self._open(method, path, accept="application/json", json=json)
+        try:
+            return await response.aread()
+        except httpx.TransportError as exc:
+            raise error_before_stream(exc) from exc
+        finally:
+            await response.aclose()
+
+
+def _error_in_body(error: object, body: bytes, *, secret: str | None) -> UpstreamError:
+    # Once a provider has accepted a request, OpenRouter reports failures with HTTP 200 and
+    # an ``error`` object whose code is the status it would have used.
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, bool) or not isinstance(code, int) or not 400 <= code < 600:
+        code = 502  # no usable status: the provider failed
+    return error_for_status(code, body, secret=secret)

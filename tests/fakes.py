@@ -1,0 +1,64 @@
+"""Small fakes for unit tests: a scripted upstream with ``enqueue`` and ``history``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from neural_terminal.domain.chat import ChatRequest, StreamChunk
+
+
+@dataclass
+class ScriptedReply:
+    """What one request gets: chunks in order, then optionally an error or a hang."""
+
+    chunks: list[StreamChunk]
+    error_before_stream: Exception | None = None
+    error_after_chunks: Exception | None = None
+    hang_after_chunks: bool = False
+
+
+@dataclass
+class FakeStream:
+    """An open fake stream."""
+
+    reply: ScriptedReply
+    generation_id: str | None = "gen-fake"
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __aiter__(self) -> AsyncIterator[StreamChunk]:
+        for chunk in self.reply.chunks:
+            await asyncio.sleep(0)
+            yield chunk
+        if self.reply.error_after_chunks is not None:
+            raise self.reply.error_after_chunks
+        if self.reply.hang_after_chunks:
+            await asyncio.Event().wait()
+
+
+class FakeUpstream:
+    """Plays queued replies in order and records every request and whether it was closed."""
+
+    def __init__(self) -> None:
+        self.queue: list[ScriptedReply] = []
+        self.history: list[ChatRequest] = []
+        self.closed = 0
+        self.waiting = asyncio.Event()
+
+    def enqueue(self, reply: ScriptedReply) -> None:
+        """Script the next request's reply."""
+        self.queue.append(reply)
+
+    @asynccontextmanager
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[FakeStream]:
+        """Open the next scripted reply."""
+        self.history.append(request)
+        reply = self.queue.pop(0)
+        if reply.error_before_stream is not None:
+            raise reply.error_before_stream
+        try:
+            yield FakeStream(reply)
+        finally:
+            self.closed += 1

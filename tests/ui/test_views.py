@@ -1,0 +1,50 @@
+"""What each stored row looks like on screen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from neural_terminal.domain.models import ModelInfo, ModelPricing
+from neural_terminal.store.tables import Message
+from neural_terminal.ui.views import conversation_total, message_meta, model_prices
+
+
+def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
+    message = Message(
+        conversation_id=1,
+        role="assistant",
+        model="sim/terminal-small",
+        prompt_tokens=1200,
+        completion_tokens=80,
+        reasoning_tokens=7,
+        cost_usd=Decimal("0.00072"),
+        first_token_ms=210,
+        total_ms=2000,
+    )
+    assert message_meta(message) == (
+        "sim/terminal-small · 1,200 in / 80 out (7 reasoning) · $0.0007 · "
+        "first token 210 ms · 2.0 s · 40 tok/s"
+    )
+
+
+def test_footer_of_a_reply_without_usage_says_so() -> None:
+    message = Message(conversation_id=1, role="assistant", model="m", total_ms=500)
+    assert message_meta(message) == "m · cost n/a · 0.5 s"
+
+
+def test_model_prices_are_per_million_tokens() -> None:
+    model = ModelInfo(
+        id="a/b",
+        name="B",
+        context_length=16384,
+        pricing=ModelPricing(prompt=Decimal("0.0000005"), completion=Decimal("0.0000015")),
+    )
+    assert model_prices(model) == "in $0.5/M · out $1.5/M · 16,384 ctx"
+    assert model_prices(ModelInfo(id="f", name="F", context_length=8192)) == "free · 8,192 ctx"
+
+
+def test_conversation_total_is_exact() -> None:
+    messages = [
+        Message(conversation_id=1, role="assistant", cost_usd=Decimal("0.00005")) for _ in range(3)
+    ]
+    assert conversation_total(messages) == "$0.0002"
