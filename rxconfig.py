@@ -7,6 +7,10 @@ config = rx.Config(
     app_name="neural_terminal",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin()],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="dark", accent_color="green", radius="none")
+        )
+    ],
     disable_plugins=[SitemapPlugin],
 )

@@ -35,7 +35,6 @@ async def _services_lifespan() -> AsyncIterator[None]:
 
 
 app = rx.App(
-    theme=rx.theme(appearance="dark", accent_color="green", radius="none"),
     stylesheets=["/terminal.css"],
     api_transformer=_with_simulator,
 )

@@ -1,4 +1,4 @@
-"""The composer: Enter sends, Shift+Enter adds a line (assets/composer.js), Stop cancels."""
+"""The composer: Enter sends, Shift+Enter adds a line (assets/terminal.js), Stop cancels."""
 
 from __future__ import annotations
 

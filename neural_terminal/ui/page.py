@@ -70,7 +70,7 @@ def index() -> rx.Component:
             spacing="0",
             min_width="0",
         ),
-        rx.script(src="/composer.js"),
+        rx.script(src="/terminal.js"),
         class_name="nt-shell",
         spacing="0",
         width="100%",

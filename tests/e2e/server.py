@@ -44,6 +44,8 @@ def free_port() -> int:
 
 def _app_env(port: int, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
+    # Reflex needs Node 22 or bun; `make` provisions bun here (also when pytest runs alone).
+    env.setdefault("REFLEX_BUN_PATH", str(PROJECT_ROOT / ".tools/npm/node_modules/.bin/bun"))
     env.update(
         {
             "REFLEX_FRONTEND_PORT": str(port),

@@ -137,7 +137,8 @@ def test_stop_keeps_the_partial_reply_after_a_reload(page: Page, app: RunningApp
 HOSTILE = (
     '/echo <iframe srcdoc="<script>parent.window.__pwned=1</script>"></iframe> '
     '<img src="x" onerror="window.__pwned=2"> <style>body{display:none}</style> '
-    "<script>window.__pwned=3</script> **bold** done"
+    "<script>window.__pwned=3</script>\n\n"
+    "Inline too: <img src=x onerror=window.__pwned=4> and **bold** done"
 )
 
 
@@ -175,6 +176,8 @@ def test_an_empty_message_is_not_sent(page: Page, app: RunningApp) -> None:
 def test_a_100_kb_paste_is_stored_intact(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     page.locator("#new-conversation").click()
+    page.locator("#model-select").select_option("sim/terminal-large")  # a 128k window
+    expect(page.locator("#model-prices")).to_contain_text("128,000 ctx")
     paste = ("0123456789 ünïcødé 🙂 " * 5000)[:100_000] + " [[sim:tokens=5]]"
 
     send(page, paste)
@@ -182,7 +185,7 @@ def test_a_100_kb_paste_is_stored_intact(page: Page, app: RunningApp) -> None:
     wait_reply_done(page)
     user, reply = stored_messages(app)[-2:]
     assert user.content == paste
-    assert reply.status == "complete"
+    assert (reply.status, reply.model) == ("complete", "sim/terminal-large")
 
 
 def test_an_invalid_key_gets_a_clear_message_and_keeps_the_words(
