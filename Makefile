@@ -63,7 +63,7 @@ lint: $(STAMP)/python
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)/python
-	$(BIN)/mypy neural_terminal tests bench rxconfig.py
+	$(BIN)/mypy neural_terminal tests rxconfig.py $(wildcard bench/*.py)
 
 pytest: setup chromium
 	$(BIN)/pytest -q

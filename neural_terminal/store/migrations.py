@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from alembic.config import Config
-
 from alembic import command
+from alembic.config import Config
 from neural_terminal.settings import PROJECT_ROOT
 
 

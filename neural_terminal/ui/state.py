@@ -144,17 +144,19 @@ class ChatState(rx.State):
                 self.streaming_text = partial
 
         try:
-            async with FramePump(show_partial) as pump:
-                async with contextlib.aclosing(chat.send(conversation_id, text)) as turn:
-                    async for event in turn:
-                        if isinstance(event, ReplyDelta):
-                            pump.add(event.text)
-                        elif isinstance(event, ReplyStarted):
-                            reply_id = event.assistant_message_id
-                            async with ui_lock, self:
-                                self.transcript.append(message_view(event.user_message))
-                        else:
-                            finished = event
+            async with (
+                FramePump(show_partial) as pump,
+                contextlib.aclosing(chat.send(conversation_id, text)) as turn,
+            ):
+                async for event in turn:
+                    if isinstance(event, ReplyDelta):
+                        pump.add(event.text)
+                    elif isinstance(event, ReplyStarted):
+                        reply_id = event.assistant_message_id
+                        async with ui_lock, self:
+                            self.transcript.append(message_view(event.user_message))
+                    else:
+                        finished = event
         except NeuralTerminalError as exc:  # refused before anything was stored
             async with self:
                 self.notice = exc.user_message

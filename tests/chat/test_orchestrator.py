@@ -146,7 +146,7 @@ async def test_user_message_is_stored_before_the_network_call(
 
     original = upstream.stream_chat
 
-    def spying_stream_chat(request):  # type: ignore[no-untyped-def]
+    def spying_stream_chat(request):
         assert conversation.id is not None
         seen_before_request.extend(
             m.content for m in repo.list_messages(conversation_id=conversation.id)
@@ -274,7 +274,11 @@ async def test_a_message_over_the_limit_is_refused_with_its_size(
     repo: ChatRepository, upstream: FakeUpstream
 ) -> None:
     chat = ChatOrchestrator(
-        repository=repo, upstream=upstream, bus=EventBus(), turns=ActiveTurns(), max_message_chars=10
+        repository=repo,
+        upstream=upstream,
+        bus=EventBus(),
+        turns=ActiveTurns(),
+        max_message_chars=10,
     )
     conversation = chat.create_conversation(model="m")
     assert conversation.id is not None

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, Playwright, sync_playwright
 
 from tests.e2e.server import RunningApp, running_app
 
@@ -71,7 +71,12 @@ def page(browser: Browser, watch: PageWatch) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.on("request", lambda request: watch.hosts.add(urlsplit(request.url).netloc))
-    page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record_dialog(dialog: Dialog) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record_dialog)
     page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
     page.set_default_timeout(20_000)
     yield page

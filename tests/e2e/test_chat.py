@@ -125,7 +125,8 @@ def test_stop_keeps_the_partial_reply_after_a_reload(page: Page, app: RunningApp
     reply = stored_messages(app)[-1]
     assert reply.status == "interrupted"
     assert 0 < len(reply.content) < len(expected_reply(app, "tell me a long story about terminals"))
-    assert reply.error and "Stopped" in reply.error
+    assert reply.error
+    assert "Stopped" in reply.error
     page.reload()
     open_app(page, app)
     kept = page.locator('.nt-msg[data-role="assistant"]').last
@@ -207,7 +208,7 @@ def test_an_invalid_key_gets_a_clear_message_and_keeps_the_words(
 
 
 @pytest.fixture(scope="module")
-def unreachable_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def unreachable_app(tmp_path_factory: pytest.TempPathFactory):
     """The app pointed at a loopback port where nothing listens, simulator off."""
     closed = f"http://127.0.0.1:{free_port()}/api/v1"
     workdir: Path = tmp_path_factory.mktemp("unreachable")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from neural_terminal.store import tables  # noqa: F401  (registers the tables)
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import alembic_config, upgrade_to_head
