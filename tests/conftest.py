@@ -20,6 +20,12 @@ from neural_terminal.tokens.encodings import use_cache_dir
 POSTGRES_URL = os.environ.get("NEURAL_TERMINAL_TEST_POSTGRES_URL", "")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread until the session ends, which would break every asyncio test after it."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.path))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def offline_encodings() -> None:
     """Every test counts tokens from the provisioned files, never the network."""

@@ -91,8 +91,8 @@ class InvalidApiKey(UpstreamError):
     """Shown when the API key is missing, wrong or revoked (401)."""
 
     default_message = (
-        "The API key was rejected. Set a valid OPENROUTER_API_KEY in the environment "
-        "(or .env) and restart."
+        "The API key was rejected. Set a valid OPENROUTER_API_KEY in the environment that "
+        "starts the app (OPENROUTER_API_KEY=sk-or-... make run) and restart it."
     )
 
 

@@ -40,14 +40,34 @@ def open_app(page: Page, app: RunningApp) -> None:
     expect(page.locator("#composer")).to_be_enabled()
 
 
-def send(page: Page, text: str) -> None:
+USER_MESSAGES = '.nt-msg[data-role="user"]'
+REPLIES = '.nt-msg[data-role="assistant"]:not([data-status="streaming"])'
+
+
+def press_enter_with(page: Page, text: str) -> None:
     """Type into the composer and press Enter."""
     page.locator("#composer").fill(text)
     page.locator("#composer").press("Enter")
 
 
+def send(page: Page, text: str) -> None:
+    """Send ``text`` and wait until the server has stored it and shows it."""
+    users = page.locator(USER_MESSAGES)
+    before = users.count()
+    press_enter_with(page, text)
+    expect(users).to_have_count(before + 1)
+
+
+def new_conversation(page: Page) -> None:
+    """Start an empty conversation and wait until the transcript is empty."""
+    page.locator("#new-conversation").click()
+    expect(page.locator(USER_MESSAGES)).to_have_count(0)
+
+
 def wait_reply_done(page: Page, timeout_ms: int = 60_000) -> None:
-    """The reply in progress has ended (complete, stopped or failed)."""
+    """Every message has its reply row (complete, stopped or failed) and nothing streams."""
+    users = page.locator(USER_MESSAGES).count()
+    expect(page.locator(REPLIES)).to_have_count(users, timeout=timeout_ms)
     expect(page.locator("#streaming-reply")).to_have_count(0, timeout=timeout_ms)
     expect(page.locator("#composer")).to_be_enabled(timeout=timeout_ms)
 
@@ -114,7 +134,7 @@ def test_a_reply_streams_in_visibly_and_survives_a_reload(
 
 def test_stop_keeps_the_partial_reply_after_a_reload(page: Page, app: RunningApp) -> None:
     open_app(page, app)
-    page.locator("#new-conversation").click()
+    new_conversation(page)
     send(page, "[[sim:tokens=600]] tell me a long story about terminals")
     streaming = page.locator("#streaming-reply")
     expect(streaming).to_contain_text(re.compile(r"\S{3,}.*\S{3,}.*\S{3,}"))
@@ -147,7 +167,7 @@ def test_model_output_cannot_run_script_or_inject_html(
     page: Page, app: RunningApp, watch: PageWatch
 ) -> None:
     open_app(page, app)
-    page.locator("#new-conversation").click()
+    new_conversation(page)
 
     send(page, HOSTILE)
 
@@ -168,7 +188,7 @@ def test_an_empty_message_is_not_sent(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     before = len(stored_messages(app))
 
-    send(page, "   ")
+    press_enter_with(page, "   ")
 
     expect(page.locator("#notice")).to_contain_text("empty message is not sent")
     assert len(stored_messages(app)) == before
@@ -176,7 +196,7 @@ def test_an_empty_message_is_not_sent(page: Page, app: RunningApp) -> None:
 
 def test_a_100_kb_paste_is_stored_intact(page: Page, app: RunningApp) -> None:
     open_app(page, app)
-    page.locator("#new-conversation").click()
+    new_conversation(page)
     page.locator("#model-select").select_option("sim/terminal-large")  # a 128k window
     expect(page.locator("#model-prices")).to_contain_text("128,000 ctx")
     paste = ("0123456789 ünïcødé 🙂 " * 5000)[:100_000] + " [[sim:tokens=5]]"
@@ -193,7 +213,7 @@ def test_an_invalid_key_gets_a_clear_message_and_keeps_the_words(
     page: Page, app: RunningApp
 ) -> None:
     open_app(page, app)
-    page.locator("#new-conversation").click()
+    new_conversation(page)
 
     send(page, "are you there? [[sim:fault=http-401]]")
 
@@ -227,8 +247,10 @@ def test_an_unreachable_upstream_is_explained_and_loses_nothing(
 
     send(page, "is anyone out there?")
 
-    expect(page.locator("#notice")).to_contain_text("cannot be reached")
     wait_reply_done(page)
+    expect(page.locator(REPLIES).last).to_have_attribute("data-status", "error")
+    expect(page.locator("#notice")).not_to_contain_text("model list")
+    expect(page.locator("#notice")).to_contain_text("cannot be reached")
     assert [m.content for m in stored_messages(unreachable_app) if m.role == "user"] == [
         "is anyone out there?"
     ]
