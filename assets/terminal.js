@@ -24,3 +24,108 @@ new MutationObserver(followTranscript).observe(document.documentElement, {
   childList: true,
   subtree: true,
 });
+
+// The reply in progress: the server sends only new text with its offset (in code points);
+// appending here keeps the websocket cost linear in the reply. A gap (a reconnect, a reload
+// mid-reply) is closed by fetching the exact text so far from /api/replies/<id>.
+window.ntLive = {
+  id: 0,
+  text: "",
+  points: 0,
+  element: null,
+  syncing: false,
+  waiting: [],
+
+  append(id, offset, chunk) {
+    if (id !== this.id) this.reset(id);
+    if (this.syncing) {
+      this.waiting.push([offset, chunk]);
+      return;
+    }
+    this.apply(offset, chunk);
+  },
+
+  reset(id) {
+    this.id = id;
+    this.text = "";
+    this.points = 0;
+    this.element = null;
+    this.waiting = [];
+    this.syncing = false;
+  },
+
+  apply(offset, chunk) {
+    if (offset > this.points) {
+      this.waiting.push([offset, chunk]);
+      this.resync();
+      return;
+    }
+    let fresh = chunk;
+    if (offset < this.points) {
+      const chars = Array.from(chunk);
+      const skip = this.points - offset;
+      if (skip >= chars.length) return; // already have all of it
+      fresh = chars.slice(skip).join("");
+    }
+    this.text += fresh;
+    this.points += Array.from(fresh).length;
+    this.render(fresh);
+  },
+
+  async resync() {
+    if (this.syncing) return;
+    this.syncing = true;
+    const id = this.id;
+    try {
+      const response = await fetch(`/api/replies/${id}`, { cache: "no-store" });
+      const body = await response.json();
+      if (id !== this.id) return;
+      if (body.points >= this.points) {
+        this.text = body.text;
+        this.points = body.points;
+        this.element = null;
+      }
+    } finally {
+      if (id === this.id) {
+        this.syncing = false;
+        const waiting = this.waiting.sort((a, b) => a[0] - b[0]);
+        this.waiting = [];
+        for (const [offset, chunk] of waiting) {
+          if (offset <= this.points) this.apply(offset, chunk);
+        }
+        this.render(null);
+      }
+    }
+  },
+
+  render(fresh, tries = 0) {
+    const element = document.getElementById("live-text");
+    if (!element || element.dataset.messageId !== String(this.id)) {
+      // React has not drawn it yet (or the reply has just finished): retry for a moment.
+      const id = this.id;
+      if (tries < 120) requestAnimationFrame(() => id === this.id && this.render(null, tries + 1));
+      return;
+    }
+    if (element !== this.element || fresh === null) {
+      element.textContent = this.text;
+      this.element = element;
+    } else {
+      element.appendChild(document.createTextNode(fresh));
+    }
+  },
+};
+
+// After a reload mid-reply the page has the element but no text yet: fetch it.
+new MutationObserver(() => {
+  const element = document.getElementById("live-text");
+  const id = element ? Number(element.dataset.messageId) : 0;
+  if (id && id !== window.ntLive.id) {
+    window.ntLive.reset(id);
+    window.ntLive.resync();
+  }
+}).observe(document.documentElement, {
+  childList: true,
+  subtree: true,
+  attributes: true,
+  attributeFilter: ["data-message-id"],
+});

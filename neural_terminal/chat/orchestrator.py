@@ -94,6 +94,7 @@ class ChatOrchestrator:
         self._max_chars = max_message_chars
         self._checkpoint_every_s = checkpoint_every_s
         self._clock = clock
+        self._live: dict[int, _Progress] = {}
 
     def create_conversation(self, *, model: str, system_prompt: str | None = None) -> Conversation:
         """Start an empty conversation."""
@@ -114,6 +115,14 @@ class ChatOrchestrator:
     def message(self, message_id: int) -> Message | None:
         """One stored message, or None."""
         return self._repo.get_message(message_id=message_id)
+
+    def reply_text(self, message_id: int) -> str | None:
+        """A reply's text right now: exact while it streams in this process, else as stored."""
+        live = self._live.get(message_id)
+        if live is not None:
+            return live.text
+        message = self._repo.get_message(message_id=message_id)
+        return message.content if message is not None else None
 
     def set_model(self, conversation_id: int, model: str) -> None:
         """Use ``model`` for this conversation's next replies."""
@@ -178,6 +187,7 @@ class ChatOrchestrator:
     ) -> AsyncIterator[ReplyEvent]:
         self._bus.publish(MessageStarted(conversation_id, message_id, request.model))
         progress = _Progress(started=self._clock(), parts=[])
+        self._live[message_id] = progress
         try:
             async with self._upstream.stream_chat(request) as stream:
                 progress.generation_id = stream.generation_id
@@ -224,6 +234,7 @@ class ChatOrchestrator:
     def _finish(
         self, message_id: int, progress: _Progress, status: MessageStatus, error: str | None
     ) -> Message:
+        self._live.pop(message_id, None)
         now = self._clock()
         usage = progress.report.usage if progress.report else Usage()
         reported = progress.report is not None

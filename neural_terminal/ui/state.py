@@ -2,22 +2,24 @@
 
 Services never live on the state (it must stay serialisable); handlers fetch them from the
 composition root. The reply streams in a background handler so the lock is held only while
-copying text into vars, and the transcript of finished messages is not resent per token.
+copying text into vars. The reply in progress is not a var (Reflex resends a var's whole value
+on every change): the page appends each batch of new text itself (assets/terminal.js), and
+finished messages are never resent while a reply streams.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
 
 from neural_terminal.bootstrap import services
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyStarted
+from neural_terminal.chat.replies import ReplyFinished
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.models import ModelInfo
-from neural_terminal.ui.pump import FramePump
+from neural_terminal.ui.live_script import append_script
+from neural_terminal.ui.reply_batches import ReplyBatcher
 from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
@@ -29,6 +31,8 @@ from neural_terminal.ui.views import (
     model_view,
 )
 
+RECENT_LIMIT = 40
+
 
 class ChatState(rx.State):
     """Conversations, the open transcript and the reply in progress."""
@@ -36,10 +40,11 @@ class ChatState(rx.State):
     conversations: list[ConversationView] = []
     active_id: int = 0
     title: str = ""
-    transcript: list[MessageView] = []
+    history: list[MessageView] = []
+    recent: list[MessageView] = []
     total_cost: str = "$0.0000"
     streaming: bool = False
-    streaming_text: str = ""
+    streaming_id: int = 0
     notice: str = ""
     model: str = ""
     models: list[ModelView] = []
@@ -80,7 +85,8 @@ class ChatState(rx.State):
     def _clear(self) -> None:
         self.active_id = 0
         self.title = ""
-        self.transcript = []
+        self.history = []
+        self.recent = []
         self.total_cost = conversation_total([])
         self.notice = ""
         self.last_opened = ""
@@ -116,7 +122,6 @@ class ChatState(rx.State):
             self.last_opened = str(self.active_id)
         self._pending_text = text
         self.streaming = True
-        self.streaming_text = ""
         self.notice = ""
         return [rx.set_value("composer", ""), ChatState.stream_reply]
 
@@ -127,52 +132,37 @@ class ChatState(rx.State):
             services().chat.stop(self.active_id)
 
     @rx.event(background=True)
-    async def stream_reply(self) -> None:
-        """Run the turn, pushing coalesced text to the browser as it arrives."""
+    async def stream_reply(self) -> AsyncIterator[Any]:
+        """Run the turn; new text goes to the page as small appends, at most 25 a second."""
         async with self:
             text, conversation_id = self._pending_text, self.active_id
             self._pending_text = ""
         chat = services().chat
+        batcher = ReplyBatcher(chat.send(conversation_id, text))
         reply_id = 0
         finished: ReplyFinished | None = None
-        # The pump pushes from its own task: one lock keeps the two from entering the state
-        # proxy at the same time.
-        ui_lock = asyncio.Lock()
-
-        async def show_partial(partial: str) -> None:
-            async with ui_lock, self:
-                self.streaming_text = partial
-
-        try:
-            async with (
-                FramePump(show_partial) as pump,
-                contextlib.aclosing(chat.send(conversation_id, text)) as turn,
-            ):
-                async for event in turn:
-                    if isinstance(event, ReplyDelta):
-                        pump.add(event.text)
-                    elif isinstance(event, ReplyStarted):
-                        reply_id = event.assistant_message_id
-                        async with ui_lock, self:
-                            self.transcript.append(message_view(event.user_message))
-                    else:
-                        finished = event
-        except NeuralTerminalError as exc:  # refused before anything was stored
-            async with self:
-                self.notice = exc.user_message
-        except asyncio.CancelledError:
-            # Stop cancels this task; the orchestrator has already stored the partial reply.
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+        async for batch in batcher.batches():
+            if batch.started is not None:
+                reply_id = batch.started.assistant_message_id
+                async with self:
+                    self.recent.append(message_view(batch.started.user_message))
+                    self.streaming_id = reply_id
+            if batch.text:
+                yield rx.call_script(append_script(reply_id, batch.offset, batch.text))
+            finished = batch.finished or finished
+        stored = finished.message if finished else chat.message(reply_id) if reply_id else None
         async with self:
-            stored = finished.message if finished else chat.message(reply_id) if reply_id else None
             if stored is not None:
-                self.transcript.append(message_view(stored))
-            if finished is not None and finished.error is not None:
+                self.recent.append(message_view(stored))
+            if len(self.recent) > RECENT_LIMIT:  # fold now and then: one resend, then small again
+                self.history = [*self.history, *self.recent]
+                self.recent = []
+            if batcher.refused is not None:
+                self.notice = batcher.refused.user_message
+            elif finished is not None and finished.error is not None:
                 self.notice = finished.error.user_message
             self.streaming = False
-            self.streaming_text = ""
+            self.streaming_id = 0
             self._refresh_sidebar()
             self._refresh_totals()
 
@@ -188,15 +178,20 @@ class ChatState(rx.State):
         self.active_id = conversation_id
         self.title = conversation.title
         self.model = conversation.model
-        self.transcript = [message_view(m) for m in messages]
+        # Finished turns go to `recent`, so completing a reply never resends the history. A
+        # reply still streaming (a reload mid-reply) is drawn live, not from its checkpoint.
+        self.history = [message_view(m) for m in messages if m.id != self.streaming_id]
+        self.recent = []
         self.total_cost = conversation_total(messages)
         self.last_opened = str(conversation_id)
         self.notice = ""
         self._show_model(services().catalogue.get(conversation.model))
 
     def _refresh_sidebar(self) -> None:
-        self.conversations = [conversation_view(c) for c in services().chat.list_conversations()]
-        for row in self.conversations:
+        rows = [conversation_view(c) for c in services().chat.list_conversations()]
+        if rows != self.conversations:  # assigning marks the var dirty: resend only changes
+            self.conversations = rows
+        for row in rows:
             if row.id == self.active_id:
                 self.title = row.title
 

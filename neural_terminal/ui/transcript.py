@@ -1,4 +1,4 @@
-"""The transcript: finished messages, then the reply in progress with a block cursor.
+"""The transcript: history, this visit's messages, then the reply in progress with a cursor.
 
 Model output is rendered by ``rx.markdown(..., use_raw=False)``: raw HTML in a reply is shown
 as text, never parsed, so it cannot run script in the page (see DESIGN.md).
@@ -39,10 +39,16 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
 
 
 def _reply_in_progress() -> rx.Component:
+    # Filled by assets/terminal.js from appended batches (plain text until the reply is
+    # complete, then it is rendered as markdown with the finished messages).
     return rx.cond(
         ChatState.streaming,
         rx.box(
-            model_markdown(ChatState.streaming_text),
+            rx.el.span(
+                id="live-text",
+                data_message_id=ChatState.streaming_id.to_string(),
+                class_name="nt-live",
+            ),
             rx.el.span(class_name="nt-cursor"),
             class_name="nt-msg",
             data_role="assistant",
@@ -57,7 +63,7 @@ def transcript() -> rx.Component:
     """Every message of the open conversation, oldest first."""
     return rx.box(
         rx.cond(
-            ChatState.transcript.length() == 0,
+            (ChatState.history.length() + ChatState.recent.length()) == 0,
             rx.cond(
                 ~ChatState.streaming,
                 rx.text(
@@ -66,7 +72,8 @@ def transcript() -> rx.Component:
                 ),
             ),
         ),
-        rx.foreach(ChatState.transcript, _message),
+        rx.foreach(ChatState.history, _message),
+        rx.foreach(ChatState.recent, _message),
         _reply_in_progress(),
         id="transcript",
         flex="1",

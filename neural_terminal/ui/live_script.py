@@ -1,0 +1,16 @@
+"""The script call that appends a batch of reply text in the page (see assets/terminal.js)."""
+
+from __future__ import annotations
+
+import json
+
+
+def append_script(message_id: int, offset: int, text: str) -> str:
+    """JavaScript that appends ``text`` at code-point ``offset`` of reply ``message_id``.
+
+    ``json.dumps`` makes the text a JavaScript string literal, so model output can never
+    become code; the page inserts it as a text node, so it never becomes markup either.
+    """
+    return (
+        f"window.ntLive&&window.ntLive.append({int(message_id)},{int(offset)},{json.dumps(text)})"
+    )

@@ -1,0 +1,29 @@
+"""``GET /api/replies/{id}``: a reply's exact text so far, for the page to resynchronise.
+
+The page appends streamed batches itself; after a reconnect or a reload mid-reply it asks here
+for the text it missed. While the reply streams in this process the answer is exact; after
+that it is what the database holds.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from neural_terminal.bootstrap import services
+
+
+async def reply_text(request: Request) -> JSONResponse:
+    """The text and its length in code points (what the page counts offsets in)."""
+    message_id = int(request.path_params["message_id"])
+    text = services().chat.reply_text(message_id)
+    if text is None:
+        return JSONResponse({"error": "no such message"}, status_code=404)
+    return JSONResponse(
+        {"id": message_id, "text": text, "points": len(text)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+routes = [Route("/api/replies/{message_id:int}", reply_text, methods=["GET"])]

@@ -1,0 +1,101 @@
+"""Coalesce a turn's events into at most one browser update per frame, dropping nothing.
+
+Reflex resends the whole value of a changed var, so the reply in progress is not a var: each
+batch carries only the new text and its offset (in code points) for the page to append.
+The turn runs in its own task, so Stop (which cancels that task) never interrupts the
+handler that talks to the browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+
+from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.domain.errors import NeuralTerminalError
+
+
+@dataclass
+class ReplyBatch:
+    """What happened since the previous batch."""
+
+    started: ReplyStarted | None = None
+    offset: int = 0
+    text: str = ""
+    finished: ReplyFinished | None = None
+
+    def is_empty(self) -> bool:
+        """True when there is nothing to send."""
+        return self.started is None and not self.text and self.finished is None
+
+
+@dataclass
+class ReplyBatcher:
+    """``async for batch in ReplyBatcher(chat.send(...)).batches(): ...``."""
+
+    events: AsyncGenerator[ReplyEvent, None]
+    interval_s: float = 0.04
+    refused: NeuralTerminalError | None = None
+    stopped: bool = False
+    _pending: list[ReplyEvent] = field(default_factory=list)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _done: bool = False
+
+    async def batches(self) -> AsyncIterator[ReplyBatch]:
+        """Batches in order; the first text goes out at once, then one per ``interval_s``."""
+        loop = asyncio.get_running_loop()
+        consumer = asyncio.create_task(self._consume())
+        offset = 0
+        last_sent = -math.inf
+        try:
+            while True:
+                await self._wake.wait()
+                pause = last_sent + self.interval_s - loop.time()
+                if pause > 0 and not self._done:
+                    await asyncio.sleep(pause)  # rate limit: more text gathers meanwhile
+                self._wake.clear()
+                done = self._done  # read before taking the events: nothing can slip past
+                batch = _fold(self._pending, offset)
+                self._pending = []
+                if not batch.is_empty():
+                    offset += len(batch.text)
+                    last_sent = loop.time()
+                    yield batch
+                if done:
+                    return
+        finally:
+            if not consumer.done():
+                consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer
+
+    async def _consume(self) -> None:
+        try:
+            async with contextlib.aclosing(self.events) as events:
+                async for event in events:
+                    self._pending.append(event)
+                    self._wake.set()
+        except asyncio.CancelledError:
+            self.stopped = True  # Stop cancelled this task; the partial reply is stored
+        except NeuralTerminalError as exc:
+            self.refused = exc  # refused before anything was stored (e.g. already streaming)
+        finally:
+            self._done = True
+            self._wake.set()
+
+
+def _fold(events: list[ReplyEvent], offset: int) -> ReplyBatch:
+    batch = ReplyBatch(offset=offset)
+    parts: list[str] = []
+    for event in events:
+        if isinstance(event, ReplyDelta):
+            parts.append(event.text)
+        elif isinstance(event, ReplyStarted):
+            batch.started = event
+        else:
+            batch.finished = event
+    batch.text = "".join(parts)
+    return batch

@@ -1,0 +1,26 @@
+"""The append script carries model output as a string literal, never as code."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from neural_terminal.ui.live_script import append_script
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('"); alert(1); ("', id="quote-breakout"),
+        pytest.param("</script><script>alert(1)</script>", id="script-tags"),
+        pytest.param("line\nbreak\u2028separator\\ backslash", id="control-characters"),
+        pytest.param("emoji 🙂 中文 é", id="multibyte"),
+    ],
+)
+def test_text_is_one_json_string_literal(text: str) -> None:
+    script = append_script(7, 12, text)
+    match = re.fullmatch(r"window\.ntLive&&window\.ntLive\.append\(7,12,(.*)\)", script, re.S)
+    assert match is not None
+    assert json.loads(match.group(1)) == text

@@ -1,0 +1,96 @@
+"""Batching a turn for the browser: in order, nothing dropped or duplicated, coalesced."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncGenerator
+
+import pytest
+
+from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.domain.errors import InvalidInput
+from neural_terminal.store.tables import Message
+from neural_terminal.ui.reply_batches import ReplyBatch, ReplyBatcher
+
+USER = Message(id=1, conversation_id=1, role="user", content="q")
+DONE = ReplyFinished(Message(id=2, conversation_id=1, role="assistant", content="done"))
+
+
+async def turn(
+    pieces: list[str], *, pause_every: int = 0, pause_s: float = 0.002
+) -> AsyncGenerator[ReplyEvent, None]:
+    """A scripted turn; sleeping between deltas stands in for an upstream's token rate."""
+    yield ReplyStarted(user_message=USER, assistant_message_id=2)
+    for index, piece in enumerate(pieces):
+        if pause_every and index % pause_every == 0:
+            await asyncio.sleep(pause_s)
+        yield ReplyDelta(piece)
+    yield DONE
+
+
+async def collect(batcher: ReplyBatcher) -> list[ReplyBatch]:
+    return [batch async for batch in batcher.batches()]
+
+
+@pytest.mark.asyncio
+async def test_a_burst_arrives_whole_in_order_with_exact_offsets() -> None:
+    pieces = [f"tök{i}🙂 " for i in range(5000)]
+
+    batches = await collect(ReplyBatcher(turn(pieces, pause_every=250), interval_s=0.02))
+
+    assert batches[0].started is not None
+    assert batches[-1].finished is DONE
+    assert "".join(b.text for b in batches) == "".join(pieces)
+    for before, after in itertools.pairwise(batches):
+        assert after.offset == before.offset + len(before.text)  # code points, no gap/overlap
+    assert len(batches) < 100  # 5,000 deltas, a few dozen frames
+
+
+@pytest.mark.asyncio
+async def test_batches_are_spaced_by_the_interval() -> None:
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+    steady = turn(list("abcdefghij"), pause_every=1, pause_s=0.01)  # 100 deltas/s
+    async for batch in ReplyBatcher(steady, interval_s=0.03).batches():
+        if batch.text:
+            times.append(loop.time())
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps
+    assert min(gaps) >= 0.028
+
+
+@pytest.mark.asyncio
+async def test_refusal_before_anything_is_stored_is_reported() -> None:
+    async def refused() -> AsyncGenerator[ReplyEvent, None]:
+        raise InvalidInput("A reply is still streaming")
+        yield  # pragma: no cover
+
+    batcher = ReplyBatcher(refused())
+    assert await collect(batcher) == []
+    assert isinstance(batcher.refused, InvalidInput)
+
+
+@pytest.mark.asyncio
+async def test_cancelling_the_turn_task_ends_the_batches_as_stopped() -> None:
+    holding = asyncio.Event()
+    turn_task: list[asyncio.Task[object]] = []
+
+    async def endless() -> AsyncGenerator[ReplyEvent, None]:
+        task = asyncio.current_task()
+        assert task is not None
+        turn_task.append(task)
+        yield ReplyStarted(user_message=USER, assistant_message_id=2)
+        yield ReplyDelta("partial")
+        holding.set()
+        await asyncio.Event().wait()
+        yield DONE  # pragma: no cover
+
+    batcher = ReplyBatcher(endless())
+    seen: list[str] = []
+    async for batch in batcher.batches():
+        seen.append(batch.text)
+        if holding.is_set():
+            turn_task[0].cancel()  # what Stop does
+    assert "".join(seen) == "partial"
+    assert batcher.stopped
