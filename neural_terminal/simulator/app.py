@@ -124,7 +124,8 @@ class Simulator:
         generation = await self._generations.settled(generation_id, SETTLE_SECONDS)
         if generation is None:
             return error_response(404, f"Generation {generation_id} not found")
-        return ExactJSONResponse({"data": generation.as_json()})
+        with_timeline = request.query_params.get("timeline") == "1"
+        return ExactJSONResponse({"data": generation.as_json(with_timeline=with_timeline)})
 
     def _fails_now(self, completion: Completion, fault: HttpFault) -> bool:
         if fault.times is None or completion.fault_mode is None:

@@ -27,6 +27,9 @@ class Generation:
     state: GenerationState = "running"
     created_at: float = field(default_factory=time.time)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    # (code points of reply text written so far, wall-clock time of that write): benches
+    # compare it with when the text appeared in a page to measure added latency.
+    timeline: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def cost(self) -> Decimal:
@@ -47,9 +50,10 @@ class Generation:
             self.state = state
             self.ended.set()
 
-    def as_json(self) -> dict[str, object]:
-        """The ``data`` object of ``GET /generation``."""
-        return {
+    def as_json(self, *, with_timeline: bool = False) -> dict[str, object]:
+        """The ``data`` object of ``GET /generation`` (``timeline`` only when asked for)."""
+        extra: dict[str, object] = {"sim_timeline": self.timeline} if with_timeline else {}
+        return extra | {
             "id": self.id,
             "model": self.model.id,
             "provider_name": "Simulator",

@@ -7,6 +7,7 @@ and the SSE spec (https://html.spec.whatwg.org/multipage/server-sent-events.html
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -59,13 +60,15 @@ async def _events(plan: StreamPlan, generation: Generation) -> AsyncGenerator[by
     if isinstance(fault, DropAfter | ErrorAfter | MalformedAfter):
         stop = min(stop, fault.tokens)
     pause = min(fault.tokens, stop) if isinstance(fault, StallMid) else stop
-    sent = 0
+    sent = written = 0
     for begin, end in ((0, pause), (pause, stop)):
         if begin and isinstance(fault, StallMid):
             await asyncio.sleep(fault.seconds)
         async with aclosing(due_batches(end - begin, plan.tokens_per_second)) as batches:
             async for count in batches:
                 batch = pieces[sent : sent + count]
+                written += sum(len(piece) for piece in batch)
+                generation.timeline.append((written, time.time()))
                 yield b"".join(sse_event(delta_chunk(plan.envelope, piece)) for piece in batch)
                 # Resumed: the write went out, so these tokens are billed if the client leaves.
                 sent += count

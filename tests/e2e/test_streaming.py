@@ -1,0 +1,71 @@
+"""The page's live text is exactly the reply: in order, nothing dropped, also after a reload."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.server import RunningApp
+from tests.e2e.test_chat import new_conversation, open_app, send, stored_messages, wait_reply_done
+
+# Keeps the last text the live element showed before the finished message replaced it.
+RECORD_LIVE_TEXT = """
+() => {
+  window.__ntLive = "";
+  window.__ntLiveUpdates = 0;
+  new MutationObserver(() => {
+    const el = document.getElementById('live-text');
+    if (el && el.textContent !== window.__ntLive) {
+      window.__ntLive = el.textContent;
+      window.__ntLiveUpdates += 1;
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+MIXED = 'héllo 中文 🙂 «quotes» "double" </script> \\ back ' * 60
+
+
+def test_live_text_equals_the_stored_reply_exactly(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    page.evaluate(RECORD_LIVE_TEXT)
+
+    send(page, "/echo [[sim:rate=400]]" + MIXED)
+
+    wait_reply_done(page)
+    reply = stored_messages(app)[-1]
+    assert reply.status == "complete"
+    assert page.evaluate("window.__ntLive") == reply.content == MIXED
+    assert page.evaluate("window.__ntLiveUpdates") >= 3
+
+
+def test_a_fast_stream_arrives_whole(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    page.evaluate(RECORD_LIVE_TEXT)
+
+    send(page, "[[sim:tokens=3000]] [[sim:rate=2000]] a fast one")
+
+    wait_reply_done(page)
+    reply = stored_messages(app)[-1]
+    assert reply.completion_tokens == 3000
+    assert page.evaluate("window.__ntLive") == reply.content
+
+
+def test_a_reload_mid_reply_ends_with_the_exact_text(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    send(page, "[[sim:tokens=400]] [[sim:rate=80]] tell me about reloads")
+    expect(page.locator("#live-text")).to_contain_text("reload", timeout=20_000)
+
+    page.reload()
+
+    expect(page.locator("#live-text")).to_be_attached(timeout=30_000)
+    page.evaluate(RECORD_LIVE_TEXT)
+    # The resynchronised text so far is a prefix of the reply, and then it keeps growing.
+    expect(page.locator("#live-text")).to_contain_text("reload")
+    wait_reply_done(page)
+    reply = stored_messages(app)[-1]
+    assert reply.status == "complete"
+    assert page.evaluate("window.__ntLive") == reply.content
+    expect(page.locator('.nt-msg[data-role="assistant"]')).to_have_count(1)
