@@ -3,6 +3,8 @@
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PORT ?= 3000
+# Loopback only by default: the app has no login. HOST=0.0.0.0 serves the network.
+HOST ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
 NPM_TOOLS := .tools/npm
@@ -48,7 +50,8 @@ migrate: $(STAMP)/python
 	$(BIN)/alembic upgrade head
 
 run: setup
-	REFLEX_FRONTEND_PORT=$(PORT) $(BIN)/reflex run --env prod --frontend-port $(PORT)
+	REFLEX_FRONTEND_PORT=$(PORT) $(BIN)/reflex run --env prod \
+		--frontend-port $(PORT) --backend-host $(HOST)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

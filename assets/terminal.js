@@ -129,3 +129,10 @@ new MutationObserver(() => {
   attributes: true,
   attributeFilter: ["data-message-id"],
 });
+
+// Escape stops the reply in progress (the Stop button is enabled only while one streams).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const stop = document.getElementById("stop");
+  if (stop && !stop.disabled) stop.click();
+});

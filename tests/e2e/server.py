@@ -19,6 +19,7 @@ from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.migrations import upgrade_to_head
 
 START_TIMEOUT_S = 240.0
+LOOPBACK_ONLY = ("--backend-host", "127.0.0.1")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def running_app(workdir: Path, **extra_env: str) -> Iterator[RunningApp]:
     reflex = str(Path(sys.executable).with_name("reflex"))
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [reflex, "run", "--env", "prod", "--frontend-port", str(port)],
+            [reflex, "run", "--env", "prod", "--frontend-port", str(port), *LOOPBACK_ONLY],
             cwd=PROJECT_ROOT,
             env=_app_env(port, database_url, extra_env),
             stdout=out,
