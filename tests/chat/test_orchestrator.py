@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.context import ContextBuilder
 from neural_terminal.chat.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
 from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns import ActiveTurns
@@ -21,7 +22,6 @@ from neural_terminal.domain.errors import (
     StreamInterrupted,
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
-from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
 from tests.fakes import FakeUpstream, ScriptedReply
 
@@ -39,11 +39,6 @@ class Ticker:
 
 
 @pytest.fixture
-def engine(sqlite_url: str) -> Engine:
-    return make_engine(sqlite_url)
-
-
-@pytest.fixture
 def repo(engine: Engine) -> ChatRepository:
     return ChatRepository(engine)
 
@@ -54,17 +49,15 @@ def upstream() -> FakeUpstream:
 
 
 @pytest.fixture
-def bus() -> EventBus:
-    return EventBus()
-
-
-@pytest.fixture
-def chat(repo: ChatRepository, upstream: FakeUpstream, bus: EventBus) -> ChatOrchestrator:
+def chat(
+    repo: ChatRepository, upstream: FakeUpstream, bus: EventBus, context_builder: ContextBuilder
+) -> ChatOrchestrator:
     return ChatOrchestrator(
         repository=repo,
         upstream=upstream,
         bus=bus,
         turns=ActiveTurns(),
+        context=context_builder,
         max_message_chars=200_000,
         clock=Ticker(0.1),
     )
@@ -271,13 +264,14 @@ async def test_empty_messages_are_not_sent(
 
 @pytest.mark.asyncio
 async def test_a_message_over_the_limit_is_refused_with_its_size(
-    repo: ChatRepository, upstream: FakeUpstream
+    repo: ChatRepository, upstream: FakeUpstream, context_builder: ContextBuilder
 ) -> None:
     chat = ChatOrchestrator(
         repository=repo,
         upstream=upstream,
         bus=EventBus(),
         turns=ActiveTurns(),
+        context=context_builder,
         max_message_chars=10,
     )
     conversation = chat.create_conversation(model="m")
@@ -310,13 +304,14 @@ async def test_unknown_conversation_is_refused(chat: ChatOrchestrator) -> None:
 
 @pytest.mark.asyncio
 async def test_checkpoints_save_the_partial_reply_while_streaming(
-    repo: ChatRepository, upstream: FakeUpstream
+    repo: ChatRepository, upstream: FakeUpstream, context_builder: ContextBuilder
 ) -> None:
     chat = ChatOrchestrator(
         repository=repo,
         upstream=upstream,
         bus=EventBus(),
         turns=ActiveTurns(),
+        context=context_builder,
         max_message_chars=1000,
         checkpoint_every_s=0.25,
         clock=Ticker(0.1),
