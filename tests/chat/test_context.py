@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import Engine
 
@@ -71,7 +73,7 @@ def check_payload(context: PreparedContext, system: str | None = SYSTEM) -> None
         assert context.messages[0] == PromptMessage("system", system)
     body = [m for m in context.messages[1 if system else 0 :] if m.role != "system"]
     assert body[-1].role == "user"
-    for previous, message in zip(body, body[1:], strict=False):
+    for previous, message in itertools.pairwise(body):
         if message.role == "assistant":
             assert previous.role == "user"  # a reply never goes without its question
 
