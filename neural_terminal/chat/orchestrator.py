@@ -15,6 +15,7 @@ from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context import ContextBuilder, PreparedContext
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.window import Window
 from neural_terminal.domain.chat import (
     ChatRequest,
     StreamChunk,
@@ -138,6 +139,10 @@ class ChatOrchestrator:
         """What the next request would keep of the stored history, and the window."""
         conversation = self._conversation(conversation_id)
         return self._context.preview(conversation)
+
+    def context_window(self, model: str) -> Window:
+        """The prompt window of ``model`` as the catalogue last described it."""
+        return self._context.window_now(model)
 
     def precheck(self, conversation_id: int, model: str, text: str) -> str | None:
         """A warning when ``text`` will be cut to fit; ContextTooLarge when it cannot fit."""

@@ -14,16 +14,22 @@ from typing import Any
 import reflex as rx
 
 from neural_terminal.bootstrap import services
+from neural_terminal.chat.context import PreparedContext
 from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyStarted
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.models import ModelInfo
+from neural_terminal.domain.money import format_usd
+from neural_terminal.store.tables import ContextStrategy
 from neural_terminal.ui.pump import FramePump
 from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
     ModelView,
+    context_meter,
     conversation_total,
     conversation_view,
+    elided_notice,
+    mark_context,
     message_view,
     model_prices,
     model_view,
@@ -47,6 +53,9 @@ class ChatState(rx.State):
     simulated: bool = False
     upstream_host: str = ""
     last_opened: str = rx.LocalStorage("", name="nt_last_conversation")
+    context_meter: str = ""
+    context_strategy: str = ContextStrategy.SLIDING.value
+    context_notice: str = ""
 
     _pending_text: str = ""
 
@@ -84,6 +93,8 @@ class ChatState(rx.State):
         self.total_cost = conversation_total([])
         self.notice = ""
         self.last_opened = ""
+        self.context_notice = ""
+        self._show_window()
 
     @rx.event
     async def select_model(self, model_id: str) -> None:
@@ -92,6 +103,19 @@ class ChatState(rx.State):
         if self.active_id:
             services().chat.set_model(self.active_id, model_id)
         self._show_model(services().catalogue.get(model_id))
+        self._refresh_context()
+
+    @rx.event
+    def select_strategy(self, strategy: str) -> None:
+        """Use ``strategy`` when the open conversation outgrows its model's window."""
+        try:
+            chosen = ContextStrategy(strategy)
+        except ValueError:
+            return
+        self.context_strategy = chosen.value
+        if self.active_id:
+            services().chat.set_context_strategy(self.active_id, chosen)
+        self._refresh_context()
 
     @rx.event
     async def refresh_models(self) -> None:
@@ -107,17 +131,22 @@ class ChatState(rx.State):
         chat = services().chat
         try:
             chat.validate(text)
+            # Told before sending: a message larger than the window is cut, or refused.
+            warning = chat.precheck(self.active_id, self.model, text)
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
             return None
         if not self.active_id:
-            conversation = chat.create_conversation(model=self.model)
+            conversation = chat.create_conversation(
+                model=self.model, context_strategy=ContextStrategy(self.context_strategy)
+            )
             self.active_id = conversation.id or 0
             self.last_opened = str(self.active_id)
         self._pending_text = text
         self.streaming = True
         self.streaming_text = ""
         self.notice = ""
+        self.context_notice = warning or ""
         return [rx.set_value("composer", ""), ChatState.stream_reply]
 
     @rx.event
@@ -155,6 +184,8 @@ class ChatState(rx.State):
                         reply_id = event.assistant_message_id
                         async with ui_lock, self:
                             self.transcript.append(message_view(event.user_message))
+                            if event.context is not None:
+                                self._show_context(event.context)
                     else:
                         finished = event
         except NeuralTerminalError as exc:  # refused before anything was stored
@@ -175,6 +206,7 @@ class ChatState(rx.State):
             self.streaming_text = ""
             self._refresh_sidebar()
             self._refresh_totals()
+            self._refresh_context()
 
     def _open(self, conversation_id: int) -> None:
         if not conversation_id:
@@ -188,11 +220,14 @@ class ChatState(rx.State):
         self.active_id = conversation_id
         self.title = conversation.title
         self.model = conversation.model
+        self.context_strategy = conversation.context_strategy
         self.transcript = [message_view(m) for m in messages]
-        self.total_cost = conversation_total(messages)
+        self.total_cost = format_usd(services().chat.conversation_cost(conversation_id))
         self.last_opened = str(conversation_id)
         self.notice = ""
+        self.context_notice = ""
         self._show_model(services().catalogue.get(conversation.model))
+        self._refresh_context()
 
     def _refresh_sidebar(self) -> None:
         self.conversations = [conversation_view(c) for c in services().chat.list_conversations()]
@@ -202,8 +237,29 @@ class ChatState(rx.State):
 
     def _refresh_totals(self) -> None:
         if self.active_id:
-            _, messages = services().chat.load(self.active_id)
-            self.total_cost = conversation_total(messages)
+            # Summaries written for bookends contexts are spend too.
+            self.total_cost = format_usd(services().chat.conversation_cost(self.active_id))
+
+    def _refresh_context(self) -> None:
+        """Meter and greying for what the next request would keep."""
+        if not self.active_id:
+            self._show_window()
+            return
+        try:
+            context = services().chat.context_preview(self.active_id)
+        except NeuralTerminalError:
+            return
+        self._show_context(context, sent=False)
+
+    def _show_context(self, context: PreparedContext, *, sent: bool = True) -> None:
+        self.context_meter = context_meter(context.window, context.prompt_tokens)
+        self.transcript = mark_context(self.transcript, context)
+        if sent and context.elided_tokens and not self.context_notice:
+            self.context_notice = elided_notice(context.elided_tokens)
+
+    def _show_window(self) -> None:
+        window = services().chat.context_window(self.model) if self.model else None
+        self.context_meter = context_meter(window, 0) if window else ""
 
     async def _load_models(self, *, refresh: bool = False) -> None:
         catalogue = services().catalogue
@@ -214,6 +270,7 @@ class ChatState(rx.State):
             return
         self.models = [model_view(m) for m in models]
         self._show_model(catalogue.get(self.model))
+        self._refresh_context()  # the window is known once the catalogue is
 
     def _show_model(self, model: ModelInfo | None) -> None:
         self.model_info = model_prices(model) if model else "prices unknown for this model"

@@ -33,6 +33,9 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
         class_name="nt-msg",
         data_role=message.role,
         data_status=message.status,
+        # Messages the model no longer sees are greyed out (assets/terminal.css).
+        data_in_context=message.in_context.to_string(),
+        title=rx.cond(message.in_context, "", "outside the model's context window"),
         padding="4px 12px",
         margin_bottom="12px",
     )
