@@ -94,6 +94,7 @@ class ChatState(rx.State):
         self.notice = ""
         self.last_opened = ""
         self.context_notice = ""
+        self.context_strategy = ContextStrategy.SLIDING.value  # the default of a new one
         self._show_window()
 
     @rx.event
