@@ -36,6 +36,13 @@ def upgrade() -> None:
                 server_default="sliding",
             )
         )
+        batch.add_column(
+            sa.Column("message_count", sa.Integer(), nullable=False, server_default="0")
+        )
+    op.execute(
+        "UPDATE conversations SET message_count = "
+        "(SELECT COUNT(*) FROM messages WHERE messages.conversation_id = conversations.id)"
+    )
     op.create_table(
         "summaries",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -60,6 +67,7 @@ def downgrade() -> None:
     op.drop_index("ix_summaries_conversation_id", table_name="summaries")
     op.drop_table("summaries")
     with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("message_count")
         batch.drop_column("context_strategy")
     op.drop_index("ix_messages_conversation_id_id", table_name="messages")
     with op.batch_alter_table("messages") as batch:

@@ -238,7 +238,7 @@ class ContextBuilder:
                 raise ContextTooLarge(detail=f"window={plan.window.tokens} room={content}")
             kept, plan.elide_to = [fit.newest], content
         before = kept[-1].first_id if kept else fit.newest_row_id + 1
-        dropped = self._store.count_messages(conversation_id=cid, after=0, before=before)
+        dropped = self._store.message_count(conversation_id=cid) - _rows(kept)
         plan.recent = kept[::-1]
         plan.gap = (0, before)
         plan.dropped = dropped
@@ -291,9 +291,7 @@ class ContextBuilder:
         plan.recent = recent[::-1]
         before = recent[-1].first_id if recent else fit.newest_row_id + 1
         plan.gap = (head.last_id, before)
-        plan.dropped = self._store.count_messages(
-            conversation_id=cid, after=head.last_id, before=before
-        )
+        plan.dropped = self._store.message_count(conversation_id=cid) - _rows([head, *recent])
         return plan
 
     def _head(self, cid: int, encoding: str) -> tuple[Unit, int] | None:
@@ -425,6 +423,10 @@ def _newest_dropped(fit: _Fit, kept: int) -> Unit:
         return fit.kept[kept]
     assert fit.overflow is not None
     return fit.overflow
+
+
+def _rows(units: list[Unit]) -> int:
+    return sum(len(unit.rows) for unit in units)
 
 
 def _role(role: str) -> Role:

@@ -16,9 +16,10 @@ from sqlalchemy import Engine, Table, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
-from neural_terminal.store.tables import Message, Summary
+from neural_terminal.store.tables import Conversation, Message, Summary
 
 _MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ class ContextStore:
             .where(col(Message.conversation_id) == conversation_id)
             .where(col(Message.id) > after)
             .where(col(Message.id) < before)
+        )
+        with self._session() as session:
+            return int(session.execute(query).scalar() or 0)
+
+    def message_count(self, *, conversation_id: int) -> int:
+        """How many messages the conversation has (kept on the conversation row)."""
+        query = sa_select(_CONVERSATIONS.c.message_count).where(
+            _CONVERSATIONS.c.id == conversation_id
         )
         with self._session() as session:
             return int(session.execute(query).scalar() or 0)

@@ -140,7 +140,7 @@ class ChatRepository:
             session.execute(
                 update(Conversation)
                 .where(col(Conversation.id) == conversation_id)
-                .values(updated_at=utcnow())
+                .values(updated_at=utcnow(), message_count=col(Conversation.message_count) + 1)
             )
             session.commit()
             session.refresh(message)

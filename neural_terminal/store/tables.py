@@ -43,6 +43,8 @@ class Conversation(SQLModel, table=True):
     model: str = Field(max_length=200)
     system_prompt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     context_strategy: str = Field(default=ContextStrategy.SLIDING.value, max_length=16)
+    # Kept with every insert so a context can say how much it left out without a COUNT.
+    message_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 
