@@ -191,12 +191,10 @@ class ChatOrchestrator:
         self.validate(text)
         conversation = self._conversation(conversation_id)
         has_history = self._repo.has_messages(conversation_id=conversation_id)
-        window = await self._context.window(conversation.model)
-        # Counted once, here; every later context reads the stored count.
-        tokens = self._context.counter.count_message("user", text, window.encoding)
-        self._context.check_message(
-            window, system_prompt=conversation.system_prompt, tokens=tokens, has_history=has_history
-        )
+        # Counted once, here; every later context reads the stored count. The encoding follows
+        # from the model id alone, so nothing here waits on the network.
+        encoding = self._context.counter.scheme(conversation.model).encoding
+        tokens = self._context.counter.count_message("user", text, encoding)
         self._turns.begin(conversation_id)
         try:
             user = self._repo.add_message(
@@ -204,7 +202,7 @@ class ChatOrchestrator:
                 role="user",
                 content=text,
                 token_count=tokens,
-                token_encoding=window.encoding,
+                token_encoding=encoding,
             )
             if not has_history:
                 self._repo.update_conversation(
@@ -222,9 +220,10 @@ class ChatOrchestrator:
             try:
                 context = await self._context.prepare(conversation)
             except NeuralTerminalError as exc:
-                logger.exception("context for conversation %s failed", conversation_id)
+                # Too large even when cut (the UI's precheck normally says so before sending).
+                logger.info("no context for conversation %s: %s", conversation_id, exc)
                 yield ReplyStarted(user_message=user, assistant_message_id=reply.id)
-                progress = _Progress(started=self._clock(), parts=[], encoding=window.encoding)
+                progress = _Progress(started=self._clock(), parts=[], encoding=encoding)
                 finished = self._finish(reply.id, progress, MessageStatus.ERROR, exc.user_message)
                 yield ReplyFinished(finished, exc)
                 return
