@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.server import RunningApp
+from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import (
     REPLIES,
     USER_MESSAGES,
@@ -14,6 +17,15 @@ from tests.e2e.test_chat import (
     stored_messages,
     wait_reply_done,
 )
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """An app of this module's own: each start rebuilds the shared frontend for its own port,
+    so the session's app may be serving another (stopped) app's build by the time we run."""
+    with running_app(tmp_path_factory.mktemp("context-app")) as running:
+        yield running
+
 
 TINY = "sim/tiny-window"  # 1,024 tokens, 256 kept for the reply: 768 for the prompt
 FAST = "[[sim:rate=500]]"

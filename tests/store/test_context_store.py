@@ -29,6 +29,7 @@ def test_rows_come_without_text_newest_or_oldest_first(
         repository.add_message(
             conversation_id=cid, role=role, content=text, token_count=7, token_encoding="o200k_base"
         ).id
+        or 0
         for role, text in [("user", "a"), ("assistant", ""), ("user", "b")]
     ]
     newest = store.newest_rows(conversation_id=cid, limit=2)
