@@ -16,14 +16,19 @@ from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.catalogue import ModelCatalogue
+from neural_terminal.chat.context import ContextBuilder
 from neural_terminal.chat.orchestrator import ChatOrchestrator, ChatStreamLike, ChatUpstream
+from neural_terminal.chat.summaries import CompletionUpstream, Summariser
 from neural_terminal.chat.turns import ActiveTurns
-from neural_terminal.domain.chat import ChatRequest
+from neural_terminal.chat.window import WindowPolicy
+from neural_terminal.domain.chat import ChatRequest, UsageReport
 from neural_terminal.domain.errors import UpstreamNotConfigured
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
+from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 from neural_terminal.upstream import OpenRouterClient, build_http_client
 
@@ -70,6 +75,21 @@ class UnconfiguredUpstream:
         """Refuse with the message that says what to set."""
         raise UpstreamNotConfigured()
 
+    async def complete(self, request: ChatRequest) -> tuple[str, UsageReport | None]:
+        """Refuse with the message that says what to set."""
+        raise UpstreamNotConfigured()
+
+
+def window_policy(settings: Settings) -> WindowPolicy:
+    """The context window's knobs from the settings."""
+    return WindowPolicy(
+        reply_reserve_tokens=settings.reply_reserve_tokens,
+        unknown_context_tokens=settings.unknown_context_tokens,
+        approximate_margin=settings.approximate_margin,
+        summary_max_tokens=settings.summary_max_tokens,
+        summary_model=settings.summary_model,
+    )
+
 
 def is_configured(settings: Settings) -> bool:
     """False when nothing could answer: no simulator, no key, and OpenRouter's own URL."""
@@ -91,12 +111,28 @@ def build_services(settings: Settings) -> Services:
     )
     repository = ChatRepository(engine)
     bus = EventBus()
-    reachable: ChatUpstream = upstream if is_configured(settings) else UnconfiguredUpstream()
+    configured = is_configured(settings)
+    reachable: ChatUpstream = upstream if configured else UnconfiguredUpstream()
+    summaries: CompletionUpstream = upstream if configured else UnconfiguredUpstream()
+    catalogue = ModelCatalogue(
+        upstream.list_models if configured else UnconfiguredUpstream().list_models
+    )
+    store = ContextStore(engine)
+    counter = TokenCounter()
+    context = ContextBuilder(
+        store=store,
+        counter=counter,
+        catalogue=catalogue,
+        bus=bus,
+        policy=window_policy(settings),
+        summariser=Summariser(upstream=summaries, store=store, counter=counter),
+    )
     chat = ChatOrchestrator(
         repository=repository,
         upstream=reachable,
         bus=bus,
         turns=ActiveTurns(),
+        context=context,
         max_message_chars=settings.max_message_chars,
     )
     return Services(
@@ -107,9 +143,7 @@ def build_services(settings: Settings) -> Services:
         repository=repository,
         bus=bus,
         chat=chat,
-        catalogue=ModelCatalogue(
-            upstream.list_models if is_configured(settings) else UnconfiguredUpstream().list_models
-        ),
+        catalogue=catalogue,
     )
 
 

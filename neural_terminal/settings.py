@@ -32,6 +32,11 @@ class Settings:
     tiktoken_cache_dir: Path = PROJECT_ROOT / ".cache" / "tiktoken"
     app_url: str = "http://localhost:3000"
     app_title: str = "Neural Terminal"
+    reply_reserve_tokens: int = 1_024
+    unknown_context_tokens: int = 8_192
+    approximate_margin: float = 0.15
+    summary_model: str | None = None
+    summary_max_tokens: int = 512
 
     @property
     def uses_simulator(self) -> bool:
@@ -104,4 +109,17 @@ def load_settings(
             text("NEURAL_TERMINAL_TIKTOKEN_DIR", str(defaults.tiktoken_cache_dir))
         ),
         app_url=text("NEURAL_TERMINAL_APP_URL", defaults.app_url),
+        reply_reserve_tokens=int(
+            text("NEURAL_TERMINAL_REPLY_RESERVE_TOKENS", str(defaults.reply_reserve_tokens))
+        ),
+        unknown_context_tokens=int(
+            text("NEURAL_TERMINAL_UNKNOWN_CONTEXT_TOKENS", str(defaults.unknown_context_tokens))
+        ),
+        approximate_margin=float(
+            text("NEURAL_TERMINAL_APPROXIMATE_MARGIN", str(defaults.approximate_margin))
+        ),
+        summary_model=env.get("NEURAL_TERMINAL_SUMMARY_MODEL", "").strip() or None,
+        summary_max_tokens=int(
+            text("NEURAL_TERMINAL_SUMMARY_MAX_TOKENS", str(defaults.summary_max_tokens))
+        ),
     )

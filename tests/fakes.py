@@ -1,4 +1,4 @@
-"""Small fakes for unit tests: a scripted upstream with ``enqueue`` and ``history``."""
+"""Small fakes for unit tests: scripted upstreams with ``enqueue`` and ``history``, a catalogue."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from neural_terminal.domain.chat import ChatRequest, StreamChunk
+from neural_terminal.domain.chat import ChatRequest, StreamChunk, UsageReport
+from neural_terminal.domain.models import ModelInfo
 
 
 @dataclass
@@ -62,3 +63,49 @@ class FakeUpstream:
             yield FakeStream(reply)
         finally:
             self.closed += 1
+
+
+@dataclass
+class ScriptedCompletion:
+    """What one non-streaming request gets: text and usage, or an error."""
+
+    text: str = ""
+    report: UsageReport | None = None
+    error: Exception | None = None
+
+
+class FakeCompletions:
+    """A scripted non-streaming upstream (summaries): ``enqueue`` replies, read ``history``."""
+
+    def __init__(self) -> None:
+        self.queue: list[ScriptedCompletion] = []
+        self.history: list[ChatRequest] = []
+
+    def enqueue(self, reply: ScriptedCompletion) -> None:
+        """Script the next request's reply."""
+        self.queue.append(reply)
+
+    async def complete(self, request: ChatRequest) -> tuple[str, UsageReport | None]:
+        """Answer with the next scripted completion."""
+        self.history.append(request)
+        reply = self.queue.pop(0)
+        if reply.error is not None:
+            raise reply.error
+        return reply.text, reply.report
+
+
+class FakeCatalogue:
+    """A model catalogue with a fixed list; counts how often it was fetched."""
+
+    def __init__(self, *models: ModelInfo) -> None:
+        self._models = {model.id: model for model in models}
+        self.fetches = 0
+
+    def get(self, model_id: str) -> ModelInfo | None:
+        """A listed model, or None."""
+        return self._models.get(model_id)
+
+    async def models(self, *, refresh: bool = False) -> list[ModelInfo]:
+        """Every listed model."""
+        self.fetches += 1
+        return list(self._models.values())

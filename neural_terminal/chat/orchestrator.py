@@ -8,15 +8,16 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.context import ContextBuilder, PreparedContext
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.window import Window
 from neural_terminal.domain.chat import (
     ChatRequest,
-    PromptMessage,
-    Role,
     StreamChunk,
     TextDelta,
     Usage,
@@ -30,7 +31,7 @@ from neural_terminal.domain.errors import (
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import Conversation, Message, MessageStatus
+from neural_terminal.store.tables import ContextStrategy, Conversation, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class _Progress:
 
     started: float
     parts: list[str]
+    encoding: str
     first_token_at: float | None = None
     report: UsageReport | None = None
     generation_id: str | None = None
@@ -83,6 +85,7 @@ class ChatOrchestrator:
         upstream: ChatUpstream,
         bus: EventBus,
         turns: ActiveTurns,
+        context: ContextBuilder,
         max_message_chars: int,
         checkpoint_every_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
@@ -91,15 +94,24 @@ class ChatOrchestrator:
         self._upstream = upstream
         self._bus = bus
         self._turns = turns
+        self._context = context
         self._max_chars = max_message_chars
         self._checkpoint_every_s = checkpoint_every_s
         self._clock = clock
         self._live: dict[int, _Progress] = {}
 
-    def create_conversation(self, *, model: str, system_prompt: str | None = None) -> Conversation:
+    def create_conversation(
+        self,
+        *,
+        model: str,
+        system_prompt: str | None = None,
+        context_strategy: ContextStrategy = ContextStrategy.SLIDING,
+    ) -> Conversation:
         """Start an empty conversation."""
         prompt = system_prompt.strip() if system_prompt else None
-        return self._repo.create_conversation(model=model, system_prompt=prompt or None)
+        return self._repo.create_conversation(
+            model=model, system_prompt=prompt or None, context_strategy=context_strategy
+        )
 
     def list_conversations(self) -> list[Conversation]:
         """Newest first."""
@@ -128,6 +140,38 @@ class ChatOrchestrator:
         """Use ``model`` for this conversation's next replies."""
         self._repo.update_conversation(conversation_id=conversation_id, model=model)
 
+    def set_context_strategy(self, conversation_id: int, strategy: ContextStrategy) -> None:
+        """Use ``strategy`` when this conversation outgrows its model's window."""
+        self._repo.update_conversation(conversation_id=conversation_id, context_strategy=strategy)
+
+    def context_preview(self, conversation_id: int) -> PreparedContext:
+        """What the next request would keep of the stored history, and the window."""
+        conversation = self._conversation(conversation_id)
+        return self._context.preview(conversation)
+
+    def context_window(self, model: str) -> Window:
+        """The prompt window of ``model`` as the catalogue last described it."""
+        return self._context.window_now(model)
+
+    def precheck(self, conversation_id: int, model: str, text: str) -> str | None:
+        """A warning when ``text`` will be cut to fit; ContextTooLarge when it cannot fit."""
+        conversation = self._repo.get_conversation(conversation_id=conversation_id)
+        window = self._context.window_now(conversation.model if conversation else model)
+        tokens = self._context.counter.count_message("user", text, window.encoding)
+        elided = self._context.check_message(
+            window,
+            system_prompt=conversation.system_prompt if conversation else None,
+            tokens=tokens,
+            has_history=bool(
+                conversation and self._repo.has_messages(conversation_id=conversation_id)
+            ),
+        )
+        return elision_notice(tokens, elided, window.tokens) if elided else None
+
+    def conversation_cost(self, conversation_id: int) -> Decimal:
+        """Exact spend of a conversation: replies and summaries."""
+        return self._repo.conversation_cost(conversation_id=conversation_id)
+
     def is_streaming(self, conversation_id: int) -> bool:
         """True while a reply streams in this conversation (in this process)."""
         return self._turns.is_active(conversation_id)
@@ -154,13 +198,22 @@ class ChatOrchestrator:
         anything is stored. Closing the iterator early (Stop) stores the partial reply.
         """
         self.validate(text)
-        conversation, history = self.load(conversation_id)
+        conversation = self._conversation(conversation_id)
+        has_history = self._repo.has_messages(conversation_id=conversation_id)
+        # Counted once, here; every later context reads the stored count. The encoding follows
+        # from the model id alone, so nothing here waits on the network.
+        encoding = self._context.counter.scheme(conversation.model).encoding
+        tokens = self._context.counter.count_message("user", text, encoding)
         self._turns.begin(conversation_id)
         try:
             user = self._repo.add_message(
-                conversation_id=conversation_id, role="user", content=text
+                conversation_id=conversation_id,
+                role="user",
+                content=text,
+                token_count=tokens,
+                token_encoding=encoding,
             )
-            if not history:
+            if not has_history:
                 self._repo.update_conversation(
                     conversation_id=conversation_id, title=_title_from(text)
                 )
@@ -173,20 +226,36 @@ class ChatOrchestrator:
                 parent_id=user.id,
             )
             assert reply.id is not None
-            yield ReplyStarted(user_message=user, assistant_message_id=reply.id)
-            request = ChatRequest(
-                model=conversation.model, messages=_prompt(conversation, [*history, user])
-            )
-            async for event in self._stream_reply(conversation_id, reply.id, request):
+            try:
+                context = await self._context.prepare(conversation)
+            except NeuralTerminalError as exc:
+                # Too large even when cut (the UI's precheck normally says so before sending).
+                logger.info("no context for conversation %s: %s", conversation_id, exc)
+                yield ReplyStarted(user_message=user, assistant_message_id=reply.id)
+                progress = _Progress(started=self._clock(), parts=[], encoding=encoding)
+                finished = self._finish(reply.id, progress, MessageStatus.ERROR, exc.user_message)
+                yield ReplyFinished(finished, exc)
+                return
+            yield ReplyStarted(user_message=user, assistant_message_id=reply.id, context=context)
+            request = ChatRequest(model=conversation.model, messages=context.messages)
+            async for event in self._stream_reply(
+                conversation_id, reply.id, request, context.window.encoding
+            ):
                 yield event
         finally:
             self._turns.end(conversation_id)
 
+    def _conversation(self, conversation_id: int) -> Conversation:
+        conversation = self._repo.get_conversation(conversation_id=conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
+        return conversation
+
     async def _stream_reply(
-        self, conversation_id: int, message_id: int, request: ChatRequest
+        self, conversation_id: int, message_id: int, request: ChatRequest, encoding: str
     ) -> AsyncIterator[ReplyEvent]:
         self._bus.publish(MessageStarted(conversation_id, message_id, request.model))
-        progress = _Progress(started=self._clock(), parts=[])
+        progress = _Progress(started=self._clock(), parts=[], encoding=encoding)
         self._live[message_id] = progress
         try:
             async with self._upstream.stream_chat(request) as stream:
@@ -252,6 +321,10 @@ class ChatOrchestrator:
             cost_usd=usage.cost,
             first_token_ms=_ms(first - progress.started) if first is not None else None,
             total_ms=_ms(now - progress.started),
+            token_count=self._context.counter.count_message(
+                "assistant", progress.text, progress.encoding
+            ),
+            token_encoding=progress.encoding,
         )
         self._bus.publish(
             MessageCompleted(
@@ -280,17 +353,13 @@ def _title_from(text: str) -> str:
     return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1] + "…"
 
 
-def _prompt(conversation: Conversation, messages: list[Message]) -> tuple[PromptMessage, ...]:
-    """The whole history in chat format; replies that failed before any text are left out."""
-    prompt: list[PromptMessage] = []
-    if conversation.system_prompt:
-        prompt.append(PromptMessage(role="system", content=conversation.system_prompt))
-    for message in messages:
-        if message.role not in ("user", "assistant") or not message.content:
-            continue
-        role: Role = "user" if message.role == "user" else "assistant"
-        prompt.append(PromptMessage(role=role, content=message.content))
-    return tuple(prompt)
+def elision_notice(tokens: int, elided: int, window: int) -> str:
+    """What the user reads when their message is cut to fit the window."""
+    return (
+        f"This message is {tokens:,} tokens and the model's window holds {window:,}: "
+        f"about {elided:,} tokens from its middle are left out (marked in what the model "
+        "reads). Your full text is kept."
+    )
 
 
 async def collect(events: AsyncIterable[ReplyEvent]) -> list[ReplyEvent]:

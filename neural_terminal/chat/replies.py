@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neural_terminal.chat.context import PreparedContext
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.store.tables import Message
 
@@ -14,6 +15,8 @@ class ReplyStarted:
 
     user_message: Message
     assistant_message_id: int
+    # What the prompt holds; None only when the context could not be prepared.
+    context: PreparedContext | None = None
 
 
 @dataclass(frozen=True)

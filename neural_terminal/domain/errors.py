@@ -5,6 +5,7 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
 
     NeuralTerminalError
     ├── InvalidInput                  the message cannot be sent as typed (empty, too large)
+    │   └── ContextTooLarge           even with its middle left out it cannot fit the window
     ├── ConversationNotFound          an id that is not in the database
     ├── UpstreamError                 the upstream refused or could not be reached
     │   ├── UpstreamNotConfigured     no API key and the simulator is off
@@ -40,6 +41,15 @@ class InvalidInput(NeuralTerminalError):
     """Shown to the user when a message cannot be sent as typed."""
 
     default_message = "This message cannot be sent."
+
+
+class ContextTooLarge(InvalidInput):
+    """Shown when a message cannot fit the model's window even with its middle left out."""
+
+    default_message = (
+        "This message cannot fit the model's context window, even with its middle left out. "
+        "Pick a model with a larger window or shorten the system prompt."
+    )
 
 
 class ConversationNotFound(NeuralTerminalError):

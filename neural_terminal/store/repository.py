@@ -6,11 +6,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, Table, func
 from sqlmodel import Session, col, select, update
 
 from neural_terminal.store.money_column import picodollars_to_usd
-from neural_terminal.store.tables import Conversation, Message, MessageStatus, utcnow
+from neural_terminal.store.tables import (
+    ContextStrategy,
+    Conversation,
+    Message,
+    MessageStatus,
+    Summary,
+    utcnow,
+)
 
 
 class ChatRepository:
@@ -25,10 +32,20 @@ class ChatRepository:
             yield session
 
     def create_conversation(
-        self, *, model: str, title: str = "New conversation", system_prompt: str | None = None
+        self,
+        *,
+        model: str,
+        title: str = "New conversation",
+        system_prompt: str | None = None,
+        context_strategy: ContextStrategy = ContextStrategy.SLIDING,
     ) -> Conversation:
         """Insert a conversation and return it with its id."""
-        conversation = Conversation(title=title, model=model, system_prompt=system_prompt)
+        conversation = Conversation(
+            title=title,
+            model=model,
+            system_prompt=system_prompt,
+            context_strategy=context_strategy.value,
+        )
         with self._session() as session:
             session.add(conversation)
             session.commit()
@@ -51,14 +68,21 @@ class ChatRepository:
             return list(session.exec(query))
 
     def update_conversation(
-        self, *, conversation_id: int, title: str | None = None, model: str | None = None
+        self,
+        *,
+        conversation_id: int,
+        title: str | None = None,
+        model: str | None = None,
+        context_strategy: ContextStrategy | None = None,
     ) -> None:
-        """Rename it or change its model; bumps ``updated_at``."""
+        """Rename it, change its model or context strategy; bumps ``updated_at``."""
         values: dict[str, object] = {"updated_at": utcnow()}
         if title is not None:
             values["title"] = title
         if model is not None:
             values["model"] = model
+        if context_strategy is not None:
+            values["context_strategy"] = context_strategy.value
         with self._session() as session:
             session.execute(
                 update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
@@ -75,6 +99,12 @@ class ChatRepository:
         with self._session() as session:
             return list(session.exec(query))
 
+    def has_messages(self, *, conversation_id: int) -> bool:
+        """True once anything was written in the conversation."""
+        query = select(col(Message.id)).where(Message.conversation_id == conversation_id).limit(1)
+        with self._session() as session:
+            return session.exec(query).first() is not None
+
     def get_message(self, *, message_id: int) -> Message | None:
         """One message, or None."""
         with self._session() as session:
@@ -90,6 +120,8 @@ class ChatRepository:
         model: str | None = None,
         parent_id: int | None = None,
         error: str | None = None,
+        token_count: int | None = None,
+        token_encoding: str | None = None,
     ) -> Message:
         """Insert a message (committed before this returns) and bump the conversation."""
         message = Message(
@@ -100,13 +132,15 @@ class ChatRepository:
             model=model,
             parent_id=parent_id,
             error=error,
+            token_count=token_count,
+            token_encoding=token_encoding,
         )
         with self._session() as session:
             session.add(message)
             session.execute(
                 update(Conversation)
                 .where(col(Conversation.id) == conversation_id)
-                .values(updated_at=utcnow())
+                .values(updated_at=utcnow(), message_count=col(Conversation.message_count) + 1)
             )
             session.commit()
             session.refresh(message)
@@ -135,6 +169,8 @@ class ChatRepository:
         cost_usd: Decimal | None = None,
         first_token_ms: int | None = None,
         total_ms: int | None = None,
+        token_count: int | None = None,
+        token_encoding: str | None = None,
     ) -> Message:
         """Store a reply's final text, status, usage, cost and timings; return the row."""
         with self._session() as session:
@@ -152,6 +188,8 @@ class ChatRepository:
             message.cost_usd = cost_usd
             message.first_token_ms = first_token_ms
             message.total_ms = total_ms
+            message.token_count = token_count
+            message.token_encoding = token_encoding
             session.add(message)
             session.commit()
             session.refresh(message)
@@ -169,10 +207,14 @@ class ChatRepository:
             return int(getattr(result, "rowcount", 0) or 0)
 
     def conversation_cost(self, *, conversation_id: int) -> Decimal:
-        """Exact total cost of a conversation's messages, summed by the database."""
-        cost = Message.__table__.c.cost_usd  # type: ignore[attr-defined]
-        query = select(func.sum(cost)).where(col(Message.conversation_id) == conversation_id)
-        with self._session() as session:
-            total = session.execute(query).scalar()
-        # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
-        return total if isinstance(total, Decimal) else picodollars_to_usd(total)
+        """Exact total cost of a conversation's messages and summaries, summed by the database."""
+        total = Decimal(0)
+        tables: list[Table] = [Message.__table__, Summary.__table__]  # type: ignore[attr-defined]
+        for table in tables:
+            cost, owner = table.c.cost_usd, table.c.conversation_id
+            query = select(func.sum(cost)).where(owner == conversation_id)
+            with self._session() as session:
+                part = session.execute(query).scalar()
+            # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
+            total += part if isinstance(part, Decimal) else picodollars_to_usd(part)
+        return total

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from neural_terminal.store.money_column import ExactUSD
@@ -26,8 +26,15 @@ class MessageStatus(StrEnum):
     ERROR = "error"
 
 
+class ContextStrategy(StrEnum):
+    """How a conversation that outgrows the model's window is cut down."""
+
+    SLIDING = "sliding"
+    BOOKENDS = "bookends"
+
+
 class Conversation(SQLModel, table=True):
-    """A chat: its title, model and optional system prompt."""
+    """A chat: its title, model, optional system prompt and context strategy."""
 
     __tablename__ = "conversations"
 
@@ -35,6 +42,9 @@ class Conversation(SQLModel, table=True):
     title: str = Field(default="New conversation", max_length=200)
     model: str = Field(max_length=200)
     system_prompt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    context_strategy: str = Field(default=ContextStrategy.SLIDING.value, max_length=16)
+    # Kept with every insert so a context can say how much it left out without a COUNT.
+    message_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 
@@ -43,6 +53,8 @@ class Message(SQLModel, table=True):
     """One message; assistant messages carry tokens, exact cost and latency."""
 
     __tablename__ = "messages"
+    # Contexts walk a conversation back from its newest message.
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
@@ -60,4 +72,29 @@ class Message(SQLModel, table=True):
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     first_token_ms: int | None = None
     total_ms: int | None = None
+    # Tokens this message adds to a prompt (chat framing included), counted once when stored.
+    token_count: int | None = None
+    token_encoding: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Summary(SQLModel, table=True):
+    """A model-written summary of the messages ``first_message_id..last_message_id``.
+
+    Bookends conversations put it in place of the middle they leave out; its cost counts
+    against the conversation's spend like a reply's.
+    """
+
+    __tablename__ = "summaries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    first_message_id: int
+    last_message_id: int
+    message_count: int
+    content: str = Field(default="", sa_column=Column(Text, nullable=False))
+    model: str = Field(max_length=200)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)

@@ -15,17 +15,22 @@ from typing import Any
 import reflex as rx
 
 from neural_terminal.bootstrap import services
+from neural_terminal.chat.context import PreparedContext
 from neural_terminal.chat.replies import ReplyFinished
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.models import ModelInfo
+from neural_terminal.domain.money import format_usd
+from neural_terminal.store.tables import ContextStrategy
 from neural_terminal.ui.live_script import append_script
 from neural_terminal.ui.reply_batches import ReplyBatcher
 from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
     ModelView,
+    context_meter,
     conversation_total,
     conversation_view,
+    elided_notice,
     message_view,
     model_prices,
     model_view,
@@ -45,6 +50,8 @@ class ChatState(rx.State):
     total_cost: str = "$0.0000"
     streaming: bool = False
     streaming_id: int = 0
+    left_out_after: int = 0
+    left_out_before: int = 0
     notice: str = ""
     model: str = ""
     models: list[ModelView] = []
@@ -52,6 +59,9 @@ class ChatState(rx.State):
     simulated: bool = False
     upstream_host: str = ""
     last_opened: str = rx.LocalStorage("", name="nt_last_conversation")
+    context_meter: str = ""
+    context_strategy: str = ContextStrategy.SLIDING.value
+    context_notice: str = ""
 
     _pending_text: str = ""
 
@@ -90,6 +100,9 @@ class ChatState(rx.State):
         self.total_cost = conversation_total([])
         self.notice = ""
         self.last_opened = ""
+        self.context_notice = ""
+        self.context_strategy = ContextStrategy.SLIDING.value  # the default of a new one
+        self._show_window()
 
     @rx.event
     async def select_model(self, model_id: str) -> None:
@@ -98,6 +111,19 @@ class ChatState(rx.State):
         if self.active_id:
             services().chat.set_model(self.active_id, model_id)
         self._show_model(services().catalogue.get(model_id))
+        self._refresh_context()
+
+    @rx.event
+    def select_strategy(self, strategy: str) -> None:
+        """Use ``strategy`` when the open conversation outgrows its model's window."""
+        try:
+            chosen = ContextStrategy(strategy)
+        except ValueError:
+            return
+        self.context_strategy = chosen.value
+        if self.active_id:
+            services().chat.set_context_strategy(self.active_id, chosen)
+        self._refresh_context()
 
     @rx.event
     async def refresh_models(self) -> None:
@@ -113,16 +139,21 @@ class ChatState(rx.State):
         chat = services().chat
         try:
             chat.validate(text)
+            # Told before sending: a message larger than the window is cut, or refused.
+            warning = chat.precheck(self.active_id, self.model, text)
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
             return None
         if not self.active_id:
-            conversation = chat.create_conversation(model=self.model)
+            conversation = chat.create_conversation(
+                model=self.model, context_strategy=ContextStrategy(self.context_strategy)
+            )
             self.active_id = conversation.id or 0
             self.last_opened = str(self.active_id)
         self._pending_text = text
         self.streaming = True
         self.notice = ""
+        self.context_notice = warning or ""
         return [rx.set_value("composer", ""), ChatState.stream_reply]
 
     @rx.event
@@ -147,6 +178,8 @@ class ChatState(rx.State):
                 async with self:
                     self.recent.append(message_view(batch.started.user_message))
                     self.streaming_id = reply_id
+                    if batch.started.context is not None:
+                        self._show_context(batch.started.context)
             if batch.text:
                 yield rx.call_script(append_script(reply_id, batch.offset, batch.text))
             finished = batch.finished or finished
@@ -165,6 +198,7 @@ class ChatState(rx.State):
             self.streaming_id = 0
             self._refresh_sidebar()
             self._refresh_totals()
+            self._refresh_context()
 
     def _open(self, conversation_id: int) -> None:
         if not conversation_id:
@@ -182,10 +216,13 @@ class ChatState(rx.State):
         # reply still streaming (a reload mid-reply) is drawn live, not from its checkpoint.
         self.history = [message_view(m) for m in messages if m.id != self.streaming_id]
         self.recent = []
-        self.total_cost = conversation_total(messages)
+        self.context_strategy = conversation.context_strategy
+        self.total_cost = format_usd(services().chat.conversation_cost(conversation_id))
         self.last_opened = str(conversation_id)
         self.notice = ""
+        self.context_notice = ""
         self._show_model(services().catalogue.get(conversation.model))
+        self._refresh_context()
 
     def _refresh_sidebar(self) -> None:
         rows = [conversation_view(c) for c in services().chat.list_conversations()]
@@ -197,8 +234,31 @@ class ChatState(rx.State):
 
     def _refresh_totals(self) -> None:
         if self.active_id:
-            _, messages = services().chat.load(self.active_id)
-            self.total_cost = conversation_total(messages)
+            # Summaries written for bookends contexts are spend too.
+            self.total_cost = format_usd(services().chat.conversation_cost(self.active_id))
+
+    def _refresh_context(self) -> None:
+        """Meter and greying for what the next request would keep."""
+        if not self.active_id:
+            self._show_window()
+            return
+        try:
+            context = services().chat.context_preview(self.active_id)
+        except NeuralTerminalError:
+            return
+        self._show_context(context, sent=False)
+
+    def _show_context(self, context: PreparedContext, *, sent: bool = True) -> None:
+        self.context_meter = context_meter(context.window, context.prompt_tokens)
+        # Two ids, not a flag per row: greying must not resend the history (see transcript.py).
+        self.left_out_after = context.left_out_after
+        self.left_out_before = context.left_out_before
+        if sent and context.elided_tokens and not self.context_notice:
+            self.context_notice = elided_notice(context.elided_tokens)
+
+    def _show_window(self) -> None:
+        window = services().chat.context_window(self.model) if self.model else None
+        self.context_meter = context_meter(window, 0) if window else ""
 
     async def _load_models(self, *, refresh: bool = False) -> None:
         catalogue = services().catalogue
@@ -209,6 +269,7 @@ class ChatState(rx.State):
             return
         self.models = [model_view(m) for m in models]
         self._show_model(catalogue.get(self.model))
+        self._refresh_context()  # the window is known once the catalogue is
 
     def _show_model(self, model: ModelInfo | None) -> None:
         self.model_info = model_prices(model) if model else "prices unknown for this model"

@@ -17,6 +17,12 @@ def model_markdown(text: rx.Var[str] | str) -> rx.Component:
     return rx.markdown(text, use_raw=False, class_name="nt-md")
 
 
+def _in_context(message: rx.Var[MessageView]) -> rx.Var[bool]:
+    """Messages with ids strictly between the two bounds were left out of the prompt."""
+    left_out = (message.id > ChatState.left_out_after) & (message.id < ChatState.left_out_before)
+    return ~left_out
+
+
 def _message(message: rx.Var[MessageView]) -> rx.Component:
     body = rx.cond(
         message.role == "user",
@@ -33,6 +39,9 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
         class_name="nt-msg",
         data_role=message.role,
         data_status=message.status,
+        # Messages the model no longer sees are greyed out (assets/terminal.css).
+        data_in_context=_in_context(message).to_string(),
+        title=rx.cond(_in_context(message), "", "outside the model's context window"),
         padding="4px 12px",
         margin_bottom="12px",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+from neural_terminal.chat.window import Window
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
 from neural_terminal.store.tables import Conversation, Message
@@ -100,3 +101,18 @@ def conversation_total(messages: list[Message]) -> str:
     """The conversation's spend so far, for the header."""
     costs = [m.cost_usd for m in messages if m.cost_usd is not None]
     return format_usd(sum(costs, Decimal(0)))
+
+
+def context_meter(window: Window, tokens: int) -> str:
+    """``context 1,234 / 15,360 tokens``; ``≈`` marks a count from a stand-in tokenizer."""
+    approx = "≈" if window.approximate else ""
+    return f"context {approx}{tokens:,} / {window.tokens:,} tokens"
+
+
+def elided_notice(elided_tokens: int) -> str:
+    """Said when the message just sent was cut to fit the window."""
+    return (
+        f"Your message was larger than the model's context window: {elided_tokens:,} tokens "
+        "from its middle were left out of what the model reads (marked there). "
+        "Your full text is kept."
+    )

@@ -10,18 +10,19 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.context import ContextBuilder
 from neural_terminal.chat.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
 from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns import ActiveTurns
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import (
+    ContextTooLarge,
     ConversationNotFound,
     InvalidApiKey,
     InvalidInput,
     StreamInterrupted,
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
-from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
 from tests.fakes import FakeUpstream, ScriptedReply
 
@@ -39,11 +40,6 @@ class Ticker:
 
 
 @pytest.fixture
-def engine(sqlite_url: str) -> Engine:
-    return make_engine(sqlite_url)
-
-
-@pytest.fixture
 def repo(engine: Engine) -> ChatRepository:
     return ChatRepository(engine)
 
@@ -54,17 +50,15 @@ def upstream() -> FakeUpstream:
 
 
 @pytest.fixture
-def bus() -> EventBus:
-    return EventBus()
-
-
-@pytest.fixture
-def chat(repo: ChatRepository, upstream: FakeUpstream, bus: EventBus) -> ChatOrchestrator:
+def chat(
+    repo: ChatRepository, upstream: FakeUpstream, bus: EventBus, context_builder: ContextBuilder
+) -> ChatOrchestrator:
     return ChatOrchestrator(
         repository=repo,
         upstream=upstream,
         bus=bus,
         turns=ActiveTurns(),
+        context=context_builder,
         max_message_chars=200_000,
         clock=Ticker(0.1),
     )
@@ -271,13 +265,14 @@ async def test_empty_messages_are_not_sent(
 
 @pytest.mark.asyncio
 async def test_a_message_over_the_limit_is_refused_with_its_size(
-    repo: ChatRepository, upstream: FakeUpstream
+    repo: ChatRepository, upstream: FakeUpstream, context_builder: ContextBuilder
 ) -> None:
     chat = ChatOrchestrator(
         repository=repo,
         upstream=upstream,
         bus=EventBus(),
         turns=ActiveTurns(),
+        context=context_builder,
         max_message_chars=10,
     )
     conversation = chat.create_conversation(model="m")
@@ -310,13 +305,14 @@ async def test_unknown_conversation_is_refused(chat: ChatOrchestrator) -> None:
 
 @pytest.mark.asyncio
 async def test_checkpoints_save_the_partial_reply_while_streaming(
-    repo: ChatRepository, upstream: FakeUpstream
+    repo: ChatRepository, upstream: FakeUpstream, context_builder: ContextBuilder
 ) -> None:
     chat = ChatOrchestrator(
         repository=repo,
         upstream=upstream,
         bus=EventBus(),
         turns=ActiveTurns(),
+        context=context_builder,
         max_message_chars=1000,
         checkpoint_every_s=0.25,
         clock=Ticker(0.1),
@@ -371,3 +367,51 @@ async def test_events_are_published_and_a_failing_subscriber_breaks_nothing(
     completed = seen[-1]
     assert isinstance(completed, MessageCompleted)
     assert completed.cost_usd == Decimal("0.00002")
+
+
+@pytest.mark.asyncio
+async def test_a_message_that_cannot_fit_is_stored_and_refused_without_a_request(
+    chat: ChatOrchestrator, upstream: FakeUpstream, repo: ChatRepository
+) -> None:
+    conversation = chat.create_conversation(model="sim/tiny-window", system_prompt="rule " * 740)
+    assert conversation.id is not None
+    with pytest.raises(ContextTooLarge):
+        chat.precheck(conversation.id, conversation.model, "x " * 2000)
+
+    events = await collect(chat.send(conversation.id, "x " * 2000))
+
+    finished = events[-1]
+    assert isinstance(finished, ReplyFinished)
+    assert isinstance(finished.error, ContextTooLarge)
+    assert upstream.history == []  # never a silent upstream 400
+    user, reply = repo.list_messages(conversation_id=conversation.id)
+    assert user.content == "x " * 2000  # the words are kept
+    assert (reply.status, reply.error) == ("error", ContextTooLarge.default_message)
+
+
+@pytest.mark.asyncio
+async def test_an_oversized_message_is_announced_then_sent_cut(
+    chat: ChatOrchestrator, upstream: FakeUpstream, repo: ChatRepository
+) -> None:
+    conversation = chat.create_conversation(model="sim/tiny-window")
+    assert conversation.id is not None
+    text = "start " + "filler " * 3000 + "end"
+    notice = chat.precheck(conversation.id, conversation.model, text)
+    assert notice is not None
+    assert "left out" in notice
+    upstream.enqueue(_reply("ok"))
+
+    events = await collect(chat.send(conversation.id, text))
+
+    started = events[0]
+    assert isinstance(started, ReplyStarted)
+    assert started.context is not None
+    assert started.context.elided_tokens > 0
+    sent = upstream.history[0].messages[-1].content
+    assert sent.startswith("start filler")
+    assert sent.endswith("filler end")
+    assert len(sent) < len(text)
+    user, reply = repo.list_messages(conversation_id=conversation.id)
+    assert user.content == text
+    assert (user.token_count, user.token_encoding) == (3 + 1 + 3002, "cl100k_base")
+    assert reply.token_count is not None

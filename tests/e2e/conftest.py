@@ -29,9 +29,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The app with the built-in simulator, at a readable 40 tokens/s."""
+    """The app with the built-in simulator, at a readable 40 tokens/s.
+
+    One per test module, never two at once: every start rebuilds the shared frontend (.web)
+    with its own port baked in, so an app outliving another's start would serve a page that
+    talks to the wrong server.
+    """
     with running_app(tmp_path_factory.mktemp("app")) as running:
         yield running
 

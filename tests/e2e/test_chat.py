@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from playwright.sync_api import Page, expect
 
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import Message
 from tests.e2e.conftest import PageWatch
-from tests.e2e.server import RunningApp, free_port, running_app
+from tests.e2e.server import RunningApp
 
 # Records every distinct length of the reply in progress, from the browser's side.
 RECORD_STEPS = """
@@ -225,36 +223,3 @@ def test_an_invalid_key_gets_a_clear_message_and_keeps_the_words(
     page.reload()
     open_app(page, app)
     expect(page.locator('.nt-msg[data-role="user"]').last).to_contain_text("are you there?")
-
-
-@pytest.fixture(scope="module")
-def unreachable_app(tmp_path_factory: pytest.TempPathFactory):
-    """The app pointed at a loopback port where nothing listens, simulator off."""
-    closed = f"http://127.0.0.1:{free_port()}/api/v1"
-    workdir: Path = tmp_path_factory.mktemp("unreachable")
-    with running_app(
-        workdir, NEURAL_TERMINAL_SIMULATOR="off", OPENROUTER_BASE_URL=closed
-    ) as running:
-        yield running
-
-
-def test_an_unreachable_upstream_is_explained_and_loses_nothing(
-    page: Page, unreachable_app: RunningApp
-) -> None:
-    page.goto(unreachable_app.url + "/")
-    expect(page.locator("#notice")).to_contain_text("model list", timeout=60_000)
-    expect(page.locator("#simulator-banner")).to_have_count(0)
-
-    send(page, "is anyone out there?")
-
-    wait_reply_done(page)
-    expect(page.locator(REPLIES).last).to_have_attribute("data-status", "error")
-    expect(page.locator("#notice")).not_to_contain_text("model list")
-    expect(page.locator("#notice")).to_contain_text("cannot be reached")
-    assert [m.content for m in stored_messages(unreachable_app) if m.role == "user"] == [
-        "is anyone out there?"
-    ]
-    page.reload()
-    expect(page.locator('.nt-msg[data-role="user"]').last).to_have_text(
-        "is anyone out there?", timeout=60_000
-    )

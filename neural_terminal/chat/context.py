@@ -1,0 +1,433 @@
+"""The context window: which stored messages go into the next prompt, counted exactly.
+
+Sliding window keeps the system prompt and the newest exchanges that fit, with one marker
+where older ones were left out. Bookends also keep the first exchange and put a cached,
+model-written summary where the middle was. A message too large for the whole window keeps
+its start and end around a visible marker. Choices are made from stored per-message counts;
+the recipe's count is additive per message, so the payload's total is exact without encoding
+the history again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.counted_rows import CountedRows
+from neural_terminal.chat.elide import elide_middle
+from neural_terminal.chat.summaries import Summariser
+from neural_terminal.chat.units import CountedRow, Unit, first_unit, units_newest_first
+from neural_terminal.chat.window import Window, WindowPolicy, window_for
+from neural_terminal.domain.chat import PromptMessage, Role
+from neural_terminal.domain.errors import ContextTooLarge, NeuralTerminalError
+from neural_terminal.domain.events import ContextTruncated
+from neural_terminal.domain.models import ModelInfo
+from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.tables import ContextStrategy, Conversation, Summary
+from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS, TokenCounter
+
+logger = logging.getLogger(__name__)
+
+MARKER = (
+    "[{n:,} earlier messages of this conversation were left out here to fit the model's "
+    "context window.]"
+)
+SUMMARY = "[Summary of {n:,} earlier messages left out here to fit the context window:]\n{text}"
+# The summary request leaves room for the header the summary is shown under.
+SUMMARY_FRAMING = 40
+# Below this many tokens of its own, an elided message says too little to be worth sending.
+MIN_MESSAGE_TOKENS = 32
+
+
+class Catalogue(Protocol):
+    """What the builder needs from the model catalogue."""
+
+    def get(self, model_id: str) -> ModelInfo | None:
+        """A model from the cached list, or None."""
+        ...
+
+    async def models(self, *, refresh: bool = False) -> list[ModelInfo]:
+        """Fetch the list when stale."""
+        ...
+
+
+@dataclass(frozen=True)
+class PreparedContext:
+    """The prompt for one request, its exact token count, and what was left out."""
+
+    messages: tuple[PromptMessage, ...]
+    prompt_tokens: int
+    window: Window
+    strategy: str
+    dropped_messages: int = 0
+    # Messages with ``left_out_after < id < left_out_before`` are not in the prompt.
+    left_out_after: int = 0
+    left_out_before: int = 0
+    summary_id: int | None = None
+    elided_tokens: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        """True when anything was left out or cut."""
+        return self.dropped_messages > 0 or self.elided_tokens > 0
+
+    def in_context(self, message_id: int) -> bool:
+        """Whether message ``message_id`` is (part of) the prompt."""
+        return not self.left_out_after < message_id < self.left_out_before
+
+
+@dataclass
+class _Plan:
+    """Units chosen for the prompt, before their text is loaded."""
+
+    window: Window
+    system: str | None
+    system_tokens: int
+    recent: list[Unit]  # oldest first
+    head: list[Unit] = field(default_factory=list)
+    gap: tuple[int, int] | None = None  # ids (after, before) left out
+    bridge: str | None = None  # the marker or summary message between head and recent
+    bridge_tokens: int = 0
+    dropped: int = 0
+    summary_id: int | None = None
+    # Bookends whose summary is still to be written: its message range, and the summary it
+    # may build on.
+    summary_range: tuple[int, int] | None = None
+    summary_base: Summary | None = None
+    elide_to: int | None = None  # content tokens the newest message is cut to
+    elided: int = 0  # tokens the cut removed from the newest message's stored count
+
+    @property
+    def tokens(self) -> int:
+        units = sum(u.tokens for u in self.head) + sum(u.tokens for u in self.recent)
+        body = units - self.elided
+        return REPLY_PRIMER_TOKENS + self.system_tokens + self.bridge_tokens + body
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The newest exchanges that fit a budget, and the first one that did not."""
+
+    kept: list[Unit]  # newest first
+    newest: Unit | None
+    overflow: Unit | None
+    newest_row_id: int
+
+
+class ContextBuilder:
+    """Prepares the prompt of the next request in a conversation."""
+
+    def __init__(
+        self,
+        *,
+        store: ContextStore,
+        counter: TokenCounter,
+        catalogue: Catalogue,
+        bus: EventBus,
+        policy: WindowPolicy,
+        summariser: Summariser | None = None,
+        rows: CountedRows | None = None,
+    ) -> None:
+        self._store = store
+        self._counter = counter
+        self._catalogue = catalogue
+        self._bus = bus
+        self._policy = policy
+        self._summariser = summariser
+        self._rows = rows or CountedRows(store=store, counter=counter)
+
+    @property
+    def counter(self) -> TokenCounter:
+        """The token counter contexts are measured with."""
+        return self._counter
+
+    async def window(self, model: str, max_tokens: int | None = None) -> Window:
+        """The window of ``model``, fetching the catalogue if it does not know the model yet."""
+        if self._catalogue.get(model) is None:
+            with contextlib.suppress(NeuralTerminalError):
+                await self._catalogue.models()
+        return self.window_now(model, max_tokens)
+
+    def window_now(self, model: str, max_tokens: int | None = None) -> Window:
+        """The window of ``model`` from the catalogue as last fetched."""
+        info = self._catalogue.get(model)
+        scheme = self._counter.scheme(model)
+        return window_for(model, info, scheme, self._policy, max_tokens=max_tokens)
+
+    def check_message(
+        self, window: Window, *, system_prompt: str | None, tokens: int, has_history: bool
+    ) -> int:
+        """Tokens the message will lose to elision (0 if none); ContextTooLarge if hopeless."""
+        budget = window.tokens - REPLY_PRIMER_TOKENS - self._system_tokens(system_prompt, window)
+        if tokens <= budget:
+            return 0
+        if has_history:
+            budget -= self._marker_reserve(window)
+        content = budget - self._counter.count_message("user", "", window.encoding)
+        if content < MIN_MESSAGE_TOKENS:
+            raise ContextTooLarge(detail=f"window={window.tokens} message={tokens} room={content}")
+        return tokens - budget
+
+    async def prepare(
+        self, conversation: Conversation, *, max_tokens: int | None = None
+    ) -> PreparedContext:
+        """The prompt for a request whose newest stored message is the one being sent."""
+        window = await self.window(conversation.model, max_tokens)
+        plan = self._plan(conversation, window, pending=True)
+        if plan.summary_range is not None:
+            plan = await self._summarise(conversation, plan)
+        context = self._assemble(plan, conversation)
+        if context.truncated:
+            self._bus.publish(
+                ContextTruncated(
+                    conversation.id or 0,
+                    context.dropped_messages,
+                    context.prompt_tokens,
+                    window.tokens,
+                )
+            )
+        return context
+
+    def preview(self, conversation: Conversation) -> PreparedContext:
+        """What the next request would keep of the stored history (no summary is written)."""
+        window = self.window_now(conversation.model)
+        plan = self._plan(conversation, window, pending=False)
+        if plan.summary_range is not None:
+            # An unwritten summary is estimated at its budget.
+            plan.bridge_tokens = self._summary_budget(window)
+        return self._result(plan, conversation, ())
+
+    # -- choosing ---------------------------------------------------------------------------
+
+    def _plan(
+        self,
+        conversation: Conversation,
+        window: Window,
+        *,
+        pending: bool,
+        strategy: str | None = None,
+    ) -> _Plan:
+        cid = conversation.id or 0
+        strategy = strategy or conversation.context_strategy
+        system_tokens = self._system_tokens(conversation.system_prompt, window)
+        budget = window.tokens - REPLY_PRIMER_TOKENS - system_tokens
+        fit = _fit_newest(units_newest_first(self._rows.newest_first(cid, window.encoding)), budget)
+        base = _Plan(window, conversation.system_prompt, system_tokens, recent=fit.kept[::-1])
+        if fit.overflow is None:
+            return base
+        if strategy == ContextStrategy.BOOKENDS.value:
+            plan = self._bookends(cid, base, fit, budget, pending=pending)
+            if plan is not None:
+                return plan
+        return self._sliding(cid, base, fit, budget, pending=pending)
+
+    def _sliding(self, cid: int, plan: _Plan, fit: _Fit, budget: int, *, pending: bool) -> _Plan:
+        kept = list(fit.kept)
+        room = budget - self._marker_reserve(plan.window)
+        total = sum(u.tokens for u in kept)
+        while kept and total > room:
+            total -= kept.pop().tokens
+        if pending and not kept and fit.newest is not None:
+            # The message being sent is larger than the whole window on its own.
+            content = room - self._counter.count_message("user", "", plan.window.encoding)
+            if content < MIN_MESSAGE_TOKENS:
+                raise ContextTooLarge(detail=f"window={plan.window.tokens} room={content}")
+            kept, plan.elide_to = [fit.newest], content
+        before = kept[-1].first_id if kept else fit.newest_row_id + 1
+        dropped = self._store.message_count(conversation_id=cid) - _rows(kept)
+        plan.recent = kept[::-1]
+        plan.gap = (0, before)
+        plan.dropped = dropped
+        if dropped:
+            plan.bridge = MARKER.format(n=dropped)
+            plan.bridge_tokens = self._counter.count_message(
+                "system", plan.bridge, plan.window.encoding
+            )
+        return plan
+
+    def _bookends(
+        self, cid: int, plan: _Plan, fit: _Fit, budget: int, *, pending: bool
+    ) -> _Plan | None:
+        """Head + summary + recent, or None when bookends cannot do better than sliding."""
+        found = self._head(cid, plan.window.encoding)
+        if found is None:
+            return None
+        head, first_dropped = found
+        if fit.overflow is None:
+            return None
+        summary_budget = self._summary_budget(plan.window)
+        room = budget - head.tokens - summary_budget
+        recent: list[Unit] = []
+        total = 0
+        for unit in fit.kept:
+            if unit.first_id <= head.last_id or total + unit.tokens > room:
+                break
+            recent.append(unit)
+            total += unit.tokens
+        if pending and not recent:
+            return None
+        # Drop some more when writing a new summary, so the next turns can reuse it.
+        slack = list(recent)
+        while len(slack) > 1 and total > room * (1 - self._policy.bookends_slack):
+            total -= slack.pop().tokens
+        min_last = _newest_dropped(fit, len(recent)).last_id
+        slack_last = _newest_dropped(fit, len(slack)).last_id
+        plan.head = [head]
+        cached = self._store.widest_summary(
+            conversation_id=cid, first_message_id=first_dropped, up_to=slack_last
+        )
+        if cached is not None and cached.last_message_id >= min_last:
+            recent = [u for u in recent if u.first_id > cached.last_message_id]
+            self._bridge_summary(plan, cached)
+        else:
+            recent = slack
+            # Written by prepare(), estimated by preview().
+            plan.summary_range = (first_dropped, slack_last)
+            plan.summary_base = cached
+        plan.recent = recent[::-1]
+        before = recent[-1].first_id if recent else fit.newest_row_id + 1
+        plan.gap = (head.last_id, before)
+        plan.dropped = self._store.message_count(conversation_id=cid) - _rows([head, *recent])
+        return plan
+
+    def _head(self, cid: int, encoding: str) -> tuple[Unit, int] | None:
+        """The first exchange and the id of the message after it."""
+        rows: list[CountedRow] = []
+        for row in self._rows.oldest_first(cid, encoding):
+            unit = first_unit([*rows, row])
+            if unit is not None:
+                return unit, row.id
+            rows.append(row)
+        return None
+
+    async def _summarise(self, conversation: Conversation, plan: _Plan) -> _Plan:
+        """Write the summary of the planned gap, or fall back to sliding when that fails."""
+        cid = conversation.id or 0
+        assert plan.summary_range is not None
+        first, last = plan.summary_range
+        if self._summariser is not None:
+            try:
+                summary = await self._summariser.summarise(
+                    conversation_id=cid,
+                    model=self._policy.summary_model or conversation.model,
+                    first_id=first,
+                    last_id=last,
+                    message_count=plan.dropped,
+                    max_tokens=max(16, self._summary_budget(plan.window) - SUMMARY_FRAMING),
+                    base=plan.summary_base,
+                    window_of=self.window,
+                )
+            except NeuralTerminalError as exc:
+                logger.warning("summary of conversation %s failed, sliding instead: %s", cid, exc)
+            else:
+                self._bridge_summary(plan, summary)
+                plan.summary_range = None
+                return plan
+        return self._plan(conversation, plan.window, pending=True, strategy="sliding")
+
+    def _bridge_summary(self, plan: _Plan, summary: Summary) -> None:
+        encoding = plan.window.encoding
+        budget = self._summary_budget(plan.window)
+        header = SUMMARY.format(n=summary.message_count, text="")
+        room = budget - self._counter.count_message("system", header, encoding)
+        text = elide_middle(self._counter, summary.content, max(room, 0), encoding) or ""
+        plan.bridge = SUMMARY.format(n=summary.message_count, text=text)
+        plan.bridge_tokens = self._counter.count_message("system", plan.bridge, encoding)
+        plan.summary_id = summary.id
+
+    # -- assembling -------------------------------------------------------------------------
+
+    def _assemble(self, plan: _Plan, conversation: Conversation) -> PreparedContext:
+        units = [*plan.head, *plan.recent]
+        ids = [i for unit in units for i in unit.prompt_ids]
+        texts = self._store.contents(ids)
+        roles = {row.id: row.role for unit in units for row in unit.rows}
+        body = [PromptMessage(_role(roles[i]), texts[i]) for i in ids]
+        if plan.elide_to is not None and body:
+            newest = body[-1]
+            cut = elide_middle(self._counter, newest.content, plan.elide_to, plan.window.encoding)
+            if cut is None:
+                raise ContextTooLarge(detail=f"window={plan.window.tokens}")
+            body[-1] = PromptMessage(newest.role, cut)
+            cut_tokens = self._counter.count_message(newest.role, cut, plan.window.encoding)
+            plan.elided = plan.recent[-1].tokens - cut_tokens
+        messages: list[PromptMessage] = []
+        if plan.system:
+            messages.append(PromptMessage("system", plan.system))
+        head_count = sum(len(u.prompt_ids) for u in plan.head)
+        messages.extend(body[:head_count])
+        if plan.bridge is not None:
+            messages.append(PromptMessage("system", plan.bridge))
+        messages.extend(body[head_count:])
+        result = self._result(plan, conversation, tuple(messages))
+        if result.prompt_tokens > plan.window.tokens:  # a bug, not a user error: say so loudly
+            raise ContextTooLarge(
+                detail=f"prepared {result.prompt_tokens} tokens for a {plan.window.tokens} window"
+            )
+        return result
+
+    def _result(
+        self,
+        plan: _Plan,
+        conversation: Conversation,
+        messages: tuple[PromptMessage, ...],
+    ) -> PreparedContext:
+        after, before = plan.gap if plan.gap is not None and plan.dropped else (0, 0)
+        return PreparedContext(
+            messages=messages,
+            prompt_tokens=plan.tokens,
+            window=plan.window,
+            strategy=conversation.context_strategy,
+            dropped_messages=max(plan.dropped, 0),
+            left_out_after=after,
+            left_out_before=before,
+            summary_id=plan.summary_id if plan.bridge is not None else None,
+            elided_tokens=plan.elided,
+        )
+
+    # -- small measures ---------------------------------------------------------------------
+
+    def _system_tokens(self, system_prompt: str | None, window: Window) -> int:
+        if not system_prompt:
+            return 0
+        return self._counter.count_message("system", system_prompt, window.encoding)
+
+    def _marker_reserve(self, window: Window) -> int:
+        return self._counter.count_message("system", MARKER.format(n=10**9), window.encoding)
+
+    def _summary_budget(self, window: Window) -> int:
+        return min(self._policy.summary_max_tokens, window.tokens // 8)
+
+
+def _fit_newest(units: Iterator[Unit], budget: int) -> _Fit:
+    kept: list[Unit] = []
+    newest: Unit | None = None
+    total = 0
+    for unit in units:
+        if newest is None:
+            newest = unit
+        if total + unit.tokens > budget:
+            return _Fit(kept, newest, unit, newest.last_id)
+        kept.append(unit)
+        total += unit.tokens
+    return _Fit(kept, newest, None, newest.last_id if newest else 0)
+
+
+def _newest_dropped(fit: _Fit, kept: int) -> Unit:
+    """The newest exchange left out when only the ``kept`` newest ones stay."""
+    if kept < len(fit.kept):
+        return fit.kept[kept]
+    assert fit.overflow is not None
+    return fit.overflow
+
+
+def _rows(units: list[Unit]) -> int:
+    return sum(len(unit.rows) for unit in units)
+
+
+def _role(role: str) -> Role:
+    return "user" if role == "user" else "assistant"

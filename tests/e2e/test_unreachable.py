@@ -1,0 +1,45 @@
+"""End to end: an upstream that cannot be reached is explained, and nothing is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.server import RunningApp, free_port, running_app
+from tests.e2e.test_chat import REPLIES, send, stored_messages, wait_reply_done
+
+
+@pytest.fixture(scope="module")
+def unreachable_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app pointed at a loopback port where nothing listens, simulator off."""
+    closed = f"http://127.0.0.1:{free_port()}/api/v1"
+    workdir: Path = tmp_path_factory.mktemp("unreachable")
+    with running_app(
+        workdir, NEURAL_TERMINAL_SIMULATOR="off", OPENROUTER_BASE_URL=closed
+    ) as running:
+        yield running
+
+
+def test_an_unreachable_upstream_is_explained_and_loses_nothing(
+    page: Page, unreachable_app: RunningApp
+) -> None:
+    page.goto(unreachable_app.url + "/")
+    expect(page.locator("#notice")).to_contain_text("model list", timeout=60_000)
+    expect(page.locator("#simulator-banner")).to_have_count(0)
+
+    send(page, "is anyone out there?")
+
+    wait_reply_done(page)
+    expect(page.locator(REPLIES).last).to_have_attribute("data-status", "error")
+    expect(page.locator("#notice")).not_to_contain_text("model list")
+    expect(page.locator("#notice")).to_contain_text("cannot be reached")
+    assert [m.content for m in stored_messages(unreachable_app) if m.role == "user"] == [
+        "is anyone out there?"
+    ]
+    page.reload()
+    expect(page.locator('.nt-msg[data-role="user"]').last).to_have_text(
+        "is anyone out there?", timeout=60_000
+    )

@@ -1,0 +1,93 @@
+"""Context queries on SQLite and PostgreSQL: light rows, counts, summaries, spend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.engine import make_engine
+from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.tables import ContextStrategy, MessageStatus
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[ContextStore]:
+    engine = make_engine(database_url)
+    yield ContextStore(engine)
+    engine.dispose()
+
+
+def test_rows_come_without_text_newest_or_oldest_first(
+    repository: ChatRepository, store: ContextStore
+) -> None:
+    conversation = repository.create_conversation(model="m")
+    cid = conversation.id or 0
+    ids = [
+        repository.add_message(
+            conversation_id=cid, role=role, content=text, token_count=7, token_encoding="o200k_base"
+        ).id
+        or 0
+        for role, text in [("user", "a"), ("assistant", ""), ("user", "b")]
+    ]
+    newest = store.newest_rows(conversation_id=cid, limit=2)
+    assert [r.id for r in newest] == ids[:0:-1]
+    assert [r.has_text for r in newest] == [True, False]
+    assert store.newest_rows(conversation_id=cid, before=ids[1])[0].id == ids[0]
+    assert [r.id for r in store.oldest_rows(conversation_id=cid, after=ids[0])] == ids[1:]
+    assert store.message_count(conversation_id=cid) == 3
+    assert store.count_messages(conversation_id=cid, after=ids[0], before=ids[2]) == 1
+    assert store.contents([ids[0], ids[2]]) == {ids[0]: "a", ids[2]: "b"}
+
+
+def test_recounts_are_stored(repository: ChatRepository, store: ContextStore) -> None:
+    conversation = repository.create_conversation(model="m")
+    message = repository.add_message(conversation_id=conversation.id or 0, role="user", content="x")
+    assert message.token_count is None
+    store.store_counts({message.id or 0: 9}, encoding="cl100k_base")
+    stored = repository.get_message(message_id=message.id or 0)
+    assert stored is not None
+    assert (stored.token_count, stored.token_encoding) == (9, "cl100k_base")
+
+
+def test_summaries_are_found_by_range_and_their_cost_is_spend(
+    repository: ChatRepository, store: ContextStore
+) -> None:
+    conversation = repository.create_conversation(
+        model="m", context_strategy=ContextStrategy.BOOKENDS
+    )
+    cid = conversation.id or 0
+    reply = repository.add_message(
+        conversation_id=cid, role="assistant", content="r", status=MessageStatus.STREAMING
+    )
+    repository.finish_message(
+        message_id=reply.id or 0,
+        content="r",
+        status=MessageStatus.COMPLETE,
+        cost_usd=Decimal("0.000001"),
+    )
+    for last, cost in ((10, "0.0000000001"), (20, "0.25")):
+        store.add_summary(
+            conversation_id=cid,
+            first_message_id=3,
+            last_message_id=last,
+            message_count=4,
+            content=f"up to {last}",
+            model="m",
+            prompt_tokens=1,
+            completion_tokens=1,
+            cost_usd=Decimal(cost),
+        )
+    found = store.find_summary(conversation_id=cid, first_message_id=3, last_message_id=10)
+    assert found is not None
+    assert found.content == "up to 10"
+    assert store.find_summary(conversation_id=cid, first_message_id=3, last_message_id=11) is None
+    widest = store.widest_summary(conversation_id=cid, first_message_id=3, up_to=19)
+    assert widest is not None
+    assert widest.last_message_id == 10
+    assert repository.conversation_cost(conversation_id=cid) == Decimal("0.2500010001")
+    loaded = repository.get_conversation(conversation_id=cid)
+    assert loaded is not None
+    assert loaded.context_strategy == "bookends"
