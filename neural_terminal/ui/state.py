@@ -14,7 +14,7 @@ from typing import Any
 import reflex as rx
 
 from neural_terminal.bootstrap import services
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyStarted
+from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyRetrying, ReplyStarted
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.ui.pump import FramePump
@@ -22,11 +22,13 @@ from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
     ModelView,
+    breaker_text,
     conversation_total,
     conversation_view,
     message_view,
     model_prices,
     model_view,
+    with_actions,
 )
 
 
@@ -46,9 +48,13 @@ class ChatState(rx.State):
     model_info: str = ""
     simulated: bool = False
     upstream_host: str = ""
+    breaker_state: str = ""
     last_opened: str = rx.LocalStorage("", name="nt_last_conversation")
 
     _pending_text: str = ""
+    # What stream_reply runs: "send" the pending text, or "continue"/"retry" a reply.
+    _pending_action: str = "send"
+    _pending_message_id: int = 0
 
     @rx.event
     async def load_page(self) -> None:
@@ -57,6 +63,7 @@ class ChatState(rx.State):
         self.simulated = app.settings.uses_simulator
         self.upstream_host = "built-in simulator" if self.simulated else app.settings.base_url
         self.model = self.model or app.settings.model
+        self._show_breaker()
         self._refresh_sidebar()
         wanted = int(self.last_opened) if self.last_opened.isdigit() else 0
         ids = [c.id for c in self.conversations]
@@ -115,10 +122,31 @@ class ChatState(rx.State):
             self.active_id = conversation.id or 0
             self.last_opened = str(self.active_id)
         self._pending_text = text
+        self._pending_action = "send"
         self.streaming = True
         self.streaming_text = ""
         self.notice = ""
         return [rx.set_value("composer", ""), ChatState.stream_reply]
+
+    @rx.event
+    def continue_reply(self, message_id: int) -> Any:
+        """Carry on an interrupted reply in the same message."""
+        return self._start_on_reply("continue", message_id)
+
+    @rx.event
+    def retry_reply(self, message_id: int) -> Any:
+        """Answer the same message again in a new reply."""
+        return self._start_on_reply("retry", message_id)
+
+    def _start_on_reply(self, action: str, message_id: int) -> Any:
+        if self.streaming or not self.active_id:
+            return None
+        self._pending_action = action
+        self._pending_message_id = message_id
+        self.streaming = True
+        self.streaming_text = ""
+        self.notice = ""
+        return ChatState.stream_reply
 
     @rx.event
     def stop(self) -> None:
@@ -131,8 +159,15 @@ class ChatState(rx.State):
         """Run the turn, pushing coalesced text to the browser as it arrives."""
         async with self:
             text, conversation_id = self._pending_text, self.active_id
-            self._pending_text = ""
+            action, message_id = self._pending_action, self._pending_message_id
+            self._pending_text, self._pending_action, self._pending_message_id = "", "send", 0
         chat = services().chat
+        if action == "continue":
+            events = chat.continue_reply(message_id)
+        elif action == "retry":
+            events = chat.retry_reply(message_id)
+        else:
+            events = chat.send(conversation_id, text)
         reply_id = 0
         finished: ReplyFinished | None = None
         # The pump pushes from its own task: one lock keeps the two from entering the state
@@ -146,7 +181,7 @@ class ChatState(rx.State):
         try:
             async with (
                 FramePump(show_partial) as pump,
-                contextlib.aclosing(chat.send(conversation_id, text)) as turn,
+                contextlib.aclosing(events) as turn,
             ):
                 async for event in turn:
                     if isinstance(event, ReplyDelta):
@@ -154,7 +189,11 @@ class ChatState(rx.State):
                     elif isinstance(event, ReplyStarted):
                         reply_id = event.assistant_message_id
                         async with ui_lock, self:
-                            self.transcript.append(message_view(event.user_message))
+                            self._show_started(event)
+                        pump.add(event.resumed_text)
+                    elif isinstance(event, ReplyRetrying):
+                        async with ui_lock, self:
+                            self.notice = event.notice
                     else:
                         finished = event
         except NeuralTerminalError as exc:  # refused before anything was stored
@@ -169,12 +208,25 @@ class ChatState(rx.State):
             stored = finished.message if finished else chat.message(reply_id) if reply_id else None
             if stored is not None:
                 self.transcript.append(message_view(stored))
-            if finished is not None and finished.error is not None:
-                self.notice = finished.error.user_message
+            self.transcript = with_actions(self.transcript)
+            if finished is not None:
+                # The last retry notice gives way to the outcome.
+                self.notice = finished.error.user_message if finished.error else ""
             self.streaming = False
+            self._show_breaker()
             self.streaming_text = ""
             self._refresh_sidebar()
             self._refresh_totals()
+
+    def _show_started(self, event: ReplyStarted) -> None:
+        if event.user_message is not None:
+            self.transcript.append(message_view(event.user_message))
+        # A continued reply moves from the transcript into the streaming slot.
+        kept = [m for m in self.transcript if m.id != event.assistant_message_id]
+        self.transcript = with_actions(kept, streaming=True)
+
+    def _show_breaker(self) -> None:
+        self.breaker_state = breaker_text(services().chat.upstream_status())
 
     def _open(self, conversation_id: int) -> None:
         if not conversation_id:
@@ -188,7 +240,7 @@ class ChatState(rx.State):
         self.active_id = conversation_id
         self.title = conversation.title
         self.model = conversation.model
-        self.transcript = [message_view(m) for m in messages]
+        self.transcript = with_actions([message_view(m) for m in messages])
         self.total_cost = conversation_total(messages)
         self.last_opened = str(conversation_id)
         self.notice = ""
