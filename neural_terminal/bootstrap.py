@@ -83,8 +83,8 @@ def is_configured(settings: Settings) -> bool:
     return settings.uses_simulator or bool(settings.api_key) or own_url
 
 
-def build_services(settings: Settings) -> Services:
-    """Wire the whole graph for ``settings``."""
+def build_services(settings: Settings, *, resilience: Resilience | None = None) -> Services:
+    """Wire the whole graph for ``settings`` (tests may pass a resilience with a fake sleep)."""
     use_cache_dir(settings.tiktoken_cache_dir)
     engine = make_engine(settings.database_url)
     http = build_http_client(settings)
@@ -102,7 +102,7 @@ def build_services(settings: Settings) -> Services:
         turns=ActiveTurns(),
         max_message_chars=settings.max_message_chars,
         estimator=CostEstimator(_prices_from(catalogue)),
-        resilience=resilience_from(settings),
+        resilience=resilience or resilience_from(settings),
     )
     return Services(
         settings=settings,
