@@ -71,7 +71,7 @@ class SpyRepository(ChatRepository):
         super().__init__(engine)
         self.checkpoints: list[tuple[str, Decimal | None]] = []
 
-    def checkpoint(self, **kwargs: object) -> None:  # type: ignore[override]
+    def checkpoint(self, **kwargs: object) -> None:
         content = kwargs["content"]
         cost = kwargs.get("cost_usd")
         assert isinstance(content, str)
@@ -378,15 +378,15 @@ async def test_stop_during_a_retry_wait_keeps_the_message(
     )
     conversation_id = _conversation(chat)
     upstream.enqueue(_fails(ProviderUnavailable(status=503)))
-    seen: list[object] = []
+    waiting = asyncio.Event()
 
     async def run() -> None:
         async for event in chat.send(conversation_id, "hello"):
-            seen.append(event)
+            if isinstance(event, ReplyRetrying):
+                waiting.set()
 
     task = asyncio.create_task(run())
-    while not any(isinstance(e, ReplyRetrying) for e in seen):
-        await asyncio.sleep(0)
+    await waiting.wait()
     assert chat.stop(conversation_id)
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -409,7 +409,8 @@ async def test_checkpoints_come_at_least_once_a_second_and_carry_an_estimate(
     assert len(repo.checkpoints) >= 8
     for index, (content, cost) in enumerate(repo.checkpoints):
         assert "".join(words).startswith(content)
-        assert cost is not None and cost > 0
+        assert cost is not None
+        assert cost > 0
         if index:
             # One delta per clock step of 0.3 s: a checkpoint at least every ~1 s of stream.
             grown = len(content) - len(repo.checkpoints[index - 1][0])
@@ -447,7 +448,7 @@ async def test_continue_joins_the_rest_into_the_same_message(
         ("system", CONTINUE_INSTRUCTION),
         ("assistant", "Once upon"),
     ]
-    user, reply = repo.list_messages(conversation_id=conversation_id)
+    _user, reply = repo.list_messages(conversation_id=conversation_id)
     assert (reply.id, reply.status, reply.content, reply.error) == (
         partial.id,
         "complete",

@@ -24,7 +24,7 @@ class PausingStream(httpx.AsyncByteStream):
     def __init__(self, parts: list[tuple[float, bytes]]) -> None:
         self.parts = parts
 
-    async def __aiter__(self):  # type: ignore[no-untyped-def]
+    async def __aiter__(self):
         for pause, data in self.parts:
             if pause:
                 await asyncio.sleep(pause)
