@@ -83,11 +83,17 @@ def is_configured(settings: Settings) -> bool:
     return settings.uses_simulator or bool(settings.api_key) or own_url
 
 
-def build_services(settings: Settings, *, resilience: Resilience | None = None) -> Services:
-    """Wire the whole graph for ``settings`` (tests may pass a resilience with a fake sleep)."""
+def build_services(
+    settings: Settings,
+    *,
+    resilience: Resilience | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Services:
+    """Wire the whole graph for ``settings``; tests may inject a sleep-free resilience and a
+    transport that counts requests."""
     use_cache_dir(settings.tiktoken_cache_dir)
     engine = make_engine(settings.database_url)
-    http = build_http_client(settings)
+    http = build_http_client(settings, transport=transport)
     upstream = OpenRouterClient.from_settings(http, settings)
     repository = ChatRepository(engine)
     bus = EventBus()

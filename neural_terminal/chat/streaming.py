@@ -25,7 +25,7 @@ from neural_terminal.chat.estimate import CostEstimator, Estimate
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
 from neural_terminal.chat.upstream import ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
-from neural_terminal.domain.errors import NeuralTerminalError, StreamError
+from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import Message, MessageStatus
@@ -161,9 +161,8 @@ class ReplyStreamer:
                     yield ReplyRetrying(attempt + 1, policy.attempts, wait, retry_reason(exc))
                     await self._resilience.sleep(wait)
         except NeuralTerminalError as exc:
-            status = MessageStatus.INTERRUPTED if isinstance(exc, StreamError) else None
-            status = status or _broken(progress)
             logger.info("reply %s ended: %s", message_id, exc)
+            status = _broken(progress)
             yield ReplyFinished(
                 self._finish(message_id, request, progress, status, exc.user_message), exc
             )
