@@ -9,6 +9,7 @@ multi-byte UTF-8 characters may be cut between their bytes.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from decimal import Decimal
 
@@ -28,7 +29,7 @@ ENDINGS = ("\n", "\r\n", "\r")
 # quotes, backslashes and line breaks (escaped inside the JSON string).
 DELTA_TEXT = st.text(
     alphabet=st.sampled_from(list('ab ü中🚀👩\u200d💻"\\\n\r\t:'))
-    | st.characters(exclude_categories=("Cs",)),
+    | st.characters(exclude_categories=["Cs"]),
     max_size=12,
 )
 
@@ -77,7 +78,7 @@ def framed_streams(draw: st.DrawFn) -> tuple[bytes, list[StreamChunk]]:
 def _split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts})
     bounds = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 async def _decode(parts: list[bytes]) -> list[StreamChunk]:
