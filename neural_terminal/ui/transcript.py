@@ -30,11 +30,46 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
             rx.text("! " + message.error, size="1", class_name="nt-error msg-error"),
         ),
         rx.cond(message.meta != "", rx.text(message.meta, size="1", class_name="nt-figure")),
+        _reply_actions(message),
         class_name="nt-msg",
         data_role=message.role,
         data_status=message.status,
         padding="4px 12px",
         margin_bottom="12px",
+    )
+
+
+def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
+    """Continue and Retry under the latest reply when it broke off."""
+    return rx.cond(
+        message.can_continue | message.can_retry,
+        rx.hstack(
+            rx.cond(
+                message.can_continue,
+                rx.el.button(
+                    "continue ▸",
+                    type="button",
+                    class_name="nt-button continue-reply",
+                    id="continue-reply",
+                    title="Ask the model to carry on from where the reply stopped",
+                    on_click=ChatState.continue_reply(message.id),
+                    disabled=ChatState.streaming,
+                    style={"padding": "2px 10px"},
+                ),
+            ),
+            rx.el.button(
+                "retry ↻",
+                type="button",
+                class_name="nt-button retry-reply",
+                id="retry-reply",
+                title="Answer the same message again, as a new reply",
+                on_click=ChatState.retry_reply(message.id),
+                disabled=ChatState.streaming,
+                style={"padding": "2px 10px"},
+            ),
+            spacing="2",
+            margin_top="6px",
+        ),
     )
 
 

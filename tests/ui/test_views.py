@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
+
+import pytest
 
 from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.store.tables import Message
-from neural_terminal.ui.views import conversation_total, message_meta, model_prices
+from neural_terminal.ui.views import (
+    MessageView,
+    breaker_text,
+    conversation_total,
+    message_meta,
+    model_prices,
+    with_actions,
+)
+from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
 
 
 def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
@@ -48,3 +59,64 @@ def test_conversation_total_is_exact() -> None:
         Message(conversation_id=1, role="assistant", cost_usd=Decimal("0.00005")) for _ in range(3)
     ]
     assert conversation_total(messages) == "$0.0002"
+
+
+def test_an_estimated_cost_is_marked_as_one() -> None:
+    message = Message(
+        conversation_id=1,
+        role="assistant",
+        model="m",
+        prompt_tokens=10,
+        completion_tokens=5,
+        cost_usd=Decimal("0.00012"),
+        cost_is_estimate=True,
+    )
+    assert "~$0.0001 (estimate)" in message_meta(message)
+
+
+def _row(message_id: int, role: str, status: str, content: str = "x") -> MessageView:
+    return MessageView(id=message_id, role=role, status=status, content=content)
+
+
+@pytest.mark.parametrize(
+    ("last", "can_continue", "can_retry"),
+    [
+        pytest.param(_row(2, "assistant", "interrupted"), True, True, id="interrupted"),
+        pytest.param(_row(2, "assistant", "interrupted", ""), False, True, id="stopped-empty"),
+        pytest.param(_row(2, "assistant", "error", ""), False, True, id="error"),
+        pytest.param(_row(2, "assistant", "complete"), False, False, id="complete"),
+        pytest.param(_row(2, "user", "complete"), False, False, id="user-last"),
+    ],
+)
+def test_continue_and_retry_are_offered_on_the_latest_broken_reply_only(
+    last: MessageView, can_continue: bool, can_retry: bool
+) -> None:
+    older = _row(1, "assistant", "interrupted")
+    rows = with_actions([older, last])
+    assert (rows[0].can_continue, rows[0].can_retry) == (False, False)
+    assert (rows[1].can_continue, rows[1].can_retry) == (can_continue, can_retry)
+    assert not any(r.can_continue or r.can_retry for r in with_actions(rows, streaming=True))
+
+
+NOON = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [
+        pytest.param(BreakerStatus(BreakerState.CLOSED, 0, 5), "upstream ok", id="ok"),
+        pytest.param(BreakerStatus(BreakerState.CLOSED, 2, 5), "upstream ok · 2/5 failed", id="2"),
+        pytest.param(
+            BreakerStatus(BreakerState.HALF_OPEN, 5, 5),
+            "upstream half-open · next request tests it",
+            id="half-open",
+        ),
+        pytest.param(
+            BreakerStatus(BreakerState.OPEN, 5, 5, NOON),
+            f"upstream paused · next probe {NOON.astimezone():%H:%M:%S}",
+            id="open",
+        ),
+    ],
+)
+def test_the_breaker_state_reads_plainly(status: BreakerStatus, text: str) -> None:
+    assert breaker_text(status) == text
