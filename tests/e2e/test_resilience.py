@@ -31,6 +31,14 @@ CRASH_RATE = 40  # tokens per second while the crash test streams
 CHECKPOINT_S = 1.0
 
 
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """This module's own app: every start rebuilds the shared .web for its own port, so an app
+    started earlier (the session's) may no longer reach its backend after another started."""
+    with running_app(tmp_path_factory.mktemp("resilience")) as running:
+        yield running
+
+
 def full_reply(text: str) -> str:
     """The whole reply the simulator plans for a first message ``text`` (faults aside)."""
     body = {"model": "sim/terminal-small", "messages": [{"role": "user", "content": text}]}
