@@ -170,6 +170,7 @@ class ChatState(rx.State):
             events = chat.send(conversation_id, text)
         reply_id = 0
         finished: ReplyFinished | None = None
+        retried = False
         # The pump pushes from its own task: one lock keeps the two from entering the state
         # proxy at the same time.
         ui_lock = asyncio.Lock()
@@ -185,6 +186,10 @@ class ChatState(rx.State):
             ):
                 async for event in turn:
                     if isinstance(event, ReplyDelta):
+                        if retried:  # the retry worked: its notice no longer applies
+                            retried = False
+                            async with ui_lock, self:
+                                self.notice = ""
                         pump.add(event.text)
                     elif isinstance(event, ReplyStarted):
                         reply_id = event.assistant_message_id
@@ -192,6 +197,7 @@ class ChatState(rx.State):
                             self._show_started(event)
                         pump.add(event.resumed_text)
                     elif isinstance(event, ReplyRetrying):
+                        retried = True
                         async with ui_lock, self:
                             self.notice = event.notice
                     else:
