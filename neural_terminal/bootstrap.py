@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -17,13 +18,16 @@ from sqlalchemy import Engine
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.catalogue import ModelCatalogue
 from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.orchestrator import ChatOrchestrator, ChatStreamLike, ChatUpstream
+from neural_terminal.chat.estimate import CostEstimator
+from neural_terminal.chat.orchestrator import ChatOrchestrator
+from neural_terminal.chat.streaming import Resilience
 from neural_terminal.chat.summaries import CompletionUpstream, Summariser
 from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.upstream import ChatStreamLike, ChatUpstream
 from neural_terminal.chat.window import WindowPolicy
 from neural_terminal.domain.chat import ChatRequest, UsageReport
 from neural_terminal.domain.errors import UpstreamNotConfigured
-from neural_terminal.domain.models import ModelInfo
+from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
@@ -31,6 +35,8 @@ from neural_terminal.store.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 from neural_terminal.upstream import OpenRouterClient, build_http_client
+from neural_terminal.upstream.breaker import CircuitBreaker
+from neural_terminal.upstream.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -97,18 +103,18 @@ def is_configured(settings: Settings) -> bool:
     return settings.uses_simulator or bool(settings.api_key) or own_url
 
 
-def build_services(settings: Settings) -> Services:
-    """Wire the whole graph for ``settings``."""
+def build_services(
+    settings: Settings,
+    *,
+    resilience: Resilience | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Services:
+    """Wire the whole graph for ``settings``; tests may inject a sleep-free resilience and a
+    transport that counts requests."""
     use_cache_dir(settings.tiktoken_cache_dir)
     engine = make_engine(settings.database_url)
-    http = build_http_client(settings)
-    upstream = OpenRouterClient(
-        http,
-        base_url=settings.upstream_url,
-        api_key=None if settings.uses_simulator else settings.api_key,
-        app_url=settings.app_url,
-        app_title=settings.app_title,
-    )
+    http = build_http_client(settings, transport=transport)
+    upstream = OpenRouterClient.from_settings(http, settings)
     repository = ChatRepository(engine)
     bus = EventBus()
     configured = is_configured(settings)
@@ -134,6 +140,8 @@ def build_services(settings: Settings) -> Services:
         turns=ActiveTurns(),
         context=context,
         max_message_chars=settings.max_message_chars,
+        estimator=CostEstimator(_prices_from(catalogue)),
+        resilience=resilience or resilience_from(settings),
     )
     return Services(
         settings=settings,
@@ -145,6 +153,31 @@ def build_services(settings: Settings) -> Services:
         chat=chat,
         catalogue=catalogue,
     )
+
+
+def resilience_from(settings: Settings) -> Resilience:
+    """The retry policy and the upstream's circuit breaker, as configured."""
+    return Resilience(
+        policy=RetryPolicy(
+            attempts=max(1, settings.retry_attempts),
+            base_s=settings.retry_base_s,
+            max_wait_s=settings.retry_max_wait_s,
+            budget_s=settings.retry_budget_s,
+        ),
+        # One upstream per process, so one breaker; it is per process, like ActiveTurns.
+        breaker=CircuitBreaker(
+            failure_threshold=max(1, settings.breaker_failures),
+            cooldown_s=settings.breaker_cooldown_s,
+        ),
+    )
+
+
+def _prices_from(catalogue: ModelCatalogue) -> Callable[[str], ModelPricing | None]:
+    def prices(model_id: str) -> ModelPricing | None:
+        model = catalogue.get(model_id)
+        return model.pricing if model else None
+
+    return prices
 
 
 _services: Services | None = None

@@ -28,7 +28,14 @@ class Settings:
     default_model: str | None = None
     max_message_chars: int = 200_000
     connect_timeout_s: float = 10.0
+    first_byte_timeout_s: float = 60.0
     read_timeout_s: float = 60.0
+    retry_attempts: int = 3
+    retry_base_s: float = 1.0
+    retry_max_wait_s: float = 20.0
+    retry_budget_s: float = 60.0
+    breaker_failures: int = 5
+    breaker_cooldown_s: float = 30.0
     tiktoken_cache_dir: Path = PROJECT_ROOT / ".cache" / "tiktoken"
     app_url: str = "http://localhost:3000"
     app_title: str = "Neural Terminal"
@@ -87,6 +94,11 @@ def load_settings(
     def text(name: str, default: str) -> str:
         return env.get(name, "").strip() or default
 
+    def number(name: str) -> float:
+        # The env name maps to the field: NEURAL_TERMINAL_RETRY_BASE_S -> retry_base_s.
+        field = name.removeprefix("NEURAL_TERMINAL_").lower()
+        return float(text(name, str(getattr(defaults, field))))
+
     backend = (backend_url or "http://localhost:8000").rstrip("/")
     return Settings(
         api_key=env.get("OPENROUTER_API_KEY", "").strip() or None,
@@ -104,7 +116,14 @@ def load_settings(
         connect_timeout_s=float(
             text("NEURAL_TERMINAL_CONNECT_TIMEOUT_S", str(defaults.connect_timeout_s))
         ),
-        read_timeout_s=float(text("NEURAL_TERMINAL_READ_TIMEOUT_S", str(defaults.read_timeout_s))),
+        first_byte_timeout_s=number("NEURAL_TERMINAL_FIRST_BYTE_TIMEOUT_S"),
+        read_timeout_s=number("NEURAL_TERMINAL_READ_TIMEOUT_S"),
+        retry_attempts=int(number("NEURAL_TERMINAL_RETRY_ATTEMPTS")),
+        retry_base_s=number("NEURAL_TERMINAL_RETRY_BASE_S"),
+        retry_max_wait_s=number("NEURAL_TERMINAL_RETRY_MAX_WAIT_S"),
+        retry_budget_s=number("NEURAL_TERMINAL_RETRY_BUDGET_S"),
+        breaker_failures=int(number("NEURAL_TERMINAL_BREAKER_FAILURES")),
+        breaker_cooldown_s=number("NEURAL_TERMINAL_BREAKER_COOLDOWN_S"),
         tiktoken_cache_dir=Path(
             text("NEURAL_TERMINAL_TIKTOKEN_DIR", str(defaults.tiktoken_cache_dir))
         ),

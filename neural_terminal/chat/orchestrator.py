@@ -2,77 +2,44 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from decimal import Decimal
-from typing import Protocol
 
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context import ContextBuilder, PreparedContext
-from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.estimate import CostEstimator
+from neural_terminal.chat.prompt import context_of, continuation_prompt, prompt_for
+from neural_terminal.chat.replies import ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.streaming import (
+    STOPPED_BY_USER,
+    UNEXPECTED,
+    Carried,
+    ReplyStreamer,
+    Resilience,
+)
 from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.upstream import ChatStreamLike, ChatUpstream
 from neural_terminal.chat.window import Window
-from neural_terminal.domain.chat import (
-    ChatRequest,
-    StreamChunk,
-    TextDelta,
-    Usage,
-    UsageReport,
-)
-from neural_terminal.domain.errors import (
-    ConversationNotFound,
-    InvalidInput,
-    NeuralTerminalError,
-    StreamError,
-)
-from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
+from neural_terminal.domain.chat import ChatRequest
+from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, NeuralTerminalError
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import ContextStrategy, Conversation, Message, MessageStatus
+from neural_terminal.upstream.breaker import BreakerStatus
 
 logger = logging.getLogger(__name__)
 
-STOPPED_BY_USER = "Stopped by you; the text received so far is kept."
-UNEXPECTED = "Unexpected error while streaming; the text received so far is kept."
 TITLE_CHARS = 60
-
-
-class ChatStreamLike(Protocol):
-    """What the orchestrator needs from an open upstream stream."""
-
-    generation_id: str | None
-
-    def __aiter__(self) -> AsyncIterator[StreamChunk]:
-        """Chunks in order until the reply ends."""
-        ...
-
-
-class ChatUpstream(Protocol):
-    """What the orchestrator needs from the upstream client."""
-
-    def stream_chat(self, request: ChatRequest) -> AbstractAsyncContextManager[ChatStreamLike]:
-        """Open a streaming completion."""
-        ...
-
-
-@dataclass
-class _Progress:
-    """The reply as it accumulates during one turn."""
-
-    started: float
-    parts: list[str]
-    encoding: str
-    first_token_at: float | None = None
-    report: UsageReport | None = None
-    generation_id: str | None = None
-    last_checkpoint: float = 0.0
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
+# Re-exported: callers and tests name them from here.
+__all__ = [
+    "STOPPED_BY_USER",
+    "UNEXPECTED",
+    "ChatOrchestrator",
+    "ChatStreamLike",
+    "ChatUpstream",
+    "collect",
+]
 
 
 class ChatOrchestrator:
@@ -87,18 +54,26 @@ class ChatOrchestrator:
         turns: ActiveTurns,
         context: ContextBuilder,
         max_message_chars: int,
+        estimator: CostEstimator | None = None,
+        resilience: Resilience | None = None,
         checkpoint_every_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = repository
-        self._upstream = upstream
-        self._bus = bus
         self._turns = turns
         self._context = context
         self._max_chars = max_message_chars
-        self._checkpoint_every_s = checkpoint_every_s
-        self._clock = clock
-        self._live: dict[int, _Progress] = {}
+        self._resilience = resilience or Resilience()
+        self._streamer = ReplyStreamer(
+            repository=repository,
+            upstream=upstream,
+            bus=bus,
+            counter=context.counter,
+            estimator=estimator or CostEstimator(lambda _model: None),
+            resilience=self._resilience,
+            checkpoint_every_s=checkpoint_every_s,
+            clock=clock,
+        )
 
     def create_conversation(
         self,
@@ -130,9 +105,9 @@ class ChatOrchestrator:
 
     def reply_text(self, message_id: int) -> str | None:
         """A reply's text right now: exact while it streams in this process, else as stored."""
-        live = self._live.get(message_id)
+        live = self._streamer.live_text(message_id)
         if live is not None:
-            return live.text
+            return live
         message = self._repo.get_message(message_id=message_id)
         return message.content if message is not None else None
 
@@ -179,6 +154,10 @@ class ChatOrchestrator:
     def stop(self, conversation_id: int) -> bool:
         """Cancel the reply streaming in this conversation; its partial text is kept."""
         return self._turns.stop(conversation_id)
+
+    def upstream_status(self) -> BreakerStatus:
+        """The circuit breaker's state for the upstream, for display."""
+        return self._resilience.breaker.status()
 
     def validate(self, text: str) -> None:
         """Raise InvalidInput when ``text`` cannot be sent."""
@@ -232,15 +211,20 @@ class ChatOrchestrator:
                 # Too large even when cut (the UI's precheck normally says so before sending).
                 logger.info("no context for conversation %s: %s", conversation_id, exc)
                 yield ReplyStarted(user_message=user, assistant_message_id=reply.id)
-                progress = _Progress(started=self._clock(), parts=[], encoding=encoding)
-                finished = self._finish(reply.id, progress, MessageStatus.ERROR, exc.user_message)
-                yield ReplyFinished(finished, exc)
+                failed = self._repo.finish_message(
+                    message_id=reply.id,
+                    content="",
+                    status=MessageStatus.ERROR,
+                    error=exc.user_message,
+                )
+                yield ReplyFinished(failed, exc)
                 return
             yield ReplyStarted(user_message=user, assistant_message_id=reply.id, context=context)
             request = ChatRequest(model=conversation.model, messages=context.messages)
-            async for event in self._stream_reply(
-                conversation_id, reply.id, request, context.window.encoding
-            ):
+            stream = self._streamer.stream(
+                conversation_id, reply.id, request, encoding=context.window.encoding
+            )
+            async for event in stream:
                 yield event
         finally:
             self._turns.end(conversation_id)
@@ -251,101 +235,85 @@ class ChatOrchestrator:
             raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
         return conversation
 
-    async def _stream_reply(
-        self, conversation_id: int, message_id: int, request: ChatRequest, encoding: str
-    ) -> AsyncIterator[ReplyEvent]:
-        self._bus.publish(MessageStarted(conversation_id, message_id, request.model))
-        progress = _Progress(started=self._clock(), parts=[], encoding=encoding)
-        self._live[message_id] = progress
+    async def retry_reply(self, message_id: int) -> AsyncGenerator[ReplyEvent, None]:
+        """Answer the same context again in a new reply beside the failed one.
+
+        The failed reply stays (it was shown and possibly billed); the new one shares its
+        parent, and only the newest reply to a message is sent upstream from then on.
+        """
+        failed, conversation, messages = self._last_reply(message_id, retry=True)
+        conversation_id = failed.conversation_id
+        self._turns.begin(conversation_id)
         try:
-            async with self._upstream.stream_chat(request) as stream:
-                progress.generation_id = stream.generation_id
-                async for chunk in stream:
-                    if isinstance(chunk, TextDelta):
-                        self._take_delta(conversation_id, message_id, progress, chunk.text)
-                        yield ReplyDelta(chunk.text)
-                    else:
-                        progress.report = chunk
-                    # Without an X-Generation-Id header the id only arrives with the chunks.
-                    progress.generation_id = stream.generation_id
-        except NeuralTerminalError as exc:
-            stream_failed = isinstance(exc, StreamError)
-            status = MessageStatus.INTERRUPTED if stream_failed else _broken(progress)
-            logger.info("reply %s ended: %s", message_id, exc)
-            yield ReplyFinished(self._finish(message_id, progress, status, exc.user_message), exc)
-            return
-        except (asyncio.CancelledError, GeneratorExit):
-            # Stop (task cancelled) or the consumer closed us: keep exactly what arrived.
-            self._finish(message_id, progress, MessageStatus.INTERRUPTED, STOPPED_BY_USER)
-            raise
-        except Exception as exc:
-            logger.exception("reply %s failed unexpectedly", message_id)
-            error = NeuralTerminalError(UNEXPECTED, detail=repr(exc))
-            message = self._finish(message_id, progress, _broken(progress), UNEXPECTED)
-            yield ReplyFinished(message, error)
-            return
-        yield ReplyFinished(self._finish(message_id, progress, MessageStatus.COMPLETE, None))
-
-    def _take_delta(
-        self, conversation_id: int, message_id: int, progress: _Progress, text: str
-    ) -> None:
-        now = self._clock()
-        if progress.first_token_at is None:
-            progress.first_token_at = now
-            progress.last_checkpoint = now
-        progress.parts.append(text)
-        self._bus.publish(TokensGenerated(conversation_id, message_id, text))
-        if now - progress.last_checkpoint >= self._checkpoint_every_s:
-            # A killed server loses at most about one checkpoint interval of text.
-            self._repo.checkpoint(message_id=message_id, content=progress.text)
-            progress.last_checkpoint = now
-
-    def _finish(
-        self, message_id: int, progress: _Progress, status: MessageStatus, error: str | None
-    ) -> Message:
-        self._live.pop(message_id, None)
-        now = self._clock()
-        usage = progress.report.usage if progress.report else Usage()
-        reported = progress.report is not None
-        first = progress.first_token_at
-        message = self._repo.finish_message(
-            message_id=message_id,
-            content=progress.text,
-            status=status,
-            error=error,
-            generation_id=progress.generation_id,
-            prompt_tokens=usage.prompt_tokens if reported else None,
-            completion_tokens=usage.completion_tokens if reported else None,
-            reasoning_tokens=usage.reasoning_tokens if reported else None,
-            cached_tokens=usage.cached_tokens if reported else None,
-            cost_usd=usage.cost,
-            first_token_ms=_ms(first - progress.started) if first is not None else None,
-            total_ms=_ms(now - progress.started),
-            token_count=self._context.counter.count_message(
-                "assistant", progress.text, progress.encoding
-            ),
-            token_encoding=progress.encoding,
-        )
-        self._bus.publish(
-            MessageCompleted(
-                message.conversation_id,
-                message_id,
-                message.status,
-                message.prompt_tokens,
-                message.completion_tokens,
-                message.cost_usd,
+            reply = self._repo.add_message(
+                conversation_id=conversation_id,
+                role="assistant",
+                content="",
+                status=MessageStatus.STREAMING,
+                model=conversation.model,
+                parent_id=failed.parent_id,
             )
+            assert reply.id is not None
+            yield ReplyStarted(user_message=None, assistant_message_id=reply.id)
+            context = context_of(messages, failed)
+            request = ChatRequest(
+                model=conversation.model, messages=prompt_for(conversation, context)
+            )
+            encoding = self._context.counter.scheme(conversation.model).encoding
+            stream = self._streamer.stream(conversation_id, reply.id, request, encoding=encoding)
+            async for event in stream:
+                yield event
+        finally:
+            self._turns.end(conversation_id)
+
+    async def continue_reply(self, message_id: int) -> AsyncGenerator[ReplyEvent, None]:
+        """Ask the model to carry on from an interrupted reply, joined into the same message."""
+        partial, conversation, messages = self._last_reply(message_id, retry=False)
+        conversation_id = partial.conversation_id
+        self._turns.begin(conversation_id)
+        try:
+            reopened = self._repo.reopen(message_id=message_id)
+            yield ReplyStarted(
+                user_message=None, assistant_message_id=message_id, resumed_text=reopened.content
+            )
+            context = context_of(messages, partial)
+            prompt = continuation_prompt(conversation, context, reopened.content)
+            request = ChatRequest(model=conversation.model, messages=prompt)
+            carried = Carried.of(reopened)
+            encoding = self._context.counter.scheme(conversation.model).encoding
+            stream = self._streamer.stream(
+                conversation_id, message_id, request, carried, encoding=encoding
+            )
+            async for event in stream:
+                yield event
+        finally:
+            self._turns.end(conversation_id)
+
+    def _last_reply(
+        self, message_id: int, *, retry: bool
+    ) -> tuple[Message, Conversation, list[Message]]:
+        """The reply to continue or retry, checked: the newest message, and not complete."""
+        message = self._repo.get_message(message_id=message_id)
+        if message is None or message.role != "assistant":
+            raise InvalidInput("That reply no longer exists.", detail=f"message_id={message_id}")
+        conversation, messages = self.load(message.conversation_id)
+        if messages[-1].id != message.id:
+            raise InvalidInput(
+                "Only the latest reply can be continued or retried; later messages build on it."
+            )
+        if self._turns.is_active(message.conversation_id):
+            raise InvalidInput(
+                "A reply is still streaming in this conversation. Wait for it or press Stop."
+            )
+        wanted = (
+            (MessageStatus.INTERRUPTED, MessageStatus.ERROR)
+            if retry
+            else (MessageStatus.INTERRUPTED,)
         )
-        return message
-
-
-def _broken(progress: _Progress) -> MessageStatus:
-    """A reply that failed part-way is interrupted (it can be continued); before text, error."""
-    return MessageStatus.INTERRUPTED if progress.parts else MessageStatus.ERROR
-
-
-def _ms(seconds: float) -> int:
-    return round(seconds * 1000)
+        if message.status not in wanted or (not retry and not message.content):
+            action = "retried" if retry else "continued"
+            raise InvalidInput(f"This reply is {message.status}; it cannot be {action}.")
+        return message, conversation, messages
 
 
 def _title_from(text: str) -> str:

@@ -11,12 +11,33 @@ from neural_terminal.store.tables import Message
 
 @dataclass(frozen=True)
 class ReplyStarted:
-    """The user's message is stored; the assistant row exists and the request is going out."""
+    """The assistant row exists (new, or reopened to continue) and the request is going out.
 
-    user_message: Message
+    ``user_message`` is the newly stored user message (None for Continue and Retry, which add
+    none); ``resumed_text`` is the text the reply already has when it is being continued.
+    """
+
+    user_message: Message | None
     assistant_message_id: int
     # What the prompt holds; None only when the context could not be prepared.
     context: PreparedContext | None = None
+    resumed_text: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyRetrying:
+    """An attempt failed before any text; attempt ``attempt`` of ``attempts`` follows."""
+
+    attempt: int
+    attempts: int
+    wait_s: float
+    reason: str
+
+    @property
+    def notice(self) -> str:
+        """``rate limited by the provider: retrying (2/3) in 4 s``."""
+        wait = f"{self.wait_s:.1f}" if self.wait_s < 1 else f"{round(self.wait_s)}"
+        return f"{self.reason}: retrying ({self.attempt}/{self.attempts}) in {wait} s"
 
 
 @dataclass(frozen=True)
@@ -34,4 +55,4 @@ class ReplyFinished:
     error: NeuralTerminalError | None = None
 
 
-ReplyEvent = ReplyStarted | ReplyDelta | ReplyFinished
+ReplyEvent = ReplyStarted | ReplyRetrying | ReplyDelta | ReplyFinished

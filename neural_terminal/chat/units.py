@@ -6,8 +6,8 @@ question with only part of its answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 PROMPT_ROLES = ("user", "assistant")
 
@@ -53,16 +53,27 @@ class Unit:
         return [row.id for row in self.rows if row.in_prompt]
 
 
+def exchange(rows: Sequence[CountedRow]) -> Unit:
+    """An exchange from its rows oldest first; only its newest reply with text is sent.
+
+    A retry adds a reply beside the one it replaces: the older attempt stays on screen but
+    leaves the prompt (it counts 0 tokens here).
+    """
+    replies = [row for row in rows if row.role == "assistant" and row.in_prompt]
+    superseded = {row.id for row in replies[:-1]}
+    return Unit(tuple(replace(row, tokens=0) if row.id in superseded else row for row in rows))
+
+
 def units_newest_first(rows: Iterable[CountedRow]) -> Iterator[Unit]:
     """Group rows given newest first into exchanges, newest exchange first (lazily)."""
     pending: list[CountedRow] = []
     for row in rows:
         pending.append(row)
         if row.role == "user":
-            yield Unit(tuple(reversed(pending)))
+            yield exchange(pending[::-1])
             pending = []
     if pending:  # replies older than any user message (imported or system-made)
-        yield Unit(tuple(reversed(pending)))
+        yield exchange(pending[::-1])
 
 
 def first_unit(rows: Iterable[CountedRow]) -> Unit | None:
@@ -70,6 +81,6 @@ def first_unit(rows: Iterable[CountedRow]) -> Unit | None:
     taken: list[CountedRow] = []
     for row in rows:
         if row.role == "user" and taken:
-            return Unit(tuple(taken))
+            return exchange(taken)
         taken.append(row)
     return None

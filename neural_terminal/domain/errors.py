@@ -16,7 +16,8 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
     │   ├── Moderated                 403
     │   ├── UpstreamTimeout           408
     │   ├── RateLimited               429 (``retry_after`` seconds when the upstream says)
-    │   └── ProviderUnavailable       5xx: the model or its provider is down
+    │   ├── ProviderUnavailable       5xx: the model or its provider is down
+    │   └── CircuitOpen               too many failures in a row: sends paused until a probe
     └── StreamError                   the stream started (HTTP 200) and then failed
         ├── StreamInterrupted         the connection dropped or stalled mid-reply
         ├── MalformedStream           a chunk that is not valid OpenRouter SSE JSON
@@ -70,10 +71,13 @@ class UpstreamError(NeuralTerminalError):
         detail: str = "",
         status: int | None = None,
         code: int | str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(user_message, detail=detail)
         self.status = status
         self.code = code
+        # Seconds the upstream asked us to wait (``Retry-After``), on any status that sends it.
+        self.retry_after = retry_after
 
 
 class UpstreamNotConfigured(UpstreamError):
@@ -141,14 +145,33 @@ class RateLimited(UpstreamError):
         if user_message is None:
             wait = f" Try again in {retry_after:g} s." if retry_after is not None else ""
             user_message = f"{self.default_message}{wait}"
-        super().__init__(user_message, detail=detail, status=status, code=code)
-        self.retry_after = retry_after
+        super().__init__(
+            user_message, detail=detail, status=status, code=code, retry_after=retry_after
+        )
 
 
 class ProviderUnavailable(UpstreamError):
     """Shown when the model or its provider is down (5xx)."""
 
     default_message = "The model is unavailable right now. Try again or pick another model."
+
+
+class CircuitOpen(UpstreamError):
+    """Shown when recent requests kept failing and new sends are paused until the next probe."""
+
+    default_message = "The provider kept failing, so new requests are paused for a moment."
+
+    def __init__(
+        self, user_message: str | None = None, *, detail: str = "", probe_in_s: float = 0.0
+    ) -> None:
+        if user_message is None:
+            wait = f"{probe_in_s:.0f} s" if probe_in_s >= 1 else "a moment"
+            user_message = (
+                f"{self.default_message} The next request is let through to test it in {wait}; "
+                "your message is kept."
+            )
+        super().__init__(user_message, detail=detail)
+        self.probe_in_s = probe_in_s
 
 
 class StreamError(NeuralTerminalError):

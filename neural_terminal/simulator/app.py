@@ -9,6 +9,7 @@ import asyncio
 import json
 import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import tiktoken
@@ -87,8 +88,10 @@ class Simulator:
             )
         except BadRequest as exc:
             return error_response(400, str(exc))
+        if not self._fails_now(completion):
+            completion = replace(completion, fault=None)  # a -times-K fault used up
         fault = completion.fault
-        if isinstance(fault, HttpFault) and self._fails_now(completion, fault):
+        if isinstance(fault, HttpFault):
             return _http_fault_response(completion, fault)
         generation = self._generations.add(
             Generation(
@@ -127,8 +130,9 @@ class Simulator:
         with_timeline = request.query_params.get("timeline") == "1"
         return ExactJSONResponse({"data": generation.as_json(with_timeline=with_timeline)})
 
-    def _fails_now(self, completion: Completion, fault: HttpFault) -> bool:
-        if fault.times is None or completion.fault_mode is None:
+    def _fails_now(self, completion: Completion) -> bool:
+        fault = completion.fault
+        if fault is None or fault.times is None or completion.fault_mode is None:
             return True
         return self._faults.should_fail(completion.fault_mode, completion.digest, fault.times)
 

@@ -9,9 +9,9 @@ import tiktoken
 from .catalogue import SimModel, fault_mode_of, find_model
 from .chat_request import BadRequest, ChatRequest, conversation_digest, parse_chat_request
 from .directives import strip_request
-from .faults import Fault, parse_fault
+from .faults import Fault, after_prefix, parse_fault
 from .replies import filler_sentences, reply_text
-from .tokenising import count_prompt_tokens, fit_pieces, token_pieces
+from .tokenising import count_prompt_tokens, encode, fit_pieces, token_pieces
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,18 @@ def plan_completion(
         )
     index = request.last_user_index
     prompt = messages[index].content if index is not None else ""
-    digest = conversation_digest(messages)
+    # The reply answers the last user message; what follows it (a continuation's instruction
+    # and prefix) does not change which reply that is.
+    digest = conversation_digest(messages if index is None else messages[: index + 1])
     text = reply_text(prompt, digest)
     if directives.tokens is None:
         pieces = token_pieces(encoding, text)
     else:
         pieces = fit_pieces(encoding, text, directives.tokens, filler_sentences(digest))
+    prefix = _prefix(request, index)
+    if prefix is not None:
+        pieces, done = continue_after(encoding, pieces, prefix, digest)
+        fault = after_prefix(fault, done)
     finish_reason = "stop"
     if request.max_tokens is not None and len(pieces) > request.max_tokens:
         pieces, finish_reason = pieces[: request.max_tokens], "length"
@@ -82,3 +88,33 @@ def plan_completion(
         finish_reason=finish_reason,
         prompt_tokens=prompt_tokens,
     )
+
+
+def _prefix(request: ChatRequest, user_index: int | None) -> str | None:
+    """The partial reply to continue: a last message from the assistant after the user's."""
+    last = request.messages[-1]
+    if user_index is None or user_index == len(request.messages) - 1 or last.role != "assistant":
+        return None
+    return last.content
+
+
+def continue_after(
+    encoding: tiktoken.Encoding, pieces: list[str], prefix: str, digest: bytes
+) -> tuple[list[str], int]:
+    """The pieces that follow ``prefix`` in the reply, and how many tokens it already holds.
+
+    A prefix the simulator wrote (cut between tokens, as a stream stores it) continues with
+    exactly the rest of the reply; other text gets a few fresh sentences.
+    """
+    written = ""
+    for done, piece in enumerate(pieces):
+        if written == prefix:
+            return pieces[done:], done
+        written += piece
+    if written == prefix:
+        return [], len(pieces)
+    text = "".join(pieces)
+    if text.startswith(prefix):
+        return token_pieces(encoding, text[len(prefix) :]), len(encode(encoding, prefix))
+    filler = filler_sentences(digest + prefix.encode())
+    return token_pieces(encoding, " " + " ".join(next(filler) for _ in range(2))), 0

@@ -3,19 +3,23 @@
 A mode is named by the model id ``sim/fault-<MODE>``, the header ``X-Sim-Fault: <MODE>`` or the
 directive ``[[sim:fault=<MODE>]]``. The modes (N tokens, S seconds, K requests)::
 
-    http-CODE[-retry-S][-times-K]   HTTP error CODE before streaming (429 sends Retry-After: 2)
-    drop-after-N                    N token chunks, then the connection breaks
-    error-after-N                   N token chunks, then an in-stream error event; clean end
-    malformed-after-N               N token chunks, then ``data: {not json``; clean end
-    stall-S                         nothing for S seconds before the first byte
-    stall-mid-N-S                   N token chunks, S seconds of silence, then the rest
+    http-CODE[-retry-S]     HTTP error CODE before streaming (429 sends Retry-After: 2)
+    drop-after-N            N token chunks, then the connection breaks
+    error-after-N           N token chunks, then an in-stream error event; clean end
+    malformed-after-N       N token chunks, then ``data: {not json``; clean end
+    stall-S                 nothing for S seconds before the first byte
+    stall-mid-N-S           N token chunks, S seconds of silence, then the rest
+
+Any mode may end in ``-times-K``: only the first K identical requests fail, later ones are
+served normally (a retry or a Retry button then succeeds). Token positions count from the
+start of the whole reply, so continuing a reply past position N no longer meets the fault.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 
 from .chat_request import BadRequest
@@ -35,6 +39,7 @@ class DropAfter:
     """Break the connection after ``tokens`` token chunks."""
 
     tokens: int
+    times: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class ErrorAfter:
     """Send an in-stream error event after ``tokens`` token chunks."""
 
     tokens: int
+    times: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class MalformedAfter:
     """Send a line that is not JSON after ``tokens`` token chunks."""
 
     tokens: int
+    times: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class Stall:
     """Stay silent for ``seconds`` before the first byte."""
 
     seconds: float
+    times: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,12 +72,14 @@ class StallMid:
 
     tokens: int
     seconds: float
+    times: int | None = None
 
 
 Fault = HttpFault | DropAfter | ErrorAfter | MalformedAfter | Stall | StallMid
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
-_HTTP = re.compile(r"http-(\d{3})(?:-retry-(\d+))?(?:-times-(\d+))?")
+_TIMES = re.compile(r"(.+)-times-(\d+)")
+_HTTP = re.compile(r"http-(\d{3})(?:-retry-(\d+))?")
 _AFTER = re.compile(r"(drop|error|malformed)-after-(\d+)")
 _STALL = re.compile(rf"stall-{_NUMBER}")
 _STALL_MID = re.compile(rf"stall-mid-(\d+)-{_NUMBER}")
@@ -83,12 +93,18 @@ _AFTER_KINDS: dict[str, type[DropAfter | ErrorAfter | MalformedAfter]] = {
 def parse_fault(mode: str) -> Fault:
     """Parse a fault mode (see the module docstring); unknown modes raise :class:`BadRequest`."""
     mode = mode.strip().lower()
+    if match := _TIMES.fullmatch(mode):
+        return replace(_parse_once(match[1]), times=int(match[2]))
+    return _parse_once(mode)
+
+
+def _parse_once(mode: str) -> Fault:
     if match := _HTTP.fullmatch(mode):
         status = int(match[1])
         if not 400 <= status <= 599:
             raise BadRequest(f"simulator fault {mode!r}: status must be 4xx or 5xx")
         retry = int(match[2]) if match[2] else (2 if status == 429 else None)
-        return HttpFault(status=status, retry_after=retry, times=_int_or_none(match[3]))
+        return HttpFault(status=status, retry_after=retry)
     if match := _AFTER.fullmatch(mode):
         return _AFTER_KINDS[match[1]](tokens=int(match[2]))
     if match := _STALL_MID.fullmatch(mode):
@@ -98,8 +114,13 @@ def parse_fault(mode: str) -> Fault:
     raise BadRequest(f"unknown simulator fault mode {mode!r}")
 
 
-def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text else None
+def after_prefix(fault: Fault | None, tokens: int) -> Fault | None:
+    """``fault`` for a stream that starts ``tokens`` into the reply (continuing a prefix)."""
+    if tokens == 0 or not isinstance(fault, DropAfter | ErrorAfter | MalformedAfter | StallMid):
+        return fault
+    if fault.tokens <= tokens:
+        return None  # the reply is already past where the fault happens
+    return replace(fault, tokens=fault.tokens - tokens)
 
 
 def http_error(status: int, model_id: str, prompt: str) -> tuple[str, dict[str, object]]:

@@ -146,13 +146,41 @@ class ChatRepository:
             session.refresh(message)
         return message
 
-    def checkpoint(self, *, message_id: int, content: str) -> None:
-        """Save the text streamed so far of a reply in progress."""
-        with self._session() as session:
-            session.execute(
-                update(Message).where(col(Message.id) == message_id).values(content=content)
+    def checkpoint(
+        self,
+        *,
+        message_id: int,
+        content: str,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        cost_usd: Decimal | None = None,
+    ) -> None:
+        """Save the text streamed so far of a reply in progress, with its estimated cost."""
+        values: dict[str, object] = {"content": content}
+        if cost_usd is not None or completion_tokens is not None:
+            # What a crash leaves behind is priced too, flagged as our estimate.
+            values.update(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cost_usd=cost_usd,
+                cost_is_estimate=True,
             )
+        with self._session() as session:
+            session.execute(update(Message).where(col(Message.id) == message_id).values(values))
             session.commit()
+
+    def reopen(self, *, message_id: int) -> Message:
+        """Mark a stored reply ``streaming`` again (it is being continued); return it."""
+        with self._session() as session:
+            message = session.get(Message, message_id)
+            if message is None:
+                raise LookupError(f"message {message_id} does not exist")
+            message.status = MessageStatus.STREAMING.value
+            message.error = None
+            session.add(message)
+            session.commit()
+            session.refresh(message)
+        return message
 
     def finish_message(
         self,
@@ -167,6 +195,7 @@ class ChatRepository:
         reasoning_tokens: int | None = None,
         cached_tokens: int | None = None,
         cost_usd: Decimal | None = None,
+        cost_is_estimate: bool = False,
         first_token_ms: int | None = None,
         total_ms: int | None = None,
         token_count: int | None = None,
@@ -186,6 +215,7 @@ class ChatRepository:
             message.reasoning_tokens = reasoning_tokens
             message.cached_tokens = cached_tokens
             message.cost_usd = cost_usd
+            message.cost_is_estimate = cost_is_estimate
             message.first_token_ms = first_token_ms
             message.total_ms = total_ms
             message.token_count = token_count

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Boolean, Column, Index, Text, false
 from sqlmodel import Field, SQLModel
 
 from neural_terminal.store.money_column import ExactUSD
@@ -70,6 +70,11 @@ class Message(SQLModel, table=True):
     reasoning_tokens: int | None = None
     cached_tokens: int | None = None
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    # True when the reply broke off before the upstream reported usage, so the tokens and
+    # cost above are our own count priced from the catalogue (chat/estimate.py).
+    cost_is_estimate: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     first_token_ms: int | None = None
     total_ms: int | None = None
     # Tokens this message adds to a prompt (chat framing included), counted once when stored.

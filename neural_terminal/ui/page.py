@@ -14,6 +14,13 @@ def _header() -> rx.Component:
     return rx.hstack(
         rx.text(rx.cond(ChatState.title != "", ChatState.title, "new conversation"), id="title"),
         rx.spacer(),
+        rx.text(
+            ChatState.breaker_state,
+            size="1",
+            id="breaker-state",
+            class_name="nt-figure",
+            title="The circuit breaker for the upstream: paused after repeated failures",
+        ),
         rx.text("model ", rx.el.span(ChatState.model, class_name="nt-figure"), size="1"),
         rx.text(ChatState.context_meter, class_name="nt-figure", id="context-meter", size="1"),
         rx.el.select(

@@ -14,7 +14,13 @@ import math
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
-from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.replies import (
+    ReplyDelta,
+    ReplyEvent,
+    ReplyFinished,
+    ReplyRetrying,
+    ReplyStarted,
+)
 from neural_terminal.domain.errors import NeuralTerminalError
 
 
@@ -23,13 +29,15 @@ class ReplyBatch:
     """What happened since the previous batch."""
 
     started: ReplyStarted | None = None
+    retrying: ReplyRetrying | None = None
     offset: int = 0
     text: str = ""
     finished: ReplyFinished | None = None
 
     def is_empty(self) -> bool:
         """True when there is nothing to send."""
-        return self.started is None and not self.text and self.finished is None
+        nothing = self.started is None and self.retrying is None and self.finished is None
+        return nothing and not self.text
 
 
 @dataclass
@@ -95,6 +103,11 @@ def _fold(events: list[ReplyEvent], offset: int) -> ReplyBatch:
             parts.append(event.text)
         elif isinstance(event, ReplyStarted):
             batch.started = event
+            # A continued reply starts from the text it already has, at offset 0.
+            if event.resumed_text:
+                parts.append(event.resumed_text)
+        elif isinstance(event, ReplyRetrying):
+            batch.retrying = event
         else:
             batch.finished = event
     batch.text = "".join(parts)

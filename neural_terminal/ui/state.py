@@ -27,6 +27,7 @@ from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
     ModelView,
+    breaker_text,
     context_meter,
     conversation_total,
     conversation_view,
@@ -52,18 +53,26 @@ class ChatState(rx.State):
     streaming_id: int = 0
     left_out_after: int = 0
     left_out_before: int = 0
+    # Continue / Retry are offered under this reply (the latest, when it broke off).
+    action_id: int = 0
+    can_continue: bool = False
+    can_retry: bool = False
     notice: str = ""
     model: str = ""
     models: list[ModelView] = []
     model_info: str = ""
     simulated: bool = False
     upstream_host: str = ""
+    breaker_state: str = ""
     last_opened: str = rx.LocalStorage("", name="nt_last_conversation")
     context_meter: str = ""
     context_strategy: str = ContextStrategy.SLIDING.value
     context_notice: str = ""
 
     _pending_text: str = ""
+    # What stream_reply runs: "send" the pending text, or "continue"/"retry" a reply.
+    _pending_action: str = "send"
+    _pending_message_id: int = 0
 
     @rx.event
     async def load_page(self) -> None:
@@ -72,6 +81,7 @@ class ChatState(rx.State):
         self.simulated = app.settings.uses_simulator
         self.upstream_host = "built-in simulator" if self.simulated else app.settings.base_url
         self.model = self.model or app.settings.model
+        self._show_breaker()
         self._refresh_sidebar()
         wanted = int(self.last_opened) if self.last_opened.isdigit() else 0
         ids = [c.id for c in self.conversations]
@@ -97,6 +107,7 @@ class ChatState(rx.State):
         self.title = ""
         self.history = []
         self.recent = []
+        self._update_actions()
         self.total_cost = conversation_total([])
         self.notice = ""
         self.last_opened = ""
@@ -151,10 +162,30 @@ class ChatState(rx.State):
             self.active_id = conversation.id or 0
             self.last_opened = str(self.active_id)
         self._pending_text = text
+        self._pending_action = "send"
         self.streaming = True
         self.notice = ""
         self.context_notice = warning or ""
         return [rx.set_value("composer", ""), ChatState.stream_reply]
+
+    @rx.event
+    def continue_reply(self, message_id: int) -> Any:
+        """Carry on an interrupted reply in the same message."""
+        return self._start_on_reply("continue", message_id)
+
+    @rx.event
+    def retry_reply(self, message_id: int) -> Any:
+        """Answer the same message again in a new reply."""
+        return self._start_on_reply("retry", message_id)
+
+    def _start_on_reply(self, action: str, message_id: int) -> Any:
+        if self.streaming or not self.active_id:
+            return None
+        self._pending_action = action
+        self._pending_message_id = message_id
+        self.streaming = True
+        self.notice = ""
+        return ChatState.stream_reply
 
     @rx.event
     def stop(self) -> None:
@@ -167,38 +198,82 @@ class ChatState(rx.State):
         """Run the turn; new text goes to the page as small appends, at most 25 a second."""
         async with self:
             text, conversation_id = self._pending_text, self.active_id
-            self._pending_text = ""
+            action, message_id = self._pending_action, self._pending_message_id
+            self._pending_text, self._pending_action, self._pending_message_id = "", "send", 0
         chat = services().chat
-        batcher = ReplyBatcher(chat.send(conversation_id, text))
+        if action == "continue":
+            events = chat.continue_reply(message_id)
+        elif action == "retry":
+            events = chat.retry_reply(message_id)
+        else:
+            events = chat.send(conversation_id, text)
+        batcher = ReplyBatcher(events)
         reply_id = 0
         finished: ReplyFinished | None = None
+        retrying = False
         async for batch in batcher.batches():
             if batch.started is not None:
-                reply_id = batch.started.assistant_message_id
+                started = batch.started
+                reply_id = started.assistant_message_id
                 async with self:
-                    self.recent.append(message_view(batch.started.user_message))
-                    self.streaming_id = reply_id
-                    if batch.started.context is not None:
-                        self._show_context(batch.started.context)
+                    if started.user_message is not None:
+                        self.recent.append(message_view(started.user_message))
+                    self.streaming_id = reply_id  # a continued reply is hidden while live
+                    if started.context is not None:
+                        self._show_context(started.context)
+            if batch.retrying is not None:
+                retrying = True
+                async with self:
+                    self.notice = batch.retrying.notice
+            elif retrying and batch.text:  # the retry worked: its notice no longer applies
+                retrying = False
+                async with self:
+                    self.notice = ""
             if batch.text:
                 yield rx.call_script(append_script(reply_id, batch.offset, batch.text))
             finished = batch.finished or finished
         stored = finished.message if finished else chat.message(reply_id) if reply_id else None
         async with self:
             if stored is not None:
-                self.recent.append(message_view(stored))
+                self._put(message_view(stored))
             if len(self.recent) > RECENT_LIMIT:  # fold now and then: one resend, then small again
                 self.history = [*self.history, *self.recent]
                 self.recent = []
             if batcher.refused is not None:
                 self.notice = batcher.refused.user_message
-            elif finished is not None and finished.error is not None:
-                self.notice = finished.error.user_message
+            elif finished is not None:
+                # The last retry notice gives way to the outcome.
+                self.notice = finished.error.user_message if finished.error else ""
             self.streaming = False
             self.streaming_id = 0
+            self._show_breaker()
+            self._update_actions()
             self._refresh_sidebar()
             self._refresh_totals()
             self._refresh_context()
+
+    def _put(self, view: MessageView) -> None:
+        """Show a finished reply: in place when it was there already (a continued reply)."""
+        for rows in (self.recent, self.history):
+            for index, row in enumerate(rows):
+                if row.id == view.id:
+                    rows[index] = view
+                    return
+        self.recent.append(view)
+
+    def _update_actions(self) -> None:
+        """Offer Continue and Retry on the latest reply when it broke off."""
+        rows = self.recent or self.history
+        last = rows[-1] if rows else None
+        if last is None or last.role != "assistant":
+            self.action_id, self.can_continue, self.can_retry = 0, False, False
+            return
+        self.action_id = last.id
+        self.can_continue = last.status == "interrupted" and bool(last.content)
+        self.can_retry = last.status in ("interrupted", "error")
+
+    def _show_breaker(self) -> None:
+        self.breaker_state = breaker_text(services().chat.upstream_status())
 
     def _open(self, conversation_id: int) -> None:
         if not conversation_id:
@@ -218,6 +293,7 @@ class ChatState(rx.State):
         self.recent = []
         self.context_strategy = conversation.context_strategy
         self.total_cost = format_usd(services().chat.conversation_cost(conversation_id))
+        self._update_actions()
         self.last_opened = str(conversation_id)
         self.notice = ""
         self.context_notice = ""

@@ -36,14 +36,51 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
             rx.text("! " + message.error, size="1", class_name="nt-error msg-error"),
         ),
         rx.cond(message.meta != "", rx.text(message.meta, size="1", class_name="nt-figure")),
+        _reply_actions(message),
         class_name="nt-msg",
         data_role=message.role,
         data_status=message.status,
+        # A reply being continued is drawn live below until it is stored again.
+        display=rx.cond(message.id == ChatState.streaming_id, "none", "block"),
         # Messages the model no longer sees are greyed out (assets/terminal.css).
         data_in_context=_in_context(message).to_string(),
         title=rx.cond(_in_context(message), "", "outside the model's context window"),
         padding="4px 12px",
         margin_bottom="12px",
+    )
+
+
+def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
+    """Continue and Retry under the latest reply when it broke off."""
+    return rx.cond(
+        (message.id == ChatState.action_id) & ChatState.can_retry & ~ChatState.streaming,
+        rx.hstack(
+            rx.cond(
+                ChatState.can_continue,
+                rx.el.button(
+                    "continue ▸",
+                    type="button",
+                    class_name="nt-button continue-reply",
+                    id="continue-reply",
+                    title="Ask the model to carry on from where the reply stopped",
+                    on_click=ChatState.continue_reply(message.id),
+                    disabled=ChatState.streaming,
+                    style={"padding": "2px 10px"},
+                ),
+            ),
+            rx.el.button(
+                "retry ↻",
+                type="button",
+                class_name="nt-button retry-reply",
+                id="retry-reply",
+                title="Answer the same message again, as a new reply",
+                on_click=ChatState.retry_reply(message.id),
+                disabled=ChatState.streaming,
+                style={"padding": "2px 10px"},
+            ),
+            spacing="2",
+            margin_top="6px",
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from neural_terminal.chat.window import Window
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
 from neural_terminal.store.tables import Conversation, Message
+from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
 
 
 @dataclasses.dataclass
@@ -53,6 +54,17 @@ def message_view(message: Message) -> MessageView:
     )
 
 
+def breaker_text(status: BreakerStatus) -> str:
+    """``upstream ok``, ``upstream paused · next probe 14:03:25``, ``upstream probing``."""
+    if status.state is BreakerState.CLOSED:
+        failing = f" · {status.failures}/{status.threshold} failed" if status.failures else ""
+        return f"upstream ok{failing}"
+    if status.state is BreakerState.HALF_OPEN:
+        return "upstream half-open · next request tests it"
+    at = status.probe_at.astimezone() if status.probe_at else None
+    return f"upstream paused · next probe {at:%H:%M:%S}" if at else "upstream paused"
+
+
 def message_meta(message: Message) -> str:
     """``model · 12 in / 80 out · $0.0001 · first token 210 ms · 2.1 s · 38 tok/s``."""
     parts = [message.model or "?"]
@@ -64,7 +76,13 @@ def message_meta(message: Message) -> str:
         if message.cached_tokens:
             extras.append(f"{message.cached_tokens:,} cached")
         parts.append(tokens + (f" ({', '.join(extras)})" if extras else ""))
-    parts.append(format_usd(message.cost_usd) if message.cost_usd is not None else "cost n/a")
+    if message.cost_usd is None:
+        parts.append("cost n/a")
+    elif message.cost_is_estimate:
+        # The reply broke off before the upstream reported usage: our own count and prices.
+        parts.append(f"~{format_usd(message.cost_usd)} (estimate)")
+    else:
+        parts.append(format_usd(message.cost_usd))
     if message.first_token_ms is not None:
         parts.append(f"first token {message.first_token_ms:,} ms")
     if message.total_ms is not None:

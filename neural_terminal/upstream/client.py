@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 from typing import Any
@@ -13,7 +14,13 @@ from neural_terminal.domain.errors import UpstreamError
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.settings import Settings
 from neural_terminal.upstream.catalogue import parse_models
-from neural_terminal.upstream.errors import error_before_stream, error_for_status, redact
+from neural_terminal.upstream.deadlines import DeadlineByteStream
+from neural_terminal.upstream.errors import (
+    error_before_stream,
+    error_for_status,
+    first_byte_timeout,
+    redact,
+)
 from neural_terminal.upstream.stream import ChatStream
 from neural_terminal.upstream.wire import ShapeError, chat_body, loads, parse_completion, preview
 
@@ -29,8 +36,12 @@ class OpenRouterClient:
         api_key: str | None,
         app_url: str,
         app_title: str,
+        first_byte_timeout_s: float | None = None,
+        between_chunks_timeout_s: float | None = None,
     ) -> None:
         self._http = http
+        self._first_byte_s = first_byte_timeout_s
+        self._between_chunks_s = between_chunks_timeout_s
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._app_url = app_url
@@ -45,6 +56,8 @@ class OpenRouterClient:
             api_key=None if settings.uses_simulator else settings.api_key,
             app_url=settings.app_url,
             app_title=settings.app_title,
+            first_byte_timeout_s=settings.first_byte_timeout_s,
+            between_chunks_timeout_s=settings.read_timeout_s,
         )
 
     def __repr__(self) -> str:  # the key must never reach a log line
@@ -60,15 +73,34 @@ class OpenRouterClient:
 
     @asynccontextmanager
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[ChatStream]:
-        """Open a streaming reply; a refusal is raised here, before any chunk is yielded."""
-        response = await self._open(
-            "POST",
-            "/chat/completions",
-            accept="text/event-stream",
-            json=chat_body(request, stream=True),
-        )
+        """Open a streaming reply; a refusal is raised here, before any chunk is yielded.
+
+        The headers and the first body bytes must arrive within the first-byte timeout; after
+        that, a silence longer than the between-chunks timeout ends the stream as stalled.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if self._first_byte_s is None else loop.time() + self._first_byte_s
         try:
-            async with aclosing(ChatStream(response, secret=self._api_key)) as stream:
+            async with asyncio.timeout_at(deadline):
+                response = await self._open(
+                    "POST",
+                    "/chat/completions",
+                    accept="text/event-stream",
+                    json=chat_body(request, stream=True),
+                )
+        except TimeoutError as exc:
+            raise first_byte_timeout(self._first_byte_s) from exc
+        if deadline is not None or self._between_chunks_s is not None:
+            response.stream = DeadlineByteStream(
+                response.stream,  # type: ignore[arg-type]  # always async for AsyncClient
+                first_byte_deadline=deadline,
+                between_chunks_s=self._between_chunks_s,
+                clock=loop.time,
+            )
+        try:
+            async with aclosing(
+                ChatStream(response, secret=self._api_key, first_byte_timeout_s=self._first_byte_s)
+            ) as stream:
                 yield stream
         finally:
             # Closing the connection aborts the generation upstream, which is what stops the

@@ -141,8 +141,8 @@ def error_for_status(
         error = ProviderError()
         detail = f"HTTP {status}; body={redact(preview(body), secret)!r}"
 
+    retry_after = parse_retry_after((headers or httpx.Headers()).get("retry-after"), now=now)
     if status == 429:
-        retry_after = parse_retry_after((headers or httpx.Headers()).get("retry-after"), now=now)
         # The domain phrases the wait ("Try again in 7 s."); we only add the provider's words.
         base = RateLimited(retry_after=retry_after).user_message
         return RateLimited(
@@ -154,7 +154,11 @@ def error_for_status(
         )
     kind = _BY_STATUS.get(status) or (ProviderUnavailable if status >= 500 else UpstreamError)
     return kind(
-        error.user_message(kind.default_message), detail=detail, status=status, code=error.code
+        error.user_message(kind.default_message),
+        detail=detail,
+        status=status,
+        code=error.code,
+        retry_after=retry_after,
     )
 
 
@@ -169,6 +173,16 @@ def error_before_stream(exc: Exception) -> UpstreamError:
         # Connected, but the provider did not answer within the read timeout.
         return UpstreamTimeout(detail=f"timed out waiting for the provider ({_describe(exc)})")
     return UpstreamUnreachable(detail=_describe(exc))
+
+
+def first_byte_timeout(seconds: float | None) -> UpstreamTimeout:
+    """The domain error when the provider sent nothing within the first-byte timeout."""
+    waited = f"{seconds:g} s" if seconds is not None else "too long"
+    return UpstreamTimeout(
+        f"The provider sent nothing for {waited}, so the request was given up. Try again, "
+        "pick another model, or raise NEURAL_TERMINAL_FIRST_BYTE_TIMEOUT_S.",
+        detail=f"first-byte timeout after {waited}",
+    )
 
 
 def error_mid_stream(exc: httpx.TransportError) -> StreamInterrupted:

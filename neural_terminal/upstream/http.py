@@ -18,8 +18,9 @@ def build_http_client(
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_s,
         # httpx's read timeout is the longest wait for the next bytes, not for the whole
-        # reply: a stream may run for minutes, but a stall longer than this is a failure.
-        read=settings.read_timeout_s,
+        # reply. It cannot tell the first byte from later ones, so it is only the backstop:
+        # the client enforces the first-byte and between-chunks limits itself (deadlines.py).
+        read=max(settings.read_timeout_s, settings.first_byte_timeout_s),
         write=settings.read_timeout_s,
         # Waiting for a free pooled connection is part of getting connected.
         pool=settings.connect_timeout_s,

@@ -9,15 +9,23 @@ from httpx_sse import EventSource, SSEError
 
 from neural_terminal.domain.chat import StreamChunk
 from neural_terminal.domain.errors import MalformedStream, StreamInterrupted
-from neural_terminal.upstream.errors import error_mid_stream
+from neural_terminal.upstream.deadlines import FirstByteTimeout
+from neural_terminal.upstream.errors import error_mid_stream, first_byte_timeout
 from neural_terminal.upstream.sse import StreamDecoder
 
 
 class ChatStream:
     """The chunks of one reply, iterated once; ``OpenRouterClient.stream_chat`` closes it."""
 
-    def __init__(self, response: httpx.Response, *, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        secret: str | None = None,
+        first_byte_timeout_s: float | None = None,
+    ) -> None:
         self._response = response
+        self._first_byte_s = first_byte_timeout_s
         # https://openrouter.ai/docs/api/reference/streaming: the header carries the id;
         # other OpenAI-compatible servers only put it in each chunk's ``id``.
         self._decoder = StreamDecoder(response.headers.get("x-generation-id"), secret=secret)
@@ -46,6 +54,8 @@ class ChatStream:
                     yield chunk
                 if self._decoder.done:
                     return
+        except FirstByteTimeout as exc:  # headers came, then silence: nothing was streamed
+            raise first_byte_timeout(self._first_byte_s) from exc
         except SSEError as exc:  # a 200 that is not ``text/event-stream``
             # Caught first: httpx-sse derives SSEError from httpx.TransportError.
             raise MalformedStream(detail=str(exc)) from exc

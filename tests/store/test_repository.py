@@ -131,3 +131,52 @@ def test_stale_streaming_replies_are_marked_interrupted(repository: ChatReposito
         "half a rep",
     )
     assert repository.interrupt_stale_streams(reason="again") == 0
+
+
+def test_a_checkpoint_keeps_the_text_and_its_estimate(repository: ChatRepository) -> None:
+    conversation = repository.create_conversation(model="m")
+    assert conversation.id is not None
+    reply = repository.add_message(
+        conversation_id=conversation.id,
+        role="assistant",
+        content="",
+        status=MessageStatus.STREAMING,
+    )
+    assert reply.id is not None
+
+    repository.checkpoint(message_id=reply.id, content="Half")
+    plain = repository.get_message(message_id=reply.id)
+    repository.checkpoint(
+        message_id=reply.id,
+        content="Half a re",
+        prompt_tokens=12,
+        completion_tokens=3,
+        cost_usd=Decimal("0.0000105"),
+    )
+    priced = repository.get_message(message_id=reply.id)
+
+    assert plain is not None
+    assert (plain.content, plain.cost_usd, plain.cost_is_estimate) == ("Half", None, False)
+    assert priced is not None
+    assert (priced.content, priced.prompt_tokens, priced.completion_tokens) == ("Half a re", 12, 3)
+    assert (priced.cost_usd, priced.cost_is_estimate) == (Decimal("0.0000105"), True)
+    assert priced.status == "streaming"
+
+
+def test_reopen_puts_an_interrupted_reply_back_to_streaming(repository: ChatRepository) -> None:
+    conversation = repository.create_conversation(model="m")
+    assert conversation.id is not None
+    reply = repository.add_message(
+        conversation_id=conversation.id,
+        role="assistant",
+        content="Half",
+        status=MessageStatus.INTERRUPTED,
+        error="dropped",
+    )
+    assert reply.id is not None
+
+    reopened = repository.reopen(message_id=reply.id)
+
+    assert (reopened.status, reopened.error, reopened.content) == ("streaming", None, "Half")
+    with pytest.raises(LookupError):
+        repository.reopen(message_id=999_999)

@@ -6,7 +6,12 @@ from decimal import Decimal
 
 from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.store.tables import Message
-from neural_terminal.ui.views import conversation_total, message_meta, model_prices
+from neural_terminal.ui.views import (
+    MessageView,
+    conversation_total,
+    message_meta,
+    model_prices,
+)
 
 
 def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
@@ -48,3 +53,20 @@ def test_conversation_total_is_exact() -> None:
         Message(conversation_id=1, role="assistant", cost_usd=Decimal("0.00005")) for _ in range(3)
     ]
     assert conversation_total(messages) == "$0.0002"
+
+
+def test_an_estimated_cost_is_marked_as_one() -> None:
+    message = Message(
+        conversation_id=1,
+        role="assistant",
+        model="m",
+        prompt_tokens=10,
+        completion_tokens=5,
+        cost_usd=Decimal("0.00012"),
+        cost_is_estimate=True,
+    )
+    assert "~$0.0001 (estimate)" in message_meta(message)
+
+
+def _row(message_id: int, role: str, status: str, content: str = "x") -> MessageView:
+    return MessageView(id=message_id, role=role, status=status, content=content)

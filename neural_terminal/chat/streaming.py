@@ -1,0 +1,356 @@
+"""Streaming one reply into its stored row: retries before the first token, checkpoints, and
+the final (or partial) text with its usage, cost and timings.
+
+    attempt ──ok──> deltas ──> [DONE]                      complete, reported cost
+       │              └── fails after text ──────────>     interrupted, estimated cost
+       └── fails before text ── retryable, in budget ──>   ReplyRetrying, wait, attempt again
+                              └── otherwise ──────────>    error (or interrupted if continued)
+
+The circuit breaker hears every attempt's outcome and may refuse the next one at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.estimate import CostEstimator, Estimate
+from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
+from neural_terminal.chat.upstream import ChatUpstream
+from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
+from neural_terminal.domain.errors import NeuralTerminalError
+from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
+from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.tables import Message, MessageStatus
+from neural_terminal.tokens.counter import TokenCounter
+from neural_terminal.upstream.breaker import CircuitBreaker
+from neural_terminal.upstream.retry import RetryPolicy, is_upstream_failure, retry_reason
+
+logger = logging.getLogger(__name__)
+
+STOPPED_BY_USER = "Stopped by you; the text received so far is kept."
+UNEXPECTED = "Unexpected error while streaming; the text received so far is kept."
+
+Sleep = Callable[[float], Awaitable[None]]
+N = TypeVar("N", int, Decimal)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a reply being continued already holds: its text and its accounting so far."""
+
+    text: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: Decimal | None = None
+    cost_is_estimate: bool = False
+    first_token_ms: int | None = None
+    total_ms: int | None = None
+
+    @classmethod
+    def of(cls, message: Message) -> Carried:
+        """The stored state of ``message``."""
+        return cls(
+            text=message.content,
+            prompt_tokens=message.prompt_tokens,
+            completion_tokens=message.completion_tokens,
+            cost_usd=message.cost_usd,
+            cost_is_estimate=message.cost_is_estimate,
+            first_token_ms=message.first_token_ms,
+            total_ms=message.total_ms,
+        )
+
+
+@dataclass
+class _Progress:
+    """The reply as it accumulates during one run (all attempts)."""
+
+    started: float
+    carried: Carried
+    parts: list[str] = field(default_factory=list)
+    first_token_at: float | None = None
+    report: UsageReport | None = None
+    generation_id: str | None = None
+    last_checkpoint: float = 0.0
+    encoding: str | None = None
+
+    @property
+    def new_text(self) -> str:
+        return "".join(self.parts)
+
+    @property
+    def text(self) -> str:
+        return self.carried.text + self.new_text
+
+
+@dataclass(frozen=True)
+class Resilience:
+    """How hard to try: the retry policy, the breaker, and injectable time and chance."""
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    sleep: Sleep = asyncio.sleep
+    random: Callable[[], float] = random.random
+
+
+class ReplyStreamer:
+    """Runs the attempts of one reply and keeps its row up to date."""
+
+    def __init__(
+        self,
+        *,
+        repository: ChatRepository,
+        upstream: ChatUpstream,
+        bus: EventBus,
+        estimator: CostEstimator,
+        resilience: Resilience,
+        counter: TokenCounter | None = None,
+        checkpoint_every_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._repo = repository
+        self._upstream = upstream
+        self._bus = bus
+        self._counter = counter
+        # Replies streaming in this process, so a page that missed text can get it exactly.
+        self._live: dict[int, _Progress] = {}
+        self._estimator = estimator
+        self._resilience = resilience
+        self._checkpoint_every_s = checkpoint_every_s
+        self._clock = clock
+
+    def live_text(self, message_id: int) -> str | None:
+        """The exact text so far of a reply streaming in this process, else None."""
+        progress = self._live.get(message_id)
+        return progress.text if progress is not None else None
+
+    async def stream(
+        self,
+        conversation_id: int,
+        message_id: int,
+        request: ChatRequest,
+        carried: Carried | None = None,
+        *,
+        encoding: str | None = None,
+    ) -> AsyncIterator[ReplyEvent]:
+        """Yield ReplyRetrying and ReplyDelta events, then one ReplyFinished; never raises
+        a NeuralTerminalError. Closing early (Stop) stores the partial reply. ``encoding``
+        names how the finished reply's tokens are counted for later context windows."""
+        self._bus.publish(MessageStarted(conversation_id, message_id, request.model))
+        progress = _Progress(started=self._clock(), carried=carried or Carried(), encoding=encoding)
+        self._live[message_id] = progress
+        policy = self._resilience.policy
+        attempt = 0
+        try:
+            while True:
+                attempt += 1
+                try:
+                    async for delta in self._attempt(
+                        conversation_id, message_id, request, progress
+                    ):
+                        yield delta
+                    break
+                except NeuralTerminalError as exc:
+                    wait = None
+                    if not progress.parts:  # nothing shown yet: trying again repeats nothing
+                        wait = policy.wait_before_next(
+                            exc,
+                            attempt=attempt,
+                            elapsed_s=self._clock() - progress.started,
+                            random=self._resilience.random,
+                        )
+                    if wait is None:
+                        if attempt > 1:
+                            exc.user_message += f" (Gave up after {attempt} attempts.)"
+                        raise
+                    logger.info(
+                        "reply %s attempt %d failed, retrying: %s", message_id, attempt, exc
+                    )
+                    yield ReplyRetrying(attempt + 1, policy.attempts, wait, retry_reason(exc))
+                    await self._resilience.sleep(wait)
+        except NeuralTerminalError as exc:
+            logger.info("reply %s ended: %s", message_id, exc)
+            status = _broken(progress)
+            yield ReplyFinished(
+                self._finish(message_id, request, progress, status, exc.user_message), exc
+            )
+            return
+        except (asyncio.CancelledError, GeneratorExit):
+            # Stop (task cancelled) or the consumer closed us: keep exactly what arrived.
+            self._finish(message_id, request, progress, MessageStatus.INTERRUPTED, STOPPED_BY_USER)
+            raise
+        except Exception as exc:
+            logger.exception("reply %s failed unexpectedly", message_id)
+            error = NeuralTerminalError(UNEXPECTED, detail=repr(exc))
+            message = self._finish(message_id, request, progress, _broken(progress), UNEXPECTED)
+            yield ReplyFinished(message, error)
+            return
+        message = self._finish(message_id, request, progress, MessageStatus.COMPLETE, None)
+        yield ReplyFinished(message)
+
+    async def _attempt(
+        self, conversation_id: int, message_id: int, request: ChatRequest, progress: _Progress
+    ) -> AsyncIterator[ReplyDelta]:
+        """One request upstream; the breaker hears how it went."""
+        breaker = self._resilience.breaker
+        breaker.before_request()  # raises CircuitOpen while the upstream is considered down
+        answered = False
+        progress.report = None
+        try:
+            async with self._upstream.stream_chat(request) as stream:
+                progress.generation_id = stream.generation_id
+                async for chunk in stream:
+                    if not answered:
+                        answered = True
+                        breaker.record_success()  # it answers: close, or end the probe
+                    if isinstance(chunk, TextDelta):
+                        self._take_delta(conversation_id, message_id, request, progress, chunk.text)
+                        yield ReplyDelta(chunk.text)
+                    else:
+                        progress.report = chunk
+                    # Without an X-Generation-Id header the id only arrives with the chunks.
+                    progress.generation_id = stream.generation_id
+        except NeuralTerminalError as exc:
+            if is_upstream_failure(exc):
+                breaker.record_failure()
+            elif not answered:
+                breaker.record_success()  # a refusal (bad key, no credits) proves it is up
+            raise
+        except BaseException:
+            breaker.release()
+            raise
+        if not answered:
+            breaker.record_success()
+
+    def _take_delta(
+        self,
+        conversation_id: int,
+        message_id: int,
+        request: ChatRequest,
+        progress: _Progress,
+        text: str,
+    ) -> None:
+        now = self._clock()
+        if progress.first_token_at is None:
+            progress.first_token_at = now
+            progress.last_checkpoint = now
+        progress.parts.append(text)
+        self._bus.publish(TokensGenerated(conversation_id, message_id, text))
+        if now - progress.last_checkpoint >= self._checkpoint_every_s:
+            # A killed server loses at most about one checkpoint interval of text, and what
+            # it leaves behind is already priced (as an estimate).
+            prompt, completion, cost, _ = self._accounting(request, progress)
+            self._repo.checkpoint(
+                message_id=message_id,
+                content=progress.text,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                cost_usd=cost,
+            )
+            progress.last_checkpoint = now
+
+    def _accounting(
+        self, request: ChatRequest, progress: _Progress
+    ) -> tuple[int | None, int | None, Decimal | None, bool]:
+        """Tokens in, tokens out, cost and whether it is estimated: carried plus this run."""
+        carried = progress.carried
+        if progress.report is not None:
+            usage = progress.report.usage
+            new: Estimate | None = Estimate(
+                usage.prompt_tokens, usage.completion_tokens, usage.cost
+            )
+            estimated = False
+        elif progress.parts:
+            new = self._estimator.estimate(request.model, request.messages, progress.new_text)
+            estimated = True
+        else:
+            new, estimated = None, False  # nothing was generated in this run: nothing billed
+        if new is None:
+            return (
+                carried.prompt_tokens,
+                carried.completion_tokens,
+                carried.cost_usd,
+                carried.cost_is_estimate,
+            )
+        return (
+            _plus(carried.prompt_tokens, new.prompt_tokens),
+            _plus(carried.completion_tokens, new.completion_tokens),
+            _plus(carried.cost_usd, new.cost_usd),
+            carried.cost_is_estimate or estimated,
+        )
+
+    def _finish(
+        self,
+        message_id: int,
+        request: ChatRequest,
+        progress: _Progress,
+        status: MessageStatus,
+        error: str | None,
+    ) -> Message:
+        self._live.pop(message_id, None)
+        now = self._clock()
+        carried = progress.carried
+        prompt, completion, cost, estimated = self._accounting(request, progress)
+        token_count = (
+            self._counter.count_message("assistant", progress.text, progress.encoding)
+            if self._counter is not None and progress.encoding is not None
+            else None
+        )
+        first = progress.first_token_at
+        first_ms = _ms(first - progress.started) if first is not None else None
+        message = self._repo.finish_message(
+            message_id=message_id,
+            content=progress.text,
+            status=status,
+            error=error,
+            generation_id=progress.generation_id,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            reasoning_tokens=_reported(progress, "reasoning_tokens"),
+            cached_tokens=_reported(progress, "cached_tokens"),
+            cost_usd=cost,
+            cost_is_estimate=estimated,
+            first_token_ms=carried.first_token_ms if carried.text else first_ms,
+            total_ms=_plus(carried.total_ms, _ms(now - progress.started)),
+            token_count=token_count,
+            token_encoding=progress.encoding if token_count is not None else None,
+        )
+        self._bus.publish(
+            MessageCompleted(
+                message.conversation_id,
+                message_id,
+                message.status,
+                message.prompt_tokens,
+                message.completion_tokens,
+                message.cost_usd,
+            )
+        )
+        return message
+
+
+def _reported(progress: _Progress, name: str) -> int | None:
+    return getattr(progress.report.usage, name) if progress.report else None
+
+
+def _plus(carried: N | None, new: N | None) -> N | None:
+    if carried is None:
+        return new
+    if new is None:
+        return carried
+    return carried + new
+
+
+def _broken(progress: _Progress) -> MessageStatus:
+    """A reply that failed part-way is interrupted (it can be continued); before text, error."""
+    return MessageStatus.INTERRUPTED if progress.text else MessageStatus.ERROR
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
