@@ -69,3 +69,32 @@ def test_a_reload_mid_reply_ends_with_the_exact_text(page: Page, app: RunningApp
     assert reply.status == "complete"
     assert page.evaluate("window.__ntLive") == reply.content
     expect(page.locator('.nt-msg[data-role="assistant"]')).to_have_count(1)
+
+
+# Drops every other batch for the first N batches, as a dropped connection would lose them.
+LOSE_BATCHES = """
+(n) => {
+  const original = window.ntLive.append.bind(window.ntLive);
+  let seen = 0;
+  window.__ntLost = 0;
+  window.ntLive.append = (id, offset, chunk) => {
+    seen += 1;
+    if (seen <= n && seen % 2 === 0) { window.__ntLost += 1; return; }
+    original(id, offset, chunk);
+  };
+}
+"""
+
+
+def test_lost_batches_are_recovered_exactly(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    page.evaluate(RECORD_LIVE_TEXT)
+    page.evaluate(LOSE_BATCHES, 20)
+
+    send(page, "[[sim:tokens=600]] [[sim:rate=200]] " + "ünïcødé 🙂 lost and found")
+
+    wait_reply_done(page)
+    reply = stored_messages(app)[-1]
+    assert page.evaluate("window.__ntLost") == 10  # ten batches never reached the page
+    assert page.evaluate("window.__ntLive") == reply.content
