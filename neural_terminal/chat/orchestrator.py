@@ -151,6 +151,10 @@ class ChatOrchestrator:
         """True while a reply streams in this conversation (in this process)."""
         return self._turns.is_active(conversation_id)
 
+    def streams_in_flight(self) -> int:
+        """How many replies stream in this process right now (for pacing browser updates)."""
+        return self._turns.count()
+
     def stop(self, conversation_id: int) -> bool:
         """Cancel the reply streaming in this conversation; its partial text is kept."""
         return self._turns.stop(conversation_id)

@@ -35,6 +35,10 @@ class ActiveTurns:
         task = self._tasks.get(conversation_id)
         return task is not None and not task.done()
 
+    def count(self) -> int:
+        """How many replies stream in this process right now."""
+        return sum(1 for task in self._tasks.values() if not task.done())
+
     def stop(self, conversation_id: int) -> bool:
         """Cancel the streaming reply; the upstream request closes as the task unwinds."""
         task = self._tasks.get(conversation_id)

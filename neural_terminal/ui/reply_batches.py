@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from neural_terminal.chat.replies import (
@@ -45,7 +45,7 @@ class ReplyBatcher:
     """``async for batch in ReplyBatcher(chat.send(...)).batches(): ...``."""
 
     events: AsyncGenerator[ReplyEvent, None]
-    interval_s: float = 0.04
+    interval_s: float | Callable[[], float] = 0.04
     refused: NeuralTerminalError | None = None
     stopped: bool = False
     _pending: list[ReplyEvent] = field(default_factory=list)
@@ -61,7 +61,7 @@ class ReplyBatcher:
         try:
             while True:
                 await self._wake.wait()
-                pause = last_sent + self.interval_s - loop.time()
+                pause = last_sent + self._interval() - loop.time()
                 if pause > 0 and not self._done:
                     await asyncio.sleep(pause)  # rate limit: more text gathers meanwhile
                 self._wake.clear()
@@ -79,6 +79,9 @@ class ReplyBatcher:
                 consumer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await consumer
+
+    def _interval(self) -> float:
+        return self.interval_s() if callable(self.interval_s) else self.interval_s
 
     async def _consume(self) -> None:
         try:
@@ -112,3 +115,13 @@ def _fold(events: list[ReplyEvent], offset: int) -> ReplyBatch:
             batch.finished = event
     batch.text = "".join(parts)
     return batch
+
+
+def frame_interval(streams: int, *, base_s: float = 0.04, per_streams: int = 10) -> float:
+    """Seconds between browser updates of one reply, given how many replies stream at once.
+
+    Each update costs the backend about the same CPU whatever its size, so with many replies
+    streaming at once updates are spaced out (up to 0.1 s) to keep the process ahead of them:
+    queueing behind a saturated event loop adds far more latency than a wider batch does.
+    """
+    return min(0.1, base_s * max(1.0, streams / per_streams))

@@ -22,7 +22,7 @@ from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
 from neural_terminal.store.tables import ContextStrategy
 from neural_terminal.ui.live_script import append_script
-from neural_terminal.ui.reply_batches import ReplyBatcher
+from neural_terminal.ui.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
@@ -207,7 +207,7 @@ class ChatState(rx.State):
             events = chat.retry_reply(message_id)
         else:
             events = chat.send(conversation_id, text)
-        batcher = ReplyBatcher(events)
+        batcher = ReplyBatcher(events, interval_s=lambda: frame_interval(chat.streams_in_flight()))
         reply_id = 0
         finished: ReplyFinished | None = None
         retrying = False

@@ -11,7 +11,7 @@ import pytest
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.store.tables import Message
-from neural_terminal.ui.reply_batches import ReplyBatch, ReplyBatcher
+from neural_terminal.ui.reply_batches import ReplyBatch, ReplyBatcher, frame_interval
 
 USER = Message(id=1, conversation_id=1, role="user", content="q")
 DONE = ReplyFinished(Message(id=2, conversation_id=1, role="assistant", content="done"))
@@ -94,3 +94,16 @@ async def test_cancelling_the_turn_task_ends_the_batches_as_stopped() -> None:
             turn_task[0].cancel()  # what Stop does
     assert "".join(seen) == "partial"
     assert batcher.stopped
+
+
+@pytest.mark.parametrize(
+    ("streams", "interval"),
+    [
+        pytest.param(1, 0.04, id="one-reply"),
+        pytest.param(10, 0.04, id="ten"),
+        pytest.param(20, 0.08, id="twenty"),
+        pytest.param(100, 0.1, id="hundred-capped"),
+    ],
+)
+def test_updates_are_spaced_out_when_many_replies_stream(streams: int, interval: float) -> None:
+    assert frame_interval(streams) == pytest.approx(interval)
