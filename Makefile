@@ -23,7 +23,7 @@ export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest chromium migrate clean
+.PHONY: setup run test lint typecheck pytest chromium migrate clean bench-stream bench-load bench-context
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
@@ -72,6 +72,16 @@ pytest: setup chromium
 	$(BIN)/pytest -q
 
 test: setup chromium lint typecheck pytest
+
+# Benches print figures (see README, Performance); they are not part of `make test`.
+bench-stream: setup chromium
+	$(BIN)/python -m bench.stream
+
+bench-load: setup
+	$(BIN)/python -m bench.load
+
+bench-context: setup
+	$(BIN)/python -m bench.context
 
 clean:
 	rm -rf $(VENV) .tools .cache .web
