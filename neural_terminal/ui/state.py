@@ -107,6 +107,7 @@ class ChatState(rx.State):
         self.title = ""
         self.history = []
         self.recent = []
+        self.left_out_after = self.left_out_before = 0
         self._update_actions()
         self.total_cost = conversation_total([])
         self.notice = ""
