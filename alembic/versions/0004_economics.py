@@ -67,7 +67,9 @@ def upgrade() -> None:
     op.create_table(
         "budget_reservations",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("conversation_id", sa.Integer(), sa.ForeignKey("conversations.id"), nullable=False),
+        sa.Column(
+            "conversation_id", sa.Integer(), sa.ForeignKey("conversations.id"), nullable=False
+        ),
         sa.Column("amount_usd", ExactUSD(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )

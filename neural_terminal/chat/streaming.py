@@ -26,8 +26,8 @@ from neural_terminal.chat.live_cost import LiveCost
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
 from neural_terminal.chat.spend_watch import SpendWatch
 from neural_terminal.chat.upstream import ChatUpstream
-from neural_terminal.domain.costing import CostSource, TokenUsage, bill
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
+from neural_terminal.domain.costing import CostSource, TokenUsage, bill
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository

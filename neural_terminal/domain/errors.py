@@ -8,8 +8,8 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
     │   ├── ContextTooLarge           even with its middle left out it cannot fit the window
     │   └── InvalidBudget             a budget limit that is not a non-negative dollar amount
     ├── BudgetError                   a spending limit stands in the way
-    │   ├── OverBudget                a send refused before any network call (limit, spend, estimate)
-    │   └── BudgetStop                a reply cut off mid-stream when its live estimate hit a limit
+    │   ├── OverBudget                a send refused before any request: limit, spend, estimate
+    │   └── BudgetStop                a reply cut off mid-stream: its live estimate hit a limit
     ├── ConversationNotFound          an id that is not in the database
     ├── UpstreamError                 the upstream refused or could not be reached
     │   ├── UpstreamNotConfigured     no API key and the simulator is off

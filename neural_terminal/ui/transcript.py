@@ -96,6 +96,7 @@ def _reply_in_progress() -> rx.Component:
                 class_name="nt-live",
             ),
             rx.el.span(class_name="nt-cursor"),
+            rx.text("", id="live-cost", size="1", class_name="nt-figure"),
             class_name="nt-msg",
             data_role="assistant",
             data_status="streaming",
