@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.AutoString(length=300), nullable=False),
         sa.Column("context_length", sa.Integer(), nullable=False),
         *(sa.Column(name, sa.String(40), nullable=False) for name in PRICE_COLUMNS),
-        sa.Column("fetched_at", sa.DateTime(), nullable=False),
+        sa.Column("fetched_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
     op.create_table(
         "price_changes",
@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("component", sqlmodel.AutoString(length=32), nullable=False),
         sa.Column("old_price", sa.String(40), nullable=False),
         sa.Column("new_price", sa.String(40), nullable=False),
-        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
     op.create_index("ix_price_changes_model_id", "price_changes", ["model_id"])
     op.create_table(
@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("limit_usd", ExactUSD(), nullable=True),
         sa.Column("period", sqlmodel.AutoString(length=16), nullable=False),
         sa.Column("time_zone", sqlmodel.AutoString(length=64), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
     op.create_table(
         "budget_reservations",
@@ -71,7 +71,7 @@ def upgrade() -> None:
             "conversation_id", sa.Integer(), sa.ForeignKey("conversations.id"), nullable=False
         ),
         sa.Column("amount_usd", ExactUSD(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     )
     op.create_index(
         "ix_budget_reservations_conversation_id", "budget_reservations", ["conversation_id"]

@@ -43,15 +43,16 @@ class PriceStore:
                                 PriceChange(
                                     model_id=model.id,
                                     component=name,
-                                    old_price=str(old),
-                                    new_price=str(new),
+                                    old_price=f"{old:f}",
+                                    new_price=f"{new:f}",
                                     changed_at=now,
                                 )
                             )
                 row.name = model.name
                 row.context_length = model.context_length
                 for name in COMPONENTS:
-                    setattr(row, name, str(getattr(model.pricing, name)))
+                    # Plain notation ("0.0000005", not "5E-7"): exact and readable in the table.
+                    setattr(row, name, f"{getattr(model.pricing, name):f}")
                 row.fetched_at = now
                 session.add(row)
             session.add_all(changes)

@@ -26,8 +26,9 @@ from tests.e2e.test_chat import (
 )
 
 EXPECTED_REPLY_TOKENS = 50
-SMALL = find_model("sim/terminal-small")
-assert SMALL is not None
+_SMALL = find_model("sim/terminal-small")
+assert _SMALL is not None
+SMALL = _SMALL
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,8 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
     send(page, "[[sim:tokens=100]] first question")
     wait_reply_done(page)
     first = stored_messages(app)[-1]
-    assert first.status == "complete" and first.cost_usd is not None
+    assert first.status == "complete"
+    assert first.cost_usd is not None
     assert not first.cost_is_estimate
 
     limit = first.cost_usd + Decimal("0.0002")
@@ -76,8 +78,10 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
 
     second = stored_messages(app)[-1]
     assert second.status == "interrupted", second
-    assert second.error and "budget" in second.error
-    assert second.content and second.completion_tokens
+    assert second.error
+    assert "budget" in second.error
+    assert second.content
+    assert second.completion_tokens
     assert second.completion_tokens < 3000  # cut off mid-stream
     assert second.estimate_usd is not None
     shown = page.locator('.nt-msg[data-role="assistant"]').last
