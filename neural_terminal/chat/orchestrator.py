@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from decimal import Decimal
 
+from neural_terminal.chat.accounts import Carried
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context import ContextBuilder, PreparedContext
 from neural_terminal.chat.estimate import CostEstimator
@@ -18,7 +19,6 @@ from neural_terminal.chat.spending import Preflight, Spending
 from neural_terminal.chat.streaming import (
     STOPPED_BY_USER,
     UNEXPECTED,
-    Carried,
     ReplyStreamer,
     Resilience,
 )

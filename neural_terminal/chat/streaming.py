@@ -18,8 +18,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
 
+from neural_terminal.chat.accounts import Accounts, Carried, account, plus
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.estimate import CostEstimator
 from neural_terminal.chat.live_cost import LiveCost
@@ -27,7 +27,6 @@ from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, 
 from neural_terminal.chat.spend_watch import SpendWatch
 from neural_terminal.chat.upstream import ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
-from neural_terminal.domain.costing import CostSource, TokenUsage, bill
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
@@ -42,37 +41,6 @@ STOPPED_BY_USER = "Stopped by you; the text received so far is kept."
 UNEXPECTED = "Unexpected error while streaming; the text received so far is kept."
 
 Sleep = Callable[[float], Awaitable[None]]
-N = TypeVar("N", int, Decimal)
-
-
-@dataclass(frozen=True)
-class Carried:
-    """What a reply being continued already holds: its text and its accounting so far."""
-
-    text: str = ""
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    cost_usd: Decimal | None = None
-    cost_is_estimate: bool = False
-    cost_source: str | None = None
-    computed_cost_usd: Decimal | None = None
-    first_token_ms: int | None = None
-    total_ms: int | None = None
-
-    @classmethod
-    def of(cls, message: Message) -> Carried:
-        """The stored state of ``message``."""
-        return cls(
-            text=message.content,
-            prompt_tokens=message.prompt_tokens,
-            completion_tokens=message.completion_tokens,
-            cost_usd=message.cost_usd,
-            cost_is_estimate=message.cost_is_estimate,
-            cost_source=message.cost_source,
-            computed_cost_usd=message.computed_cost_usd,
-            first_token_ms=message.first_token_ms,
-            total_ms=message.total_ms,
-        )
 
 
 @dataclass
@@ -104,27 +72,6 @@ class _Progress:
         if self.live is None:
             return None
         return (self.carried.cost_usd or Decimal(0)) + self.live.cost
-
-
-@dataclass(frozen=True)
-class Accounts:
-    """A reply's tokens and cost as stored: billed, computed, the estimate and the source."""
-
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    cost_usd: Decimal | None
-    is_estimate: bool
-    source: str | None
-    computed_usd: Decimal | None = None
-    estimate_usd: Decimal | None = None
-
-    @property
-    def drift_usd(self) -> Decimal | None:
-        """Billed minus our estimate for this run (None while the cost is itself estimated)."""
-        if self.source in (None, CostSource.ESTIMATE.value) or self.estimate_usd is None:
-            return None
-        billed = self.cost_usd
-        return None if billed is None else billed - self.estimate_usd
 
 
 @dataclass(frozen=True)
@@ -309,59 +256,8 @@ class ReplyStreamer:
 
     def _accounting(self, request: ChatRequest, progress: _Progress) -> Accounts:
         """Tokens in and out, and the cost with its provenance: carried plus this run."""
-        carried = progress.carried
-        estimate = (
-            self._estimator.estimate(request.model, request.messages, progress.new_text)
-            if progress.parts
-            else None
-        )
-        if progress.report is not None:
-            usage = progress.report.usage
-            tokens = TokenUsage(
-                usage.prompt_tokens,
-                usage.completion_tokens,
-                usage.reasoning_tokens,
-                usage.cached_tokens,
-            )
-            billed = bill(usage.cost, self._estimator.pricing(request.model), tokens)
-            new: Accounts | None = Accounts(
-                usage.prompt_tokens,
-                usage.completion_tokens,
-                billed.billed,
-                False,
-                billed.source.value,
-                billed.computed,
-                estimate.cost_usd if estimate else None,
-            )
-        elif estimate is not None:
-            new = Accounts(
-                estimate.prompt_tokens,
-                estimate.completion_tokens,
-                estimate.cost_usd,
-                True,
-                CostSource.ESTIMATE.value,
-                estimate.cost_usd,
-                estimate.cost_usd,
-            )
-        else:
-            new = None  # nothing was generated in this run: nothing billed
-        if new is None:
-            return Accounts(
-                carried.prompt_tokens,
-                carried.completion_tokens,
-                carried.cost_usd,
-                carried.cost_is_estimate,
-                carried.cost_source,
-                carried.computed_cost_usd,
-            )
-        return Accounts(
-            _plus(carried.prompt_tokens, new.prompt_tokens),
-            _plus(carried.completion_tokens, new.completion_tokens),
-            _plus(carried.cost_usd, new.cost_usd),
-            carried.cost_is_estimate or new.is_estimate,
-            new.source,
-            _plus(carried.computed_cost_usd, new.computed_usd),
-            new.estimate_usd,
+        return account(
+            self._estimator, request, progress.carried, progress.new_text, progress.report
         )
 
     def _finish(
@@ -400,7 +296,7 @@ class ReplyStreamer:
             estimate_usd=accounts.estimate_usd,
             drift_usd=accounts.drift_usd,
             first_token_ms=carried.first_token_ms if carried.text else first_ms,
-            total_ms=_plus(carried.total_ms, _ms(now - progress.started)),
+            total_ms=plus(carried.total_ms, _ms(now - progress.started)),
             token_count=token_count,
             token_encoding=progress.encoding if token_count is not None else None,
         )
@@ -421,14 +317,6 @@ class ReplyStreamer:
 
 def _reported(progress: _Progress, name: str) -> int | None:
     return getattr(progress.report.usage, name) if progress.report else None
-
-
-def _plus(carried: N | None, new: N | None) -> N | None:
-    if carried is None:
-        return new
-    if new is None:
-        return carried
-    return carried + new
 
 
 def _broken(progress: _Progress) -> MessageStatus:
