@@ -45,6 +45,14 @@ window.ntLive = {
     this.apply(offset, chunk);
   },
 
+  // The live cost estimate of the reply in flight, a few times a second.
+  cost(id, text) {
+    const element = document.getElementById("live-cost");
+    if (element && id === Number(document.getElementById("live-text")?.dataset.messageId)) {
+      element.textContent = `${text} so far (estimate)`;
+    }
+  },
+
   reset(id) {
     this.id = id;
     this.text = "";
@@ -135,4 +143,51 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   const stop = document.getElementById("stop");
   if (stop && !stop.disabled) stop.click();
+});
+
+// Pre-flight estimate while typing: debounced, one small POST with the draft (never a
+// websocket event per keystroke); the server counts the context that would really be sent.
+const ntPreflight = { timer: 0, controller: null };
+const showPreflight = (text, over) => {
+  const element = document.getElementById("preflight-estimate");
+  if (!element) return;
+  element.textContent = text;
+  element.dataset.over = over ? "true" : "false";
+};
+document.addEventListener("input", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLTextAreaElement) || target.id !== "composer") return;
+  clearTimeout(ntPreflight.timer);
+  ntPreflight.timer = setTimeout(async () => {
+    if (ntPreflight.controller) ntPreflight.controller.abort();
+    if (!target.value.trim()) {
+      showPreflight("", false);
+      return;
+    }
+    const controller = new AbortController();
+    ntPreflight.controller = controller;
+    try {
+      const response = await fetch("/api/preflight", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          conversation_id: Number(target.dataset.conversationId || 0),
+          model: target.dataset.model || "",
+          text: target.value,
+        }),
+        signal: controller.signal,
+      });
+      if (!response.ok) return;
+      const body = await response.json();
+      showPreflight(body.refused ? `${body.estimate} · over budget: not sendable` : body.estimate, !!body.refused);
+    } catch (error) {
+      if (error.name !== "AbortError") showPreflight("", false);
+    }
+  }, 300);
+});
+document.addEventListener("submit", (event) => {
+  if (event.target instanceof HTMLFormElement && event.target.querySelector("#composer")) {
+    clearTimeout(ntPreflight.timer);
+    showPreflight("", false);
+  }
 });

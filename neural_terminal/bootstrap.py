@@ -11,15 +11,19 @@ import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import Engine
 
+from neural_terminal.chat.budget import BudgetGuard
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.catalogue import ModelCatalogue
 from neural_terminal.chat.context import ContextBuilder
 from neural_terminal.chat.estimate import CostEstimator
 from neural_terminal.chat.orchestrator import ChatOrchestrator
+from neural_terminal.chat.reconcile import Reconciler
+from neural_terminal.chat.spending import Spending
 from neural_terminal.chat.streaming import Resilience
 from neural_terminal.chat.summaries import CompletionUpstream, Summariser
 from neural_terminal.chat.turns import ActiveTurns
@@ -27,10 +31,15 @@ from neural_terminal.chat.upstream import ChatStreamLike, ChatUpstream
 from neural_terminal.chat.window import WindowPolicy
 from neural_terminal.domain.chat import ChatRequest, UsageReport
 from neural_terminal.domain.errors import UpstreamNotConfigured
+from neural_terminal.domain.events import MessageCompleted
 from neural_terminal.domain.models import ModelInfo, ModelPricing
+from neural_terminal.domain.money import set_display_places
+from neural_terminal.domain.periods import Period
 from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
+from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
+from neural_terminal.store.price_store import PriceStore
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
@@ -57,9 +66,13 @@ class Services:
     bus: EventBus
     chat: ChatOrchestrator
     catalogue: ModelCatalogue
+    budget: BudgetGuard
+    prices: PriceStore
+    reconciler: Reconciler
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
+        await self.reconciler.wait()
         await self.http.aclose()
         self.engine.dispose()
 
@@ -82,6 +95,10 @@ class UnconfiguredUpstream:
         raise UpstreamNotConfigured()
 
     async def complete(self, request: ChatRequest) -> tuple[str, UsageReport | None]:
+        """Refuse with the message that says what to set."""
+        raise UpstreamNotConfigured()
+
+    async def generation_cost(self, generation_id: str) -> Decimal | None:
         """Refuse with the message that says what to set."""
         raise UpstreamNotConfigured()
 
@@ -120,8 +137,12 @@ def build_services(
     configured = is_configured(settings)
     reachable: ChatUpstream = upstream if configured else UnconfiguredUpstream()
     summaries: CompletionUpstream = upstream if configured else UnconfiguredUpstream()
+    set_display_places(small=settings.money_places_small, large=settings.money_places_large)
+    prices = PriceStore(engine)
     catalogue = ModelCatalogue(
-        upstream.list_models if configured else UnconfiguredUpstream().list_models
+        upstream.list_models if configured else UnconfiguredUpstream().list_models,
+        seed=prices.load(),
+        on_fetch=prices.record,
     )
     store = ContextStore(engine)
     counter = TokenCounter()
@@ -133,6 +154,18 @@ def build_services(
         policy=window_policy(settings),
         summariser=Summariser(upstream=summaries, store=store, counter=counter),
     )
+    estimator = CostEstimator(_prices_from(catalogue))
+    budget = BudgetGuard(BudgetStore(engine, defaults=budget_defaults(settings)), bus)
+    spending = Spending(
+        guard=budget,
+        estimator=estimator,
+        context=context,
+        expected_reply_tokens=settings.expected_reply_tokens,
+    )
+    reconciler = Reconciler(
+        engine, upstream.generation_cost if configured else UnconfiguredUpstream().generation_cost
+    )
+    bus.subscribe(MessageCompleted, reconciler.on_completed)
     chat = ChatOrchestrator(
         repository=repository,
         upstream=reachable,
@@ -140,7 +173,8 @@ def build_services(
         turns=ActiveTurns(),
         context=context,
         max_message_chars=settings.max_message_chars,
-        estimator=CostEstimator(_prices_from(catalogue)),
+        estimator=estimator,
+        spending=spending,
         resilience=resilience or resilience_from(settings),
     )
     return Services(
@@ -152,7 +186,15 @@ def build_services(
         bus=bus,
         chat=chat,
         catalogue=catalogue,
+        budget=budget,
+        prices=prices,
+        reconciler=reconciler,
     )
+
+
+def budget_defaults(settings: Settings) -> BudgetConfig:
+    """The global budget a new database starts with."""
+    return BudgetConfig(settings.budget_usd, Period(settings.budget_period), settings.time_zone)
 
 
 def resilience_from(settings: Settings) -> Resilience:
@@ -193,6 +235,9 @@ def services() -> Services:
         stale = _services.repository.interrupt_stale_streams(reason=INTERRUPTED_BY_RESTART)
         if stale:
             logger.warning("marked %d replies left streaming by a stopped server", stale)
+        # Their replies were just marked interrupted (one worker: see README, Known limits).
+        _services.budget.store.release_all()
+        _services.budget.store.ensure()
     return _services
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,11 +13,14 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 
 from neural_terminal import bootstrap
+from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.settings import load_settings
 from neural_terminal.simulator.app import create_simulator_app
-from neural_terminal.ui import replies_api
+from neural_terminal.ui import preflight_api, replies_api
 from neural_terminal.ui.page import index
 from neural_terminal.ui.state import ChatState
+
+logger = logging.getLogger(__name__)
 
 
 def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
@@ -26,15 +31,34 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
         tiktoken_cache_dir=settings.tiktoken_cache_dir,
     )
     return Starlette(
-        routes=[*replies_api.routes, Mount("/sim", app=simulator), Mount("", app=reflex_asgi)]
+        routes=[
+            *replies_api.routes,
+            *preflight_api.routes,
+            Mount("/sim", app=simulator),
+            Mount("", app=reflex_asgi),
+        ]
     )
 
 
 @asynccontextmanager
 async def _services_lifespan() -> AsyncIterator[None]:
-    bootstrap.services()
+    app_services = bootstrap.services()
+    # Prices are refreshed on start; estimated costs are reconciled once the upstream answers.
+    background = asyncio.create_task(_start_up_economics(app_services))
     yield
+    background.cancel()
     await bootstrap.shutdown()
+
+
+async def _start_up_economics(app_services: bootstrap.Services) -> None:
+    try:
+        await app_services.catalogue.models(refresh=True)
+        reconciled = await app_services.reconciler.reconcile_all()
+    except NeuralTerminalError as exc:
+        logger.info("prices not refreshed on start: %s", exc)
+        return
+    if reconciled:
+        logger.info("reconciled %d estimated costs with the upstream's records", reconciled)
 
 
 app = rx.App(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,13 @@ class Settings:
     approximate_margin: float = 0.15
     summary_model: str | None = None
     summary_max_tokens: int = 512
+    # The global budget's defaults, used when the database has none yet (the UI edits it).
+    budget_usd: Decimal | None = Decimal("5.00")
+    budget_period: str = "none"
+    time_zone: str = "UTC"
+    expected_reply_tokens: int = 512
+    money_places_small: int = 4
+    money_places_large: int = 2
 
     @property
     def uses_simulator(self) -> bool:
@@ -78,6 +86,24 @@ def _simulator_mode(raw: str) -> SimulatorMode:
     if value in ("off", "0", "false", "no"):
         return "off"
     return "auto"
+
+
+def _budget(raw: str | None) -> Decimal | None:
+    """``5.00`` -> Decimal; ``none``/``off`` -> no limit; unset or unreadable -> the default."""
+    if raw is None or not raw.strip():
+        return Settings.budget_usd
+    if raw.strip().lower() in ("none", "off", "unlimited"):
+        return None
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        return Settings.budget_usd
+    return value if value.is_finite() and value >= 0 else Settings.budget_usd
+
+
+def _period(raw: str) -> str:
+    value = raw.strip().lower()
+    return value if value in ("none", "daily", "monthly") else "none"
 
 
 def load_settings(
@@ -141,4 +167,10 @@ def load_settings(
         summary_max_tokens=int(
             text("NEURAL_TERMINAL_SUMMARY_MAX_TOKENS", str(defaults.summary_max_tokens))
         ),
+        budget_usd=_budget(env.get("NEURAL_TERMINAL_BUDGET_USD")),
+        budget_period=_period(env.get("NEURAL_TERMINAL_BUDGET_PERIOD", "none")),
+        time_zone=text("NEURAL_TERMINAL_TIME_ZONE", defaults.time_zone),
+        expected_reply_tokens=int(number("NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS")),
+        money_places_small=int(number("NEURAL_TERMINAL_MONEY_PLACES_SMALL")),
+        money_places_large=int(number("NEURAL_TERMINAL_MONEY_PLACES_LARGE")),
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
+
 from neural_terminal.settings import OPENROUTER_BASE_URL, load_settings
 
 
@@ -50,3 +54,39 @@ def test_numbers_and_paths_are_parsed() -> None:
     assert settings.max_message_chars == 500
     assert settings.read_timeout_s == 2.5
     assert settings.database_url == "postgresql://u@h/db"
+
+
+def test_budget_defaults_are_five_dollars_never_resetting_in_utc() -> None:
+    settings = load_settings({})
+    assert (settings.budget_usd, settings.budget_period, settings.time_zone) == (
+        Decimal("5.00"),
+        "none",
+        "UTC",
+    )
+    assert settings.expected_reply_tokens == 512
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("0.25", Decimal("0.25"), id="exact-decimal"),
+        pytest.param("none", None, id="no-limit"),
+        pytest.param("lots", Decimal("5.00"), id="unreadable-keeps-default"),
+        pytest.param("-1", Decimal("5.00"), id="negative-keeps-default"),
+    ],
+)
+def test_the_budget_setting_is_read_exactly(raw: str, expected: Decimal | None) -> None:
+    assert load_settings({"NEURAL_TERMINAL_BUDGET_USD": raw}).budget_usd == expected
+
+
+def test_budget_period_time_zone_and_places_are_read() -> None:
+    settings = load_settings(
+        {
+            "NEURAL_TERMINAL_BUDGET_PERIOD": "Monthly",
+            "NEURAL_TERMINAL_TIME_ZONE": "Europe/Berlin",
+            "NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS": "64",
+            "NEURAL_TERMINAL_MONEY_PLACES_SMALL": "6",
+        }
+    )
+    assert (settings.budget_period, settings.time_zone) == ("monthly", "Europe/Berlin")
+    assert (settings.expected_reply_tokens, settings.money_places_small) == (64, 6)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from neural_terminal.domain.models import ModelInfo
 
 ListModels = Callable[[], Awaitable[list[ModelInfo]]]
+OnFetch = Callable[[list[ModelInfo]], object]
 
 
 class ModelCatalogue:
@@ -20,11 +21,15 @@ class ModelCatalogue:
         *,
         ttl_s: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        seed: list[ModelInfo] | None = None,
+        on_fetch: OnFetch | None = None,
     ) -> None:
         self._list_models = list_models
         self._ttl_s = ttl_s
         self._clock = clock
-        self._models: dict[str, ModelInfo] = {}
+        self._on_fetch = on_fetch
+        # Prices stored by an earlier process price replies until the first fetch succeeds.
+        self._models: dict[str, ModelInfo] = {model.id: model for model in seed or []}
         self._fetched_at: float | None = None
         self._lock = asyncio.Lock()
 
@@ -34,6 +39,8 @@ class ModelCatalogue:
             fresh = self._fetched_at is not None and self._clock() - self._fetched_at < self._ttl_s
             if refresh or not fresh:
                 models = await self._list_models()
+                if self._on_fetch is not None:
+                    self._on_fetch(models)  # persisted, and price changes recorded
                 self._models = {model.id: model for model in models}
                 self._fetched_at = self._clock()
             return list(self._models.values())

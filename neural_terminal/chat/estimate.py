@@ -63,6 +63,10 @@ class CostEstimator:
     def __init__(self, prices: PriceLookup) -> None:
         self._prices = prices
 
+    def pricing(self, model: str) -> ModelPricing | None:
+        """The catalogue's prices of ``model``, or None when unknown."""
+        return self._prices(model)
+
     def estimate(
         self, model: str, prompt: Sequence[PromptMessage], completion_text: str
     ) -> Estimate:

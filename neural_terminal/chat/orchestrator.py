@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from decimal import Decimal
 
+from neural_terminal.chat.accounts import Carried
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context import ContextBuilder, PreparedContext
 from neural_terminal.chat.estimate import CostEstimator
 from neural_terminal.chat.prompt import context_of, continuation_prompt, prompt_for
 from neural_terminal.chat.replies import ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.spend_watch import SpendWatch
+from neural_terminal.chat.spending import Preflight, Spending
 from neural_terminal.chat.streaming import (
     STOPPED_BY_USER,
     UNEXPECTED,
-    Carried,
     ReplyStreamer,
     Resilience,
 )
@@ -55,6 +58,7 @@ class ChatOrchestrator:
         context: ContextBuilder,
         max_message_chars: int,
         estimator: CostEstimator | None = None,
+        spending: Spending | None = None,
         resilience: Resilience | None = None,
         checkpoint_every_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
@@ -63,6 +67,7 @@ class ChatOrchestrator:
         self._turns = turns
         self._context = context
         self._max_chars = max_message_chars
+        self._spending = spending
         self._resilience = resilience or Resilience()
         self._streamer = ReplyStreamer(
             repository=repository,
@@ -143,6 +148,32 @@ class ChatOrchestrator:
         )
         return elision_notice(tokens, elided, window.tokens) if elided else None
 
+    def preflight(self, conversation_id: int, model: str, text: str) -> Preflight | None:
+        """What sending ``text`` now would cost, about (None when budgets are not wired)."""
+        if self._spending is None:
+            return None
+        conversation = self._repo.get_conversation(conversation_id=conversation_id)
+        return self._spending.preflight(conversation, model, text)
+
+    def check_budget(self, conversation_id: int, model: str, text: str) -> Preflight | None:
+        """Raise OverBudget when sending ``text`` now would break a limit; else the estimate."""
+        estimate = self.preflight(conversation_id, model, text)
+        if self._spending is not None and estimate is not None:
+            self._spending.check(conversation_id or None, estimate)
+        return estimate
+
+    def _watch(
+        self,
+        conversation_id: int,
+        estimate: Preflight | None,
+        *,
+        carried: Decimal | None = None,
+    ) -> SpendWatch | None:
+        """Reserve the estimate under the budget lock; OverBudget (nothing stored) if refused."""
+        if self._spending is None or estimate is None:
+            return None
+        return self._spending.open_watch(conversation_id, estimate, carried=carried)
+
     def conversation_cost(self, conversation_id: int) -> Decimal:
         """Exact spend of a conversation: replies and summaries."""
         return self._repo.conversation_cost(conversation_id=conversation_id)
@@ -182,6 +213,23 @@ class ChatOrchestrator:
         """
         self.validate(text)
         conversation = self._conversation(conversation_id)
+        if self._turns.is_active(conversation_id):
+            self._turns.begin(conversation_id)  # refuses, before any money is set aside
+        # Checked and reserved under the budget lock before anything is stored or sent.
+        estimate = self.preflight(conversation_id, conversation.model, text)
+        watch = self._watch(conversation_id, estimate)
+        try:
+            async with contextlib.aclosing(self._send(conversation, text, watch)) as events:
+                async for event in events:
+                    yield event
+        finally:
+            if watch is not None:
+                watch.release()  # idempotent: the streamer released it when it stored the cost
+
+    async def _send(
+        self, conversation: Conversation, text: str, watch: SpendWatch | None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        conversation_id = conversation.id or 0
         has_history = self._repo.has_messages(conversation_id=conversation_id)
         # Counted once, here; every later context reads the stored count. The encoding follows
         # from the model id alone, so nothing here waits on the network.
@@ -226,7 +274,7 @@ class ChatOrchestrator:
             yield ReplyStarted(user_message=user, assistant_message_id=reply.id, context=context)
             request = ChatRequest(model=conversation.model, messages=context.messages)
             stream = self._streamer.stream(
-                conversation_id, reply.id, request, encoding=context.window.encoding
+                conversation_id, reply.id, request, encoding=context.window.encoding, watch=watch
             )
             async for event in stream:
                 yield event
@@ -247,6 +295,11 @@ class ChatOrchestrator:
         """
         failed, conversation, messages = self._last_reply(message_id, retry=True)
         conversation_id = failed.conversation_id
+        request = ChatRequest(
+            model=conversation.model,
+            messages=prompt_for(conversation, context_of(messages, failed)),
+        )
+        watch = self._watch(conversation_id, self._estimate_of(request))
         self._turns.begin(conversation_id)
         try:
             reply = self._repo.add_message(
@@ -259,39 +312,47 @@ class ChatOrchestrator:
             )
             assert reply.id is not None
             yield ReplyStarted(user_message=None, assistant_message_id=reply.id)
-            context = context_of(messages, failed)
-            request = ChatRequest(
-                model=conversation.model, messages=prompt_for(conversation, context)
-            )
             encoding = self._context.counter.scheme(conversation.model).encoding
-            stream = self._streamer.stream(conversation_id, reply.id, request, encoding=encoding)
+            stream = self._streamer.stream(
+                conversation_id, reply.id, request, encoding=encoding, watch=watch
+            )
             async for event in stream:
                 yield event
         finally:
             self._turns.end(conversation_id)
+            if watch is not None:
+                watch.release()
 
     async def continue_reply(self, message_id: int) -> AsyncGenerator[ReplyEvent, None]:
         """Ask the model to carry on from an interrupted reply, joined into the same message."""
         partial, conversation, messages = self._last_reply(message_id, retry=False)
         conversation_id = partial.conversation_id
+        prompt = continuation_prompt(conversation, context_of(messages, partial), partial.content)
+        request = ChatRequest(model=conversation.model, messages=prompt)
+        # Reserved before the reply is reopened: its cost so far stays counted while it streams.
+        watch = self._watch(conversation_id, self._estimate_of(request), carried=partial.cost_usd)
         self._turns.begin(conversation_id)
         try:
             reopened = self._repo.reopen(message_id=message_id)
             yield ReplyStarted(
                 user_message=None, assistant_message_id=message_id, resumed_text=reopened.content
             )
-            context = context_of(messages, partial)
-            prompt = continuation_prompt(conversation, context, reopened.content)
-            request = ChatRequest(model=conversation.model, messages=prompt)
             carried = Carried.of(reopened)
             encoding = self._context.counter.scheme(conversation.model).encoding
             stream = self._streamer.stream(
-                conversation_id, message_id, request, carried, encoding=encoding
+                conversation_id, message_id, request, carried, encoding=encoding, watch=watch
             )
             async for event in stream:
                 yield event
         finally:
             self._turns.end(conversation_id)
+            if watch is not None:
+                watch.release()
+
+    def _estimate_of(self, request: ChatRequest) -> Preflight | None:
+        if self._spending is None:
+            return None
+        return self._spending.preflight_of(request.model, request.messages)
 
     def _last_reply(
         self, message_id: int, *, retry: bool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from neural_terminal.chat.context import PreparedContext
 from neural_terminal.domain.errors import NeuralTerminalError
@@ -42,9 +43,10 @@ class ReplyRetrying:
 
 @dataclass(frozen=True)
 class ReplyDelta:
-    """New reply text, in order."""
+    """New reply text, in order, with the reply's live cost estimate so far (None: unpriced)."""
 
     text: str
+    cost_usd: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
 
+from neural_terminal.chat.accounts import Accounts, Carried, account, plus
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.estimate import CostEstimator, Estimate
+from neural_terminal.chat.estimate import CostEstimator
+from neural_terminal.chat.live_cost import LiveCost
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
+from neural_terminal.chat.spend_watch import SpendWatch
 from neural_terminal.chat.upstream import ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
 from neural_terminal.domain.errors import NeuralTerminalError
@@ -39,33 +41,6 @@ STOPPED_BY_USER = "Stopped by you; the text received so far is kept."
 UNEXPECTED = "Unexpected error while streaming; the text received so far is kept."
 
 Sleep = Callable[[float], Awaitable[None]]
-N = TypeVar("N", int, Decimal)
-
-
-@dataclass(frozen=True)
-class Carried:
-    """What a reply being continued already holds: its text and its accounting so far."""
-
-    text: str = ""
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    cost_usd: Decimal | None = None
-    cost_is_estimate: bool = False
-    first_token_ms: int | None = None
-    total_ms: int | None = None
-
-    @classmethod
-    def of(cls, message: Message) -> Carried:
-        """The stored state of ``message``."""
-        return cls(
-            text=message.content,
-            prompt_tokens=message.prompt_tokens,
-            completion_tokens=message.completion_tokens,
-            cost_usd=message.cost_usd,
-            cost_is_estimate=message.cost_is_estimate,
-            first_token_ms=message.first_token_ms,
-            total_ms=message.total_ms,
-        )
 
 
 @dataclass
@@ -80,6 +55,8 @@ class _Progress:
     generation_id: str | None = None
     last_checkpoint: float = 0.0
     encoding: str | None = None
+    live: LiveCost | None = None
+    watch: SpendWatch | None = None
 
     @property
     def new_text(self) -> str:
@@ -88,6 +65,13 @@ class _Progress:
     @property
     def text(self) -> str:
         return self.carried.text + self.new_text
+
+    @property
+    def live_total(self) -> Decimal | None:
+        """Carried cost plus this run's live estimate (None when the model is unpriced)."""
+        if self.live is None:
+            return None
+        return (self.carried.cost_usd or Decimal(0)) + self.live.cost
 
 
 @dataclass(frozen=True)
@@ -139,12 +123,19 @@ class ReplyStreamer:
         carried: Carried | None = None,
         *,
         encoding: str | None = None,
+        watch: SpendWatch | None = None,
     ) -> AsyncIterator[ReplyEvent]:
         """Yield ReplyRetrying and ReplyDelta events, then one ReplyFinished; never raises
         a NeuralTerminalError. Closing early (Stop) stores the partial reply. ``encoding``
         names how the finished reply's tokens are counted for later context windows."""
         self._bus.publish(MessageStarted(conversation_id, message_id, request.model))
-        progress = _Progress(started=self._clock(), carried=carried or Carried(), encoding=encoding)
+        progress = _Progress(
+            started=self._clock(),
+            carried=carried or Carried(),
+            encoding=encoding,
+            live=LiveCost.start(self._estimator.pricing(request.model), request.messages),
+            watch=watch,
+        )
         self._live[message_id] = progress
         policy = self._resilience.policy
         attempt = 0
@@ -212,7 +203,7 @@ class ReplyStreamer:
                         breaker.record_success()  # it answers: close, or end the probe
                     if isinstance(chunk, TextDelta):
                         self._take_delta(conversation_id, message_id, request, progress, chunk.text)
-                        yield ReplyDelta(chunk.text)
+                        yield ReplyDelta(chunk.text, progress.live_total)
                     else:
                         progress.report = chunk
                     # Without an X-Generation-Id header the id only arrives with the chunks.
@@ -242,48 +233,31 @@ class ReplyStreamer:
             progress.first_token_at = now
             progress.last_checkpoint = now
         progress.parts.append(text)
+        if progress.live is not None:
+            progress.live.add(text)
         self._bus.publish(TokensGenerated(conversation_id, message_id, text))
         if now - progress.last_checkpoint >= self._checkpoint_every_s:
             # A killed server loses at most about one checkpoint interval of text, and what
             # it leaves behind is already priced (as an estimate).
-            prompt, completion, cost, _ = self._accounting(request, progress)
+            accounts = self._accounting(request, progress)
             self._repo.checkpoint(
                 message_id=message_id,
                 content=progress.text,
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                cost_usd=cost,
+                prompt_tokens=accounts.prompt_tokens,
+                completion_tokens=accounts.completion_tokens,
+                cost_usd=accounts.cost_usd,
             )
             progress.last_checkpoint = now
+            if progress.watch is not None:
+                progress.watch.checkpoint(progress.live_total)
+        if progress.watch is not None:
+            # Every delta, not every UI batch: the overshoot is at most this delta's tokens.
+            progress.watch.check(progress.live_total)
 
-    def _accounting(
-        self, request: ChatRequest, progress: _Progress
-    ) -> tuple[int | None, int | None, Decimal | None, bool]:
-        """Tokens in, tokens out, cost and whether it is estimated: carried plus this run."""
-        carried = progress.carried
-        if progress.report is not None:
-            usage = progress.report.usage
-            new: Estimate | None = Estimate(
-                usage.prompt_tokens, usage.completion_tokens, usage.cost
-            )
-            estimated = False
-        elif progress.parts:
-            new = self._estimator.estimate(request.model, request.messages, progress.new_text)
-            estimated = True
-        else:
-            new, estimated = None, False  # nothing was generated in this run: nothing billed
-        if new is None:
-            return (
-                carried.prompt_tokens,
-                carried.completion_tokens,
-                carried.cost_usd,
-                carried.cost_is_estimate,
-            )
-        return (
-            _plus(carried.prompt_tokens, new.prompt_tokens),
-            _plus(carried.completion_tokens, new.completion_tokens),
-            _plus(carried.cost_usd, new.cost_usd),
-            carried.cost_is_estimate or estimated,
+    def _accounting(self, request: ChatRequest, progress: _Progress) -> Accounts:
+        """Tokens in and out, and the cost with its provenance: carried plus this run."""
+        return account(
+            self._estimator, request, progress.carried, progress.new_text, progress.report
         )
 
     def _finish(
@@ -297,7 +271,7 @@ class ReplyStreamer:
         self._live.pop(message_id, None)
         now = self._clock()
         carried = progress.carried
-        prompt, completion, cost, estimated = self._accounting(request, progress)
+        accounts = self._accounting(request, progress)
         token_count = (
             self._counter.count_message("assistant", progress.text, progress.encoding)
             if self._counter is not None and progress.encoding is not None
@@ -311,17 +285,23 @@ class ReplyStreamer:
             status=status,
             error=error,
             generation_id=progress.generation_id,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
+            prompt_tokens=accounts.prompt_tokens,
+            completion_tokens=accounts.completion_tokens,
             reasoning_tokens=_reported(progress, "reasoning_tokens"),
             cached_tokens=_reported(progress, "cached_tokens"),
-            cost_usd=cost,
-            cost_is_estimate=estimated,
+            cost_usd=accounts.cost_usd,
+            cost_is_estimate=accounts.is_estimate,
+            computed_cost_usd=accounts.computed_usd,
+            cost_source=accounts.source,
+            estimate_usd=accounts.estimate_usd,
+            drift_usd=accounts.drift_usd,
             first_token_ms=carried.first_token_ms if carried.text else first_ms,
-            total_ms=_plus(carried.total_ms, _ms(now - progress.started)),
+            total_ms=plus(carried.total_ms, _ms(now - progress.started)),
             token_count=token_count,
             token_encoding=progress.encoding if token_count is not None else None,
         )
+        if progress.watch is not None:
+            progress.watch.release()  # after the cost is stored: never a moment uncounted
         self._bus.publish(
             MessageCompleted(
                 message.conversation_id,
@@ -337,14 +317,6 @@ class ReplyStreamer:
 
 def _reported(progress: _Progress, name: str) -> int | None:
     return getattr(progress.report.usage, name) if progress.report else None
-
-
-def _plus(carried: N | None, new: N | None) -> N | None:
-    if carried is None:
-        return new
-    if new is None:
-        return carried
-    return carried + new
 
 
 def _broken(progress: _Progress) -> MessageStatus:

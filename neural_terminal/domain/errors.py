@@ -5,7 +5,11 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
 
     NeuralTerminalError
     ├── InvalidInput                  the message cannot be sent as typed (empty, too large)
-    │   └── ContextTooLarge           even with its middle left out it cannot fit the window
+    │   ├── ContextTooLarge           even with its middle left out it cannot fit the window
+    │   └── InvalidBudget             a budget limit that is not a non-negative dollar amount
+    ├── BudgetError                   a spending limit stands in the way
+    │   ├── OverBudget                a send refused before any request: limit, spend, estimate
+    │   └── BudgetStop                a reply cut off mid-stream: its live estimate hit a limit
     ├── ConversationNotFound          an id that is not in the database
     ├── UpstreamError                 the upstream refused or could not be reached
     │   ├── UpstreamNotConfigured     no API key and the simulator is off
@@ -25,6 +29,8 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 
 class NeuralTerminalError(Exception):
@@ -202,3 +208,46 @@ class StreamErrorPayload(StreamError):
     ) -> None:
         super().__init__(user_message, detail=detail)
         self.code = code
+
+
+class InvalidBudget(InvalidInput):
+    """Shown when a budget limit typed in the budget panel is not a dollar amount."""
+
+    default_message = "A budget must be a dollar amount such as 5 or 0.25 (empty for no limit)."
+
+
+class BudgetError(NeuralTerminalError):
+    """A spending limit stands in the way; raising the limit (or the period rolling over) helps."""
+
+    default_message = "A spending limit has been reached."
+
+    def __init__(
+        self,
+        user_message: str | None = None,
+        *,
+        detail: str = "",
+        scope: str = "global",
+        limit_usd: Decimal | None = None,
+        spent_usd: Decimal | None = None,
+        estimate_usd: Decimal | None = None,
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.scope = scope
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+        self.estimate_usd = estimate_usd
+
+
+class OverBudget(BudgetError):
+    """Shown when a send is refused before any network call because it would break a limit."""
+
+    default_message = "This message would go over your budget, so it was not sent."
+
+
+class BudgetStop(BudgetError):
+    """Shown when a reply was cut off because its live cost estimate reached a limit."""
+
+    default_message = (
+        "The budget was reached while this reply streamed, so it was stopped; the text so far "
+        "is kept with its estimated cost."
+    )

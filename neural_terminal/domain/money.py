@@ -5,6 +5,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 MILLION = Decimal(1_000_000)
+# Places shown below and above one dollar (NEURAL_TERMINAL_MONEY_PLACES_SMALL / _LARGE).
+_places = {"small": 4, "large": 2}
+
+
+def set_display_places(*, small: int, large: int) -> None:
+    """Configure how many decimals amounts show below and above one dollar."""
+    _places.update(small=max(0, small), large=max(0, large))
 
 
 def usd(value: str | int | Decimal) -> Decimal:
@@ -14,10 +21,14 @@ def usd(value: str | int | Decimal) -> Decimal:
     return Decimal(value)
 
 
-def format_usd(amount: Decimal | None, *, small_places: int = 4, large_places: int = 2) -> str:
+def format_usd(
+    amount: Decimal | None, *, small_places: int | None = None, large_places: int | None = None
+) -> str:
     """``$0.0123`` below one dollar, ``$12.35`` above; ``—`` when unknown."""
     if amount is None:
         return "—"
+    small_places = _places["small"] if small_places is None else small_places
+    large_places = _places["large"] if large_places is None else large_places
     places = small_places if abs(amount) < 1 else large_places
     quantum = Decimal(1).scaleb(-places)
     rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)

@@ -196,6 +196,10 @@ class ChatRepository:
         cached_tokens: int | None = None,
         cost_usd: Decimal | None = None,
         cost_is_estimate: bool = False,
+        computed_cost_usd: Decimal | None = None,
+        cost_source: str | None = None,
+        estimate_usd: Decimal | None = None,
+        drift_usd: Decimal | None = None,
         first_token_ms: int | None = None,
         total_ms: int | None = None,
         token_count: int | None = None,
@@ -216,6 +220,10 @@ class ChatRepository:
             message.cached_tokens = cached_tokens
             message.cost_usd = cost_usd
             message.cost_is_estimate = cost_is_estimate
+            message.computed_cost_usd = computed_cost_usd
+            message.cost_source = cost_source
+            message.estimate_usd = estimate_usd
+            message.drift_usd = drift_usd
             message.first_token_ms = first_token_ms
             message.total_ms = total_ms
             message.token_count = token_count

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, Index, Text, false
+from sqlalchemy import Boolean, Column, Index, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from neural_terminal.store.money_column import ExactUSD
@@ -45,6 +45,8 @@ class Conversation(SQLModel, table=True):
     context_strategy: str = Field(default=ContextStrategy.SLIDING.value, max_length=16)
     # Kept with every insert so a context can say how much it left out without a COUNT.
     message_count: int = 0
+    # Optional lifetime limit for this conversation alone (the global budget still applies).
+    budget_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
 
@@ -75,12 +77,21 @@ class Message(SQLModel, table=True):
     cost_is_estimate: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    # usage x catalogue prices (chat/costing.py), kept beside the billed ``cost_usd``.
+    computed_cost_usd: Decimal | None = Field(
+        default=None, sa_column=Column(ExactUSD, nullable=True)
+    )
+    # Which figure ``cost_usd`` is: upstream, generation, computed or estimate (CostSource).
+    cost_source: str | None = Field(default=None, max_length=16)
+    # The live estimate when the stream ended, and billed minus estimate (our accuracy).
+    estimate_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    drift_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     first_token_ms: int | None = None
     total_ms: int | None = None
     # Tokens this message adds to a prompt (chat framing included), counted once when stored.
     token_count: int | None = None
     token_encoding: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Summary(SQLModel, table=True):
@@ -102,4 +113,61 @@ class Summary(SQLModel, table=True):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelPrice(SQLModel, table=True):
+    """The last fetched prices of one model, USD per token as exact decimal text."""
+
+    __tablename__ = "model_prices"
+
+    model_id: str = Field(primary_key=True, max_length=200)
+    name: str = Field(default="", max_length=300)
+    context_length: int = 0
+    # Text, not ExactUSD: a price may have more than twelve places and is never summed.
+    prompt: str = Field(default="0", sa_column=Column(String(40), nullable=False))
+    completion: str = Field(default="0", sa_column=Column(String(40), nullable=False))
+    request: str = Field(default="0", sa_column=Column(String(40), nullable=False))
+    input_cache_read: str = Field(default="0", sa_column=Column(String(40), nullable=False))
+    input_cache_write: str = Field(default="0", sa_column=Column(String(40), nullable=False))
+    internal_reasoning: str = Field(default="0", sa_column=Column(String(40), nullable=False))
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class PriceChange(SQLModel, table=True):
+    """One price component of a model that changed between two fetches."""
+
+    __tablename__ = "price_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: str = Field(max_length=200, index=True)
+    component: str = Field(max_length=32)
+    old_price: str = Field(sa_column=Column(String(40), nullable=False))
+    new_price: str = Field(sa_column=Column(String(40), nullable=False))
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class Budget(SQLModel, table=True):
+    """The global budget (row 1): its limit, period and time zone.
+
+    Every check-and-reserve locks this row, so sends from any tab or worker are serialised.
+    """
+
+    __tablename__ = "budgets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    limit_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    period: str = Field(default="none", max_length=16)
+    time_zone: str = Field(default="UTC", max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class BudgetReservation(SQLModel, table=True):
+    """Money set aside for a reply in flight (its pre-flight estimate) until it is stored."""
+
+    __tablename__ = "budget_reservations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    amount_usd: Decimal = Field(sa_column=Column(ExactUSD, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

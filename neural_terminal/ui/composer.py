@@ -18,6 +18,9 @@ def composer() -> rx.Component:
                 rows=3,
                 auto_focus=True,
                 disabled=ChatState.streaming,
+                # Read by assets/terminal.js for the debounced pre-flight estimate.
+                data_conversation_id=ChatState.active_id.to_string(),
+                data_model=ChatState.model,
                 style={"flex": "1", "resize": "vertical", "padding": "8px"},
             ),
             rx.vstack(
@@ -42,6 +45,14 @@ def composer() -> rx.Component:
             ),
             width="100%",
             align="stretch",
+        ),
+        rx.text(
+            "",
+            id="preflight-estimate",
+            size="1",
+            class_name="nt-figure nt-dim",
+            title="Estimated cost of sending now: the context that would be sent, plus the "
+            "expected reply (NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS)",
         ),
         on_submit=ChatState.send,
         reset_on_submit=False,

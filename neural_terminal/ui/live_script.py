@@ -14,3 +14,8 @@ def append_script(message_id: int, offset: int, text: str) -> str:
     return (
         f"window.ntLive&&window.ntLive.append({int(message_id)},{int(offset)},{json.dumps(text)})"
     )
+
+
+def cost_script(message_id: int, cost: str) -> str:
+    """JavaScript that shows the live cost estimate of reply ``message_id`` (a literal too)."""
+    return f"window.ntLive&&window.ntLive.cost({int(message_id)},{json.dumps(cost)})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neural_terminal.ui.budget_panel import budget_banners, budget_meter, budget_panel
 from neural_terminal.ui.composer import composer
 from neural_terminal.ui.sidebar import sidebar
 from neural_terminal.ui.state import ChatState
@@ -38,6 +39,7 @@ def _header() -> rx.Component:
             rx.el.span(ChatState.total_cost, class_name="nt-figure", id="conversation-cost"),
             size="1",
         ),
+        budget_meter(),
         width="100%",
         padding="10px 16px",
         border_bottom="1px solid var(--nt-line)",
@@ -48,6 +50,8 @@ def _header() -> rx.Component:
 
 def _banners() -> rx.Component:
     return rx.fragment(
+        budget_panel(),
+        budget_banners(),
         rx.cond(
             ChatState.simulated,
             rx.text(

@@ -13,6 +13,7 @@ import contextlib
 import math
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from neural_terminal.chat.replies import (
     ReplyDelta,
@@ -33,6 +34,8 @@ class ReplyBatch:
     offset: int = 0
     text: str = ""
     finished: ReplyFinished | None = None
+    # The reply's live cost estimate after the last delta of the batch (None: unpriced).
+    cost_usd: Decimal | None = None
 
     def is_empty(self) -> bool:
         """True when there is nothing to send."""
@@ -104,6 +107,7 @@ def _fold(events: list[ReplyEvent], offset: int) -> ReplyBatch:
     for event in events:
         if isinstance(event, ReplyDelta):
             parts.append(event.text)
+            batch.cost_usd = event.cost_usd if event.cost_usd is not None else batch.cost_usd
         elif isinstance(event, ReplyStarted):
             batch.started = event
             # A continued reply starts from the text it already has, at offset 0.

@@ -34,6 +34,19 @@ def _model_picker() -> rx.Component:
             style={"width": "100%", "padding": "4px"},
         ),
         rx.text(ChatState.model_info, size="1", class_name="nt-figure", id="model-prices"),
+        rx.cond(
+            ChatState.price_change != "",
+            rx.text(ChatState.price_change, size="1", class_name="nt-amber", id="price-change"),
+        ),
+        rx.el.button(
+            "refresh prices ↻",
+            type="button",
+            on_click=ChatState.refresh_models,
+            id="refresh-prices",
+            class_name="nt-button",
+            title="Fetch the model list and prices again; changes are shown here",
+            style={"padding": "2px 8px", "font_size": "12px"},
+        ),
         spacing="1",
         width="100%",
     )

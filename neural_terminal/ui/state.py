@@ -9,6 +9,7 @@ finished messages are never resent while a reply streams.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,8 +21,12 @@ from neural_terminal.chat.replies import ReplyFinished
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
+from neural_terminal.domain.periods import Period, zone
+from neural_terminal.store.budget_store import BudgetConfig
 from neural_terminal.store.tables import ContextStrategy
-from neural_terminal.ui.live_script import append_script
+from neural_terminal.ui.budget_state import BudgetVars
+from neural_terminal.ui.budget_view import parse_limit, price_change_text
+from neural_terminal.ui.live_script import append_script, cost_script
 from neural_terminal.ui.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.views import (
     ConversationView,
@@ -38,9 +43,11 @@ from neural_terminal.ui.views import (
 )
 
 RECENT_LIMIT = 40
+# The live cost line changes at most this often (its own script call, a few bytes).
+LIVE_COST_EVERY_S = 0.25
 
 
-class ChatState(rx.State):
+class ChatState(BudgetVars, rx.State):
     """Conversations, the open transcript and the reply in progress."""
 
     conversations: list[ConversationView] = []
@@ -86,6 +93,7 @@ class ChatState(rx.State):
         wanted = int(self.last_opened) if self.last_opened.isdigit() else 0
         ids = [c.id for c in self.conversations]
         self._open(wanted if wanted in ids else (ids[0] if ids else 0))
+        self._show_budget()
         await self._load_models()
 
     @rx.event
@@ -115,6 +123,7 @@ class ChatState(rx.State):
         self.context_notice = ""
         self.context_strategy = ContextStrategy.SLIDING.value  # the default of a new one
         self._show_window()
+        self._show_budget()
 
     @rx.event
     async def select_model(self, model_id: str) -> None:
@@ -153,8 +162,11 @@ class ChatState(rx.State):
             chat.validate(text)
             # Told before sending: a message larger than the window is cut, or refused.
             warning = chat.precheck(self.active_id, self.model, text)
+            # Refused before any network call when the estimate would break a limit.
+            chat.check_budget(self.active_id, self.model, text)
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
+            self._show_budget()
             return None
         if not self.active_id:
             conversation = chat.create_conversation(
@@ -189,6 +201,28 @@ class ChatState(rx.State):
         return ChatState.stream_reply
 
     @rx.event
+    def save_budget(self, form_data: dict[str, Any]) -> None:
+        """Store the limits typed in the budget panel."""
+        budget = services().budget
+        try:
+            limit = parse_limit(str(form_data.get("global_limit", "")))
+            own = parse_limit(str(form_data.get("conversation_limit", "")))
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        try:
+            period = Period(str(form_data.get("period", "none")))
+        except ValueError:
+            period = Period.NONE
+        tz = str(form_data.get("time_zone", "")).strip() or "UTC"
+        budget.store.set_config(BudgetConfig(limit, period, zone(tz).key))
+        if self.active_id:
+            budget.store.set_conversation_limit(conversation_id=self.active_id, limit_usd=own)
+        self.notice = ""
+        self.budget_open = False
+        self._show_budget()
+
+    @rx.event
     def stop(self) -> None:
         """Cancel the reply in progress; what arrived is kept."""
         if self.active_id:
@@ -212,6 +246,7 @@ class ChatState(rx.State):
         reply_id = 0
         finished: ReplyFinished | None = None
         retrying = False
+        cost_shown_at = -LIVE_COST_EVERY_S
         async for batch in batcher.batches():
             if batch.started is not None:
                 started = batch.started
@@ -232,6 +267,10 @@ class ChatState(rx.State):
                     self.notice = ""
             if batch.text:
                 yield rx.call_script(append_script(reply_id, batch.offset, batch.text))
+            now = time.monotonic()
+            if batch.cost_usd is not None and now - cost_shown_at >= LIVE_COST_EVERY_S:
+                cost_shown_at = now
+                yield rx.call_script(cost_script(reply_id, f"~{format_usd(batch.cost_usd)}"))
             finished = batch.finished or finished
         stored = finished.message if finished else chat.message(reply_id) if reply_id else None
         async with self:
@@ -252,6 +291,14 @@ class ChatState(rx.State):
             self._refresh_sidebar()
             self._refresh_totals()
             self._refresh_context()
+            self._show_budget()
+        if batcher.refused is not None and action == "send":
+            # Refused under the budget lock (another tab spent it first): the words come back.
+            yield rx.set_value("composer", text)
+
+    def _show_budget(self) -> None:
+        """Header figures and banners from the database (events publish on a crossing)."""
+        self._show_status(services().budget.settle(self.active_id or None))
 
     def _put(self, view: MessageView) -> None:
         """Show a finished reply: in place when it was there already (a continued reply)."""
@@ -294,6 +341,7 @@ class ChatState(rx.State):
         self.recent = []
         self.context_strategy = conversation.context_strategy
         self.total_cost = format_usd(services().chat.conversation_cost(conversation_id))
+        self._show_budget()
         self._update_actions()
         self.last_opened = str(conversation_id)
         self.notice = ""
@@ -350,3 +398,5 @@ class ChatState(rx.State):
 
     def _show_model(self, model: ModelInfo | None) -> None:
         self.model_info = model_prices(model) if model else "prices unknown for this model"
+        changes = services().prices.latest_changes(model.id) if model else []
+        self.price_change = price_change_text(changes)

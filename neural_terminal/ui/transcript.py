@@ -89,18 +89,22 @@ def _reply_in_progress() -> rx.Component:
     # complete, then it is rendered as markdown with the finished messages).
     return rx.cond(
         ChatState.streaming,
-        rx.box(
-            rx.el.span(
-                id="live-text",
-                data_message_id=ChatState.streaming_id.to_string(),
-                class_name="nt-live",
+        rx.fragment(
+            rx.box(
+                rx.el.span(
+                    id="live-text",
+                    data_message_id=ChatState.streaming_id.to_string(),
+                    class_name="nt-live",
+                ),
+                rx.el.span(class_name="nt-cursor"),
+                class_name="nt-msg",
+                data_role="assistant",
+                data_status="streaming",
+                id="streaming-reply",
+                padding="4px 12px",
             ),
-            rx.el.span(class_name="nt-cursor"),
-            class_name="nt-msg",
-            data_role="assistant",
-            data_status="streaming",
-            id="streaming-reply",
-            padding="4px 12px",
+            # The running cost estimate, beside the reply's text (never part of it).
+            rx.text("", id="live-cost", size="1", class_name="nt-figure", padding="0 12px"),
         ),
     )
 

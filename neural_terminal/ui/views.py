@@ -81,6 +81,9 @@ def message_meta(message: Message) -> str:
     elif message.cost_is_estimate:
         # The reply broke off before the upstream reported usage: our own count and prices.
         parts.append(f"~{format_usd(message.cost_usd)} (estimate)")
+    elif message.cost_source == "generation":
+        # Estimated when it broke off, then replaced by the upstream's billed figure.
+        parts.append(f"{format_usd(message.cost_usd)} (billed, reconciled)")
     else:
         parts.append(format_usd(message.cost_usd))
     if message.first_token_ms is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
+from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -22,7 +24,15 @@ from neural_terminal.upstream.errors import (
     redact,
 )
 from neural_terminal.upstream.stream import ChatStream
-from neural_terminal.upstream.wire import ShapeError, chat_body, loads, parse_completion, preview
+from neural_terminal.upstream.wire import (
+    ShapeError,
+    chat_body,
+    decimal,
+    loads,
+    mapping,
+    parse_completion,
+    preview,
+)
 
 
 class OpenRouterClient:
@@ -106,6 +116,19 @@ class OpenRouterClient:
             # Closing the connection aborts the generation upstream, which is what stops the
             # billing when the user cancels: https://openrouter.ai/docs/api/reference/streaming
             await response.aclose()
+
+    async def generation_cost(self, generation_id: str) -> Decimal | None:
+        """The billed ``total_cost`` of a generation (also a cancelled one); None if unknown.
+
+        https://openrouter.ai/docs/api-reference/get-a-generation
+        """
+        body = await self._read("GET", f"/generation?id={quote(generation_id, safe='')}")
+        try:
+            data = mapping(mapping(loads(body), "generation").get("data"), "generation.data")
+            total = data.get("total_cost")
+            return None if total is None else decimal(total, "generation.total_cost")
+        except ShapeError as exc:
+            raise self._unreadable("generation record", exc, body) from exc
 
     async def complete(self, request: ChatRequest) -> tuple[str, UsageReport | None]:
         """A whole reply at once (for summaries): its text and usage."""

@@ -62,7 +62,10 @@ def test_a_dropped_reply_is_kept_and_continue_completes_it(page: Page, app: Runn
         "interrupted",
         full_reply(text)[: len(partial.content)],
     )
-    assert partial.cost_is_estimate
+    # Stored as our estimate; the upstream's generation record may already have replaced it
+    # with the billed figure (reconciled in the background as soon as the reply broke off).
+    assert partial.estimate_usd is not None
+    assert partial.cost_is_estimate or partial.cost_source == "generation"
     expect(reply).to_contain_text("(estimate)")
     expect(reply.locator(".retry-reply")).to_be_visible()
 

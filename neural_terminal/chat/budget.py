@@ -1,0 +1,205 @@
+"""The Budget Guardian: limits, what is spent against them, and the refusals.
+
+Every figure is summed from the database (store/budget_store.py), so tabs and workers agree.
+A limit is *warning* from exactly 80% and *exceeded* from exactly 100%; a send is refused
+when a limit is exceeded or its pre-flight estimate would take the spend past the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from neural_terminal.chat.bus import EventBus
+from neural_terminal.domain.errors import OverBudget
+from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
+from neural_terminal.domain.money import format_usd
+from neural_terminal.domain.periods import Period, period_end, period_start
+from neural_terminal.store.budget_store import BudgetConfig, BudgetStore, Spend
+
+WARN_AT = Decimal("0.8")
+ZERO = Decimal(0)
+GLOBAL = "global"
+CONVERSATION = "conversation"
+
+
+class Level(StrEnum):
+    """How close a spend is to its limit."""
+
+    OK = "ok"
+    WARNING = "warning"
+    EXCEEDED = "exceeded"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit and what is spent against it."""
+
+    scope: str
+    label: str
+    limit_usd: Decimal
+    spent_usd: Decimal
+
+    @property
+    def level(self) -> Level:
+        """Exceeded at exactly 100%, warning at exactly 80%."""
+        if self.spent_usd >= self.limit_usd:
+            return Level.EXCEEDED
+        if self.spent_usd >= self.limit_usd * WARN_AT:
+            return Level.WARNING
+        return Level.OK
+
+    @property
+    def fraction(self) -> Decimal:
+        """Spent / limit (1 for a zero limit)."""
+        return self.spent_usd / self.limit_usd if self.limit_usd > 0 else Decimal(1)
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """The global budget in its period and the conversation's own budget, right now."""
+
+    config: BudgetConfig
+    spend: Spend
+    resets_at: datetime | None
+
+    @property
+    def limits(self) -> list[Limit]:
+        """The limits that are set, global first."""
+        found: list[Limit] = []
+        if self.config.limit_usd is not None:
+            label = {
+                Period.NONE: "global budget",
+                Period.DAILY: "global daily budget",
+                Period.MONTHLY: "global monthly budget",
+            }[self.config.period]
+            found.append(Limit(GLOBAL, label, self.config.limit_usd, self.spend.global_usd))
+        if self.spend.conversation_limit_usd is not None:
+            found.append(
+                Limit(
+                    CONVERSATION,
+                    "conversation budget",
+                    self.spend.conversation_limit_usd,
+                    self.spend.conversation_usd,
+                )
+            )
+        return found
+
+    @property
+    def exceeded(self) -> Limit | None:
+        """The first limit at or past 100%, if any."""
+        return next((lim for lim in self.limits if lim.level is Level.EXCEEDED), None)
+
+    @property
+    def level(self) -> Level:
+        """The worst level over every limit."""
+        levels = {lim.level for lim in self.limits}
+        for level in (Level.EXCEEDED, Level.WARNING):
+            if level in levels:
+                return level
+        return Level.OK
+
+
+class BudgetGuard:
+    """Checks and reserves spend before a send; publishes threshold and exceeded events."""
+
+    def __init__(
+        self,
+        store: BudgetStore,
+        bus: EventBus,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._bus = bus
+        self._clock = clock
+        # Only to publish each crossing once; the figures themselves always come from the DB.
+        self._published: dict[str, Level] = {}
+
+    @property
+    def store(self) -> BudgetStore:
+        """The budget store (reservations are grown and released through it)."""
+        return self._store
+
+    def since(self, config: BudgetConfig | None = None) -> datetime | None:
+        """The start of the current period (None: spend since the beginning counts)."""
+        config = config or self._store.config()
+        return period_start(self._clock(), config.period, config.time_zone)
+
+    def status(self, conversation_id: int | None) -> BudgetStatus:
+        """Limits and spend right now."""
+        config = self._store.config()
+        spend = self._store.spend(since=self.since(config), conversation_id=conversation_id or None)
+        resets = period_end(self._clock(), config.period, config.time_zone)
+        return BudgetStatus(config, spend, resets)
+
+    def check(self, conversation_id: int | None, estimate_usd: Decimal) -> BudgetStatus:
+        """Raise OverBudget when a send estimated at ``estimate_usd`` must not go (no lock)."""
+        status = self.status(conversation_id)
+        self._refuse_if_over(status, estimate_usd)
+        return status
+
+    def reserve(
+        self, conversation_id: int, estimate_usd: Decimal, *, carried: Decimal = ZERO
+    ) -> int:
+        """Check and set aside ``estimate_usd`` (+ ``carried``) atomically; the reservation id."""
+        config = self._store.config()
+        resets = period_end(self._clock(), config.period, config.time_zone)
+
+        def decide(spend: Spend) -> None:
+            self._refuse_if_over(BudgetStatus(config, spend, resets), estimate_usd)
+
+        return self._store.reserve(
+            conversation_id=conversation_id,
+            amount_usd=estimate_usd + carried,
+            since=self.since(config),
+            decide=decide,
+        )
+
+    def allowance(self, conversation_id: int, own_reserved: Decimal) -> Decimal | None:
+        """The most a reply in flight may cost in all: the tightest limit's room for it."""
+        status = self.status(conversation_id)
+        rooms = [lim.limit_usd - (lim.spent_usd - own_reserved) for lim in status.limits]
+        return min(rooms) if rooms else None
+
+    def settle(self, conversation_id: int | None) -> BudgetStatus:
+        """After spending: publish BudgetThreshold / BudgetExceeded once per crossing."""
+        status = self.status(conversation_id)
+        for lim in status.limits:
+            key = lim.scope if lim.scope == GLOBAL else f"{lim.scope}:{conversation_id}"
+            if self._published.get(key, Level.OK) == lim.level:
+                continue
+            self._published[key] = lim.level
+            if lim.level is Level.WARNING:
+                self._bus.publish(BudgetThreshold(lim.scope, lim.spent_usd, lim.limit_usd))
+            elif lim.level is Level.EXCEEDED:
+                self._bus.publish(BudgetExceeded(lim.scope, lim.spent_usd, lim.limit_usd))
+        return status
+
+    def _refuse_if_over(self, status: BudgetStatus, estimate_usd: Decimal) -> None:
+        for lim in status.limits:
+            if lim.level is Level.EXCEEDED or lim.spent_usd + estimate_usd > lim.limit_usd:
+                self._bus.publish(BudgetExceeded(lim.scope, lim.spent_usd, lim.limit_usd))
+                raise OverBudget(
+                    refusal_text(lim, estimate_usd, status.resets_at),
+                    detail=f"scope={lim.scope}",
+                    scope=lim.scope,
+                    limit_usd=lim.limit_usd,
+                    spent_usd=lim.spent_usd,
+                    estimate_usd=estimate_usd,
+                )
+
+
+def refusal_text(lim: Limit, estimate_usd: Decimal, resets_at: datetime | None) -> str:
+    """Names the limit, the spend and the estimate, and what lifts the refusal."""
+    reached = "is used up" if lim.level is Level.EXCEEDED else "would be exceeded"
+    when = f", or wait until it resets at {resets_at:%Y-%m-%d %H:%M} UTC" if resets_at else ""
+    return (
+        f"Not sent: the {lim.label} of {format_usd(lim.limit_usd)} {reached}. "
+        f"Spent {format_usd(lim.spent_usd)}; this message would cost about "
+        f"{format_usd(estimate_usd)}. Raise the limit in the budget panel{when}. "
+        "Your message is kept."
+    )

@@ -1,0 +1,45 @@
+"""The running cost estimate of a reply in flight, updated per delta without re-encoding.
+
+The prompt is counted once when the reply starts; each delta's tokens are counted on their own
+and added up (cl100k_base, like chat/estimate.py). Split counting can differ from a count of
+the whole text by a token at a seam; the stored estimate is always a full recount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from neural_terminal.chat.estimate import count_prompt_tokens, count_tokens, price
+from neural_terminal.domain.chat import PromptMessage
+from neural_terminal.domain.models import ModelPricing
+
+
+@dataclass
+class LiveCost:
+    """Prompt tokens (fixed) and completion tokens so far, at the model's prices."""
+
+    pricing: ModelPricing
+    prompt_tokens: int
+    completion_tokens: int = 0
+
+    @classmethod
+    def start(
+        cls, pricing: ModelPricing | None, prompt: Sequence[PromptMessage]
+    ) -> LiveCost | None:
+        """A tracker for a reply to ``prompt``; None when the model has no known price."""
+        if pricing is None:
+            return None
+        return cls(pricing, count_prompt_tokens(prompt))
+
+    def add(self, text: str) -> None:
+        """Count a delta."""
+        self.completion_tokens += count_tokens(text)
+
+    @property
+    def cost(self) -> Decimal:
+        """The estimate so far, exactly."""
+        return price(
+            self.pricing, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens
+        )

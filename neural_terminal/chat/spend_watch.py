@@ -1,0 +1,70 @@
+"""One reply's spend while it streams: its reservation, and the stop when a limit is reached.
+
+The allowance (the most this reply may cost before some limit is reached) is read from the
+database when the reply starts and at every checkpoint, when the reservation also grows to
+the live estimate so other tabs and workers count it. Between checkpoints the check is a
+comparison in memory, run on every delta: a reply overshoots by at most one delta's tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from neural_terminal.chat.budget import BudgetGuard
+from neural_terminal.domain.errors import BudgetStop
+from neural_terminal.domain.money import format_usd
+
+logger = logging.getLogger(__name__)
+
+
+class SpendWatch:
+    """Guards one reply in flight; ``check`` raises BudgetStop once the limit is reached."""
+
+    def __init__(
+        self, guard: BudgetGuard, *, conversation_id: int, reservation_id: int, reserved: Decimal
+    ) -> None:
+        self._guard = guard
+        self._conversation_id = conversation_id
+        self._reservation_id = reservation_id
+        self._reserved = reserved
+        self._released = False
+        self._allowance = guard.allowance(conversation_id, reserved)
+
+    @property
+    def allowance(self) -> Decimal | None:
+        """The most the reply may cost in all (None: no limit applies)."""
+        return self._allowance
+
+    def check(self, live_usd: Decimal | None) -> None:
+        """Stop the reply (raise BudgetStop) when its live cost reaches the allowance."""
+        if live_usd is None or self._allowance is None or live_usd < self._allowance:
+            return
+        status = self._guard.status(self._conversation_id)
+        tightest = min(status.limits, key=lambda lim: lim.limit_usd - lim.spent_usd, default=None)
+        label = tightest.label if tightest else "budget"
+        limit = format_usd(tightest.limit_usd) if tightest else "?"
+        raise BudgetStop(
+            f"Stopped: the {label} of {limit} was reached while this reply streamed "
+            f"(it had cost about {format_usd(live_usd)}). The text so far is kept with its "
+            "estimated cost; raise the limit in the budget panel to continue.",
+            detail=f"allowance={self._allowance} live={live_usd}",
+            scope=tightest.scope if tightest else "global",
+            limit_usd=tightest.limit_usd if tightest else None,
+            estimate_usd=live_usd,
+        )
+
+    def checkpoint(self, live_usd: Decimal | None) -> None:
+        """Grow the reservation to the live estimate and re-read the allowance."""
+        if live_usd is not None and live_usd > self._reserved:
+            self._guard.store.grow(reservation_id=self._reservation_id, amount_usd=live_usd)
+            self._reserved = live_usd
+        self._allowance = self._guard.allowance(self._conversation_id, self._reserved)
+
+    def release(self) -> None:
+        """The reply's cost is stored: drop the reservation, publish any crossing."""
+        if self._released:
+            return
+        self._released = True
+        self._guard.store.release(reservation_id=self._reservation_id)
+        self._guard.settle(self._conversation_id)

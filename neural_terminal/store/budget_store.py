@@ -1,0 +1,206 @@
+"""Budgets in the database: the limits, the spend summed by SQL, and serialised reservations.
+
+Spend = stored costs of messages no longer streaming and of summaries (in the period)
+      + reservations of replies in flight (their pre-flight estimate, grown to their live
+        estimate at each checkpoint).
+Check-and-reserve runs in one transaction that first takes the budget lock: ``BEGIN
+IMMEDIATE`` on SQLite (one writer at a time), ``SELECT ... FOR UPDATE`` of the budget row on
+PostgreSQL. Two tabs or workers racing for the last cent therefore see each other's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from neural_terminal.domain.periods import Period
+from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.tables import (
+    Budget,
+    BudgetReservation,
+    Conversation,
+    Message,
+    MessageStatus,
+    Summary,
+    utcnow,
+)
+
+GLOBAL_ID = 1
+MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
+SUMMARIES: Table = Summary.__table__  # type: ignore[attr-defined]
+RESERVATIONS: Table = BudgetReservation.__table__  # type: ignore[attr-defined]
+BUDGETS: Table = Budget.__table__  # type: ignore[attr-defined]
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """The global limit (None: none), its period and the time zone periods start in."""
+
+    limit_usd: Decimal | None
+    period: Period = Period.NONE
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What has been spent: globally in the period, and in one conversation overall."""
+
+    global_usd: Decimal
+    conversation_usd: Decimal
+    conversation_limit_usd: Decimal | None
+
+
+Decide = Callable[[Spend], None]
+
+
+class BudgetStore:
+    """Reads and writes budgets, sums spend and holds reservations."""
+
+    def __init__(self, engine: Engine, *, defaults: BudgetConfig) -> None:
+        self._engine = engine
+        self._defaults = defaults
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    def ensure(self) -> None:
+        """Create the global budget row from the settings' defaults if it is missing."""
+        with self._engine.connect() as conn:
+            if conn.execute(select(BUDGETS.c.id).where(BUDGETS.c.id == GLOBAL_ID)).first():
+                return
+            try:
+                conn.execute(insert(BUDGETS).values(id=GLOBAL_ID, **self._values(self._defaults)))
+                conn.commit()
+            except IntegrityError:
+                conn.rollback()  # another worker created it first
+
+    def config(self) -> BudgetConfig:
+        """The global budget as stored (the defaults before ``ensure``)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(BUDGETS).where(BUDGETS.c.id == GLOBAL_ID)).first()
+        if row is None:
+            return self._defaults
+        return BudgetConfig(row.limit_usd, Period(row.period), row.time_zone)
+
+    def set_config(self, config: BudgetConfig) -> None:
+        """Store a new global limit, period and time zone."""
+        self.ensure()
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(BUDGETS).where(BUDGETS.c.id == GLOBAL_ID).values(self._values(config))
+            )
+
+    def set_conversation_limit(self, *, conversation_id: int, limit_usd: Decimal | None) -> None:
+        """Set (or clear, with None) one conversation's own limit."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(CONVERSATIONS)
+                .where(CONVERSATIONS.c.id == conversation_id)
+                .values(budget_usd=limit_usd)
+            )
+
+    def spend(self, *, since: datetime | None, conversation_id: int | None) -> Spend:
+        """Spend right now, without locking (for display and the pre-flight preview)."""
+        with self._engine.connect() as conn:
+            return _spend(conn, since=since, conversation_id=conversation_id)
+
+    def reserve(
+        self, *, conversation_id: int, amount_usd: Decimal, since: datetime | None, decide: Decide
+    ) -> int:
+        """Lock, sum, let ``decide`` refuse (by raising), else insert a reservation; its id."""
+        self.ensure()
+        with self._engine.connect() as conn:
+            self._lock(conn)
+            try:
+                decide(_spend(conn, since=since, conversation_id=conversation_id))
+                result = conn.execute(
+                    insert(RESERVATIONS).values(
+                        conversation_id=conversation_id, amount_usd=amount_usd, created_at=utcnow()
+                    )
+                )
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def grow(self, *, reservation_id: int, amount_usd: Decimal) -> None:
+        """Raise a reservation to the reply's live estimate (never lower it)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(RESERVATIONS)
+                .where(RESERVATIONS.c.id == reservation_id)
+                .where(RESERVATIONS.c.amount_usd < amount_usd)
+                .values(amount_usd=amount_usd)
+            )
+
+    def release(self, *, reservation_id: int) -> None:
+        """Drop a reservation once its reply's cost is stored."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(RESERVATIONS).where(RESERVATIONS.c.id == reservation_id))
+
+    def release_all(self) -> int:
+        """Drop every reservation (start-up: their replies were marked interrupted)."""
+        with self._engine.begin() as conn:
+            return int(conn.execute(delete(RESERVATIONS)).rowcount or 0)
+
+    def _lock(self, conn: Connection) -> None:
+        if self._sqlite:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.execute(select(BUDGETS.c.id).where(BUDGETS.c.id == GLOBAL_ID).with_for_update())
+
+    @staticmethod
+    def _values(config: BudgetConfig) -> dict[str, object]:
+        return {
+            "limit_usd": config.limit_usd,
+            "period": config.period.value,
+            "time_zone": config.time_zone,
+            "updated_at": utcnow(),
+        }
+
+
+def _spend(conn: Connection, *, since: datetime | None, conversation_id: int | None) -> Spend:
+    settled = MESSAGES.c.status != MessageStatus.STREAMING.value
+    global_usd = (
+        _sum(conn, MESSAGES, since, None, settled)
+        + _sum(conn, SUMMARIES, since, None)
+        + _sum(conn, RESERVATIONS, since, None)
+    )
+    if conversation_id is None:
+        return Spend(global_usd, Decimal(0), None)
+    conversation_usd = (
+        _sum(conn, MESSAGES, None, conversation_id, settled)
+        + _sum(conn, SUMMARIES, None, conversation_id)
+        + _sum(conn, RESERVATIONS, None, conversation_id)
+    )
+    limit = conn.execute(
+        select(CONVERSATIONS.c.budget_usd).where(CONVERSATIONS.c.id == conversation_id)
+    ).scalar()
+    return Spend(global_usd, conversation_usd, limit)
+
+
+def _sum(
+    conn: Connection,
+    table: Table,
+    since: datetime | None,
+    conversation_id: int | None,
+    *where: object,
+) -> Decimal:
+    amount = table.c.amount_usd if "amount_usd" in table.c else table.c.cost_usd
+    query = select(func.sum(amount))
+    if since is not None:
+        query = query.where(table.c.created_at >= since)
+    if conversation_id is not None:
+        query = query.where(table.c.conversation_id == conversation_id)
+    for clause in where:
+        query = query.where(clause)  # type: ignore[arg-type]
+    total = conn.execute(query).scalar()
+    # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
+    return total if isinstance(total, Decimal) else picodollars_to_usd(total)

@@ -1,0 +1,122 @@
+"""The header's budget meter, the budget panel and the budget banners."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from neural_terminal.ui.state import ChatState
+
+
+def budget_meter() -> rx.Component:
+    """``today $0.0012 / $5.00`` with a bar: amber from 80%, red at 100%."""
+    return rx.hstack(
+        rx.text(ChatState.budget_text, size="1", class_name="nt-figure", id="budget-text"),
+        rx.box(
+            rx.box(
+                class_name="nt-budget-fill",
+                width=ChatState.budget_percent.to_string() + "%",
+            ),
+            class_name="nt-budget-bar",
+            id="budget-bar",
+            data_level=ChatState.budget_level,
+            title="Spend against the tightest budget limit",
+        ),
+        rx.el.button(
+            "budget ▾",
+            type="button",
+            on_click=ChatState.toggle_budget,
+            id="budget-toggle",
+            class_name="nt-button",
+            style={"padding": "2px 8px", "font_size": "12px"},
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def budget_panel() -> rx.Component:
+    """Limits, period and time zone; the conversation's own limit (empty: none)."""
+    field = {"padding": "2px 6px", "width": "9em"}
+    return rx.cond(
+        ChatState.budget_open,
+        rx.el.form(
+            rx.hstack(
+                rx.text("global limit $", size="1"),
+                rx.el.input(
+                    name="global_limit",
+                    id="budget-global-limit",
+                    default_value=ChatState.budget_limit,
+                    placeholder="none",
+                    style=field,
+                ),
+                rx.el.select(
+                    rx.el.option("never resets", value="none"),
+                    rx.el.option("daily", value="daily"),
+                    rx.el.option("monthly", value="monthly"),
+                    name="period",
+                    id="budget-period",
+                    default_value=ChatState.budget_period,
+                    class_name="nt-button",
+                ),
+                rx.text("time zone", size="1"),
+                rx.el.input(
+                    name="time_zone",
+                    id="budget-time-zone",
+                    default_value=ChatState.budget_zone,
+                    style=field,
+                ),
+                rx.text("this conversation $", size="1"),
+                rx.el.input(
+                    name="conversation_limit",
+                    id="budget-conversation-limit",
+                    default_value=ChatState.conversation_limit,
+                    placeholder="none",
+                    disabled=ChatState.active_id == 0,
+                    style=field,
+                ),
+                rx.el.button(
+                    "save",
+                    type="submit",
+                    id="budget-save",
+                    class_name="nt-button",
+                    style={"padding": "2px 10px"},
+                ),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            on_submit=ChatState.save_budget,
+            reset_on_submit=False,
+            id="budget-panel",
+            class_name="nt-budget-panel",
+            style={"width": "100%", "padding": "6px 16px"},
+        ),
+    )
+
+
+def budget_banners() -> rx.Component:
+    """Amber from 80% of a limit; suspended at 100% until it is raised or resets."""
+    return rx.fragment(
+        rx.cond(
+            ChatState.suspended != "",
+            rx.text(
+                ChatState.suspended,
+                class_name="nt-banner nt-error",
+                id="budget-suspended",
+                size="2",
+                padding="6px 16px",
+                width="100%",
+            ),
+            rx.cond(
+                ChatState.budget_warning != "",
+                rx.text(
+                    ChatState.budget_warning,
+                    class_name="nt-banner nt-amber",
+                    id="budget-warning",
+                    size="1",
+                    padding="4px 16px",
+                    width="100%",
+                ),
+            ),
+        ),
+    )

@@ -1,0 +1,107 @@
+"""What the header, the banner and the budget panel say about the budgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from neural_terminal.chat.budget import BudgetStatus, Level
+from neural_terminal.chat.spending import Preflight
+from neural_terminal.domain.errors import InvalidBudget
+from neural_terminal.domain.money import format_price_per_million, format_usd
+from neural_terminal.domain.periods import Period, zone
+from neural_terminal.store.tables import PriceChange
+
+PERIOD_WORD = {Period.NONE: "spent", Period.DAILY: "today", Period.MONTHLY: "this month"}
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """The header's budget text and bar, and the banners."""
+
+    text: str
+    percent: int
+    level: str
+    warning: str
+    suspended: str
+
+
+def budget_figures(status: BudgetStatus) -> BudgetFigures:
+    """``today $0.0012 / $5.00`` with the bar at the tightest limit's share."""
+    limits = status.limits
+    if not limits:
+        spent = format_usd(status.spend.global_usd)
+        return BudgetFigures(
+            f"{PERIOD_WORD[status.config.period]} {spent} · no limit", 0, "none", "", ""
+        )
+    tightest = max(limits, key=lambda lim: lim.fraction)
+    first = limits[0]
+    word = PERIOD_WORD[status.config.period] if first.scope == "global" else "conversation"
+    text = f"{word} {format_usd(first.spent_usd)} / {format_usd(first.limit_usd)}"
+    if len(limits) > 1:
+        second = limits[1]
+        text += f" · conversation {format_usd(second.spent_usd)} / {format_usd(second.limit_usd)}"
+    percent = int(min(Decimal(100), tightest.fraction * 100))
+    warning = ""
+    if tightest.level is Level.WARNING:
+        warning = (
+            f"Budget warning: {percent}% of the {tightest.label} "
+            f"({format_usd(tightest.spent_usd)} of {format_usd(tightest.limit_usd)}) is spent."
+        )
+    suspended = ""
+    exceeded = status.exceeded
+    if exceeded is not None:
+        lift = "raise the limit in the budget panel"
+        if status.resets_at is not None and exceeded.scope == "global":
+            local = status.resets_at.astimezone(zone(status.config.time_zone))
+            lift += f" or wait until it resets at {local:%Y-%m-%d %H:%M} {status.config.time_zone}"
+        suspended = (
+            f"SUSPENDED: the {exceeded.label} of {format_usd(exceeded.limit_usd)} is reached "
+            f"({format_usd(exceeded.spent_usd)} spent). Sending is paused: {lift}."
+        )
+    return BudgetFigures(text, percent, tightest.level.value, warning, suspended)
+
+
+def parse_limit(raw: str) -> Decimal | None:
+    """A dollar amount typed in the panel (``$`` and commas allowed); empty means no limit."""
+    text = raw.strip().removeprefix("$").replace(",", "")
+    if not text or text.lower() in ("none", "off"):
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise InvalidBudget(detail=f"limit={raw!r}") from exc
+    if not value.is_finite() or value < 0:
+        raise InvalidBudget(detail=f"limit={raw!r}")
+    return value
+
+
+def limit_text(value: Decimal | None) -> str:
+    """A limit as the panel's input shows it (exact, never rounded)."""
+    return "" if value is None else f"{value:f}"
+
+
+def preflight_text(estimate: Preflight | None) -> str:
+    """``≈ $0.0009 to send (1,234 in + 512 out)``."""
+    if estimate is None:
+        return ""
+    tokens = f"{estimate.prompt_tokens:,} in + {estimate.completion_tokens:,} out"
+    if estimate.cost_usd is None:
+        return f"price unknown for {estimate.model} ({tokens})"
+    return f"≈ {format_usd(estimate.cost_usd)} to send ({tokens})"
+
+
+def price_change_text(changes: list[PriceChange]) -> str:
+    """``price changed: in $0.5/M -> $0.6/M``, from the last fetch that changed it."""
+    short = {"prompt": "in", "completion": "out", "request": "request"}
+    parts = []
+    for change in changes:
+        name = short.get(change.component, change.component)
+        old, new = Decimal(change.old_price), Decimal(change.new_price)
+        if change.component == "request":
+            parts.append(f"{name} {format_usd(old)} -> {format_usd(new)}")
+        else:
+            parts.append(
+                f"{name} {format_price_per_million(old)} -> {format_price_per_million(new)}"
+            )
+    return "price changed: " + ", ".join(parts) if parts else ""

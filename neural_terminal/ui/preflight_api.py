@@ -1,0 +1,48 @@
+"""``POST /api/preflight``: what sending the draft now would cost, for the composer.
+
+The page calls it debounced while the user types (assets/terminal.js), so a draft crosses the
+wire once per pause, not once per keystroke over the websocket.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from neural_terminal.bootstrap import services
+from neural_terminal.domain.errors import NeuralTerminalError, OverBudget
+from neural_terminal.ui.budget_view import preflight_text
+
+MAX_DRAFT_CHARS = 1_000_000
+
+
+def _answer(conversation_id: int, model: str, text: str) -> dict[str, object]:
+    chat = services().chat
+    try:
+        estimate = chat.check_budget(conversation_id, model or services().settings.model, text)
+        refused = None
+    except OverBudget as exc:
+        estimate = chat.preflight(conversation_id, model or services().settings.model, text)
+        refused = exc.user_message
+    except NeuralTerminalError as exc:
+        return {"estimate": "", "refused": exc.user_message}
+    return {"estimate": preflight_text(estimate), "refused": refused}
+
+
+async def preflight(request: Request) -> JSONResponse:
+    """``{"estimate": "≈ $0.0009 to send (…)", "refused": null | "Not sent: …"}``."""
+    try:
+        body = await request.json()
+        conversation_id = int(body.get("conversation_id") or 0)
+        model = str(body.get("model") or "")
+        text = str(body.get("text") or "")[:MAX_DRAFT_CHARS]
+    except (ValueError, TypeError, AttributeError):
+        return JSONResponse({"error": "expected conversation_id, model and text"}, 400)
+    # Counting a long draft takes milliseconds: off the event loop that streams replies.
+    answer = await run_in_threadpool(_answer, conversation_id, model, text)
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+routes = [Route("/api/preflight", preflight, methods=["POST"])]

@@ -1,0 +1,118 @@
+"""End to end: a budget just above one reply's cost stops the next reply mid-stream.
+
+The app expects 50-token replies for its pre-flight estimate here, so the second send passes
+the pre-flight and is then cut off by the live estimate, as a long reply would be.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from neural_terminal.simulator.catalogue import find_model
+from tests.e2e.server import RunningApp, running_app
+from tests.e2e.test_chat import (
+    USER_MESSAGES,
+    new_conversation,
+    open_app,
+    press_enter_with,
+    send,
+    stored_messages,
+    wait_reply_done,
+)
+
+EXPECTED_REPLY_TOKENS = 50
+_SMALL = find_model("sim/terminal-small")
+assert _SMALL is not None
+SMALL = _SMALL
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """This module's one app: pre-flight assumes short replies."""
+    with running_app(
+        tmp_path_factory.mktemp("budget-app"),
+        NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS=str(EXPECTED_REPLY_TOKENS),
+    ) as running:
+        yield running
+
+
+def set_global_limit(page: Page, limit: str) -> None:
+    """Open the budget panel, type the limit, save; the header shows it."""
+    page.locator("#budget-toggle").click()
+    expect(page.locator("#budget-panel")).to_be_visible()
+    page.locator("#budget-global-limit").fill(limit)
+    page.locator("#budget-save").click()
+    expect(page.locator("#budget-panel")).to_have_count(0)
+
+
+def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
+    page: Page, app: RunningApp
+) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    expect(page.locator("#budget-text")).to_contain_text("$5.00")
+
+    send(page, "[[sim:tokens=100]] first question")
+    wait_reply_done(page)
+    first = stored_messages(app)[-1]
+    assert first.status == "complete"
+    assert first.cost_usd is not None
+    assert not first.cost_is_estimate
+
+    limit = first.cost_usd + Decimal("0.0002")
+    set_global_limit(page, f"{limit:f}")
+    expect(page.locator("#budget-text")).to_contain_text(f"/ ${limit:.4f}")
+
+    # The pre-flight estimate is shown while typing (debounced HTTP, not the websocket).
+    page.locator("#composer").fill("[[sim:tokens=3000]] [[sim:rate=200]] second question")
+    expect(page.locator("#preflight-estimate")).to_contain_text("to send")
+    page.locator("#composer").press("Enter")
+    expect(page.locator(USER_MESSAGES)).to_have_count(2)
+    expect(page.locator("#live-cost")).to_contain_text("so far", timeout=20_000)
+    wait_reply_done(page)
+
+    second = stored_messages(app)[-1]
+    assert second.status == "interrupted", second
+    assert second.error
+    assert "budget" in second.error
+    assert second.content
+    assert second.completion_tokens
+    assert second.completion_tokens < 3000  # cut off mid-stream
+    assert second.estimate_usd is not None
+    shown = page.locator('.nt-msg[data-role="assistant"]').last
+    expect(shown).to_contain_text("(estimate)")
+    expect(page.locator("#budget-suspended")).to_contain_text("SUSPENDED")
+    expect(page.locator("#budget-bar")).to_have_attribute("data-level", "exceeded")
+
+    # The guard's own figure: estimated spend past the limit, at most one delta (~1 token).
+    spent_estimated = first.cost_usd + second.estimate_usd
+    overshoot = spent_estimated - limit
+    assert overshoot <= 2 * SMALL.completion, overshoot
+    report = {
+        "limit": str(limit),
+        "spent_estimated": str(spent_estimated),
+        "overshoot_usd": str(overshoot),
+        "overshoot_tokens": str(overshoot / SMALL.completion),
+        "cut_after_tokens": second.completion_tokens,
+    }
+    print("budget-overshoot", json.dumps(report))
+
+    press_enter_with(page, "third question")
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("Not sent: the global budget of")
+    expect(notice).to_contain_text("Spent $")
+    expect(notice).to_contain_text("would cost about $")
+    expect(page.locator("#composer")).to_have_value("third question")
+    expect(page.locator(USER_MESSAGES)).to_have_count(2)
+    assert len(stored_messages(app)) == 4
+
+    set_global_limit(page, "5")
+    expect(page.locator("#budget-suspended")).to_have_count(0)
+    send(page, "[[sim:tokens=20]] third question")
+    wait_reply_done(page)
+    assert stored_messages(app)[-1].status == "complete"
