@@ -36,8 +36,9 @@ window.ntLive = {
   syncing: false,
   waiting: [],
 
-  append(id, offset, chunk) {
+  append(id, offset, chunk, cost) {
     if (id !== this.id) this.reset(id);
+    if (cost !== undefined) this.cost(id, cost);
     if (this.syncing) {
       this.waiting.push([offset, chunk]);
       return;

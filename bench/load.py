@@ -312,7 +312,8 @@ class Session:
             if match is None:
                 self.other_events[name] = self.other_events.get(name, 0) + 1
                 continue
-            text = json.loads(match.group(3))
+            # The text, then optionally the live cost: both JSON string literals.
+            text = json.loads(f"[{match.group(3)}]")[0]
             self.appends.append(Append(int(match[1]), int(match[2]), text, received))
 
     @property

@@ -202,8 +202,10 @@ class ReplyStreamer:
                         answered = True
                         breaker.record_success()  # it answers: close, or end the probe
                     if isinstance(chunk, TextDelta):
-                        self._take_delta(conversation_id, message_id, request, progress, chunk.text)
-                        yield ReplyDelta(chunk.text, progress.live_total)
+                        live = self._take_delta(
+                            conversation_id, message_id, request, progress, chunk.text
+                        )
+                        yield ReplyDelta(chunk.text, live)
                     else:
                         progress.report = chunk
                     # Without an X-Generation-Id header the id only arrives with the chunks.
@@ -227,7 +229,8 @@ class ReplyStreamer:
         request: ChatRequest,
         progress: _Progress,
         text: str,
-    ) -> None:
+    ) -> Decimal | None:
+        """Take one delta; returns the reply's live cost estimate after it."""
         now = self._clock()
         if progress.first_token_at is None:
             progress.first_token_at = now
@@ -250,9 +253,11 @@ class ReplyStreamer:
             progress.last_checkpoint = now
             if progress.watch is not None:
                 progress.watch.checkpoint(progress.live_total)
+        live = progress.live_total
         if progress.watch is not None:
             # Every delta, not every UI batch: the overshoot is at most this delta's tokens.
-            progress.watch.check(progress.live_total)
+            progress.watch.check(live)
+        return live
 
     def _accounting(self, request: ChatRequest, progress: _Progress) -> Accounts:
         """Tokens in and out, and the cost with its provenance: carried plus this run."""

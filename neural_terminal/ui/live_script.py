@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 
 
-def append_script(message_id: int, offset: int, text: str) -> str:
+def append_script(message_id: int, offset: int, text: str, cost: str | None = None) -> str:
     """JavaScript that appends ``text`` at code-point ``offset`` of reply ``message_id``.
 
     ``json.dumps`` makes the text a JavaScript string literal, so model output can never
-    become code; the page inserts it as a text node, so it never becomes markup either.
+    become code; the page inserts it as a text node, so it never becomes markup either. A
+    live cost rides in the same call when one is due: one frame per batch, not two.
     """
+    extra = f",{json.dumps(cost)}" if cost is not None else ""
     return (
-        f"window.ntLive&&window.ntLive.append({int(message_id)},{int(offset)},{json.dumps(text)})"
+        f"window.ntLive&&window.ntLive.append({int(message_id)},{int(offset)},"
+        f"{json.dumps(text)}{extra})"
     )
 
 

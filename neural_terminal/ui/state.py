@@ -265,12 +265,15 @@ class ChatState(BudgetVars, rx.State):
                 retrying = False
                 async with self:
                     self.notice = ""
-            if batch.text:
-                yield rx.call_script(append_script(reply_id, batch.offset, batch.text))
             now = time.monotonic()
+            cost = None
             if batch.cost_usd is not None and now - cost_shown_at >= LIVE_COST_EVERY_S:
                 cost_shown_at = now
-                yield rx.call_script(cost_script(reply_id, f"~{format_usd(batch.cost_usd)}"))
+                cost = f"~{format_usd(batch.cost_usd)}"
+            if batch.text:
+                yield rx.call_script(append_script(reply_id, batch.offset, batch.text, cost))
+            elif cost is not None:
+                yield rx.call_script(cost_script(reply_id, cost))
             finished = batch.finished or finished
         stored = finished.message if finished else chat.message(reply_id) if reply_id else None
         async with self:

@@ -24,3 +24,11 @@ def test_text_is_one_json_string_literal(text: str) -> None:
     match = re.fullmatch(r"window\.ntLive&&window\.ntLive\.append\(7,12,(.*)\)", script, re.S)
     assert match is not None
     assert json.loads(match.group(1)) == text
+
+
+def test_a_live_cost_rides_in_the_same_call_as_a_literal() -> None:
+    script = append_script(3, 0, "text", '~$0.0001"); alert(1); ("')
+    match = re.fullmatch(r"window\.ntLive&&window\.ntLive\.append\(3,0,(\".*\"),(\".*\")\)", script)
+    assert match is not None
+    assert json.loads(match.group(1)) == "text"
+    assert json.loads(match.group(2)) == '~$0.0001"); alert(1); ("'
