@@ -109,3 +109,15 @@ class FakeCatalogue:
         """Every listed model."""
         self.fetches += 1
         return list(self._models.values())
+
+
+class Ticker:
+    """A clock that advances a fixed step on every read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neural_terminal.ui.banner import banner, banner_when_set
 from neural_terminal.ui.state import ChatState
 
 
@@ -96,27 +97,8 @@ def budget_panel() -> rx.Component:
 
 def budget_banners() -> rx.Component:
     """Amber from 80% of a limit; suspended at 100% until it is raised or resets."""
-    return rx.fragment(
-        rx.cond(
-            ChatState.suspended != "",
-            rx.text(
-                ChatState.suspended,
-                class_name="nt-banner nt-error",
-                id="budget-suspended",
-                size="2",
-                padding="6px 16px",
-                width="100%",
-            ),
-            rx.cond(
-                ChatState.budget_warning != "",
-                rx.text(
-                    ChatState.budget_warning,
-                    class_name="nt-banner nt-amber",
-                    id="budget-warning",
-                    size="1",
-                    padding="4px 16px",
-                    width="100%",
-                ),
-            ),
-        ),
+    return rx.cond(
+        ChatState.suspended != "",
+        banner(ChatState.suspended, element_id="budget-suspended", tone="error"),
+        banner_when_set(ChatState.budget_warning, element_id="budget-warning", tone="amber"),
     )

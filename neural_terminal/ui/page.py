@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neural_terminal.ui.banner import banner, banner_when_set
 from neural_terminal.ui.budget_panel import budget_banners, budget_meter, budget_panel
 from neural_terminal.ui.composer import composer
 from neural_terminal.ui.sidebar import sidebar
@@ -48,44 +49,19 @@ def _header() -> rx.Component:
     )
 
 
+SIMULATED = (
+    "SIMULATOR: no OPENROUTER_API_KEY is set, so replies come from the built-in simulator "
+    "and their costs are simulated."
+)
+
+
 def _banners() -> rx.Component:
     return rx.fragment(
         budget_panel(),
         budget_banners(),
-        rx.cond(
-            ChatState.simulated,
-            rx.text(
-                "SIMULATOR: no OPENROUTER_API_KEY is set, so replies come from the built-in "
-                "simulator and their costs are simulated.",
-                class_name="nt-banner",
-                id="simulator-banner",
-                size="1",
-                padding="4px 16px",
-                width="100%",
-            ),
-        ),
-        rx.cond(
-            ChatState.context_notice != "",
-            rx.text(
-                ChatState.context_notice,
-                class_name="nt-banner",
-                id="context-notice",
-                size="1",
-                padding="4px 16px",
-                width="100%",
-            ),
-        ),
-        rx.cond(
-            ChatState.notice != "",
-            rx.text(
-                ChatState.notice,
-                class_name="nt-banner nt-error",
-                id="notice",
-                size="2",
-                padding="6px 16px",
-                width="100%",
-            ),
-        ),
+        rx.cond(ChatState.simulated, banner(SIMULATED, element_id="simulator-banner")),
+        banner_when_set(ChatState.context_notice, element_id="context-notice"),
+        banner_when_set(ChatState.notice, element_id="notice", tone="error"),
     )
 
 

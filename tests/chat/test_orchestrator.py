@@ -24,19 +24,7 @@ from neural_terminal.domain.errors import (
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
-from tests.fakes import FakeUpstream, ScriptedReply
-
-
-class Ticker:
-    """A clock that advances a fixed step on every read."""
-
-    def __init__(self, step: float) -> None:
-        self.now = 0.0
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
+from tests.fakes import FakeUpstream, ScriptedReply, Ticker
 
 
 @pytest.fixture

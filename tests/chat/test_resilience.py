@@ -37,21 +37,9 @@ from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.upstream.breaker import BreakerState, CircuitBreaker
 from neural_terminal.upstream.retry import RetryPolicy
-from tests.fakes import FakeUpstream, ScriptedReply
+from tests.fakes import FakeUpstream, ScriptedReply, Ticker
 
 PRICING = ModelPricing(prompt=Decimal("0.000001"), completion=Decimal("0.000002"))
-
-
-class Ticker:
-    """A clock that advances a fixed step on every read."""
-
-    def __init__(self, step: float) -> None:
-        self.now = 0.0
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 class Sleeps:
