@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from neural_terminal.chat.replies import ReplyDelta, ReplyEvent
 from neural_terminal.domain.chat import ChatRequest, StreamChunk, UsageReport
 from neural_terminal.domain.models import ModelInfo
 
@@ -121,3 +123,20 @@ class Ticker:
     def __call__(self) -> float:
         self.now += self.step
         return self.now
+
+
+async def streaming_turn(
+    turn: AsyncGenerator[ReplyEvent, None],
+) -> asyncio.Task[None]:
+    """Run ``turn`` in its own task (as the UI does) and return once its first text arrived."""
+    got_text = asyncio.Event()
+
+    async def consume() -> None:
+        async with contextlib.aclosing(turn) as events:
+            async for event in events:
+                if isinstance(event, ReplyDelta):
+                    got_text.set()
+
+    task = asyncio.create_task(consume())
+    await got_text.wait()
+    return task

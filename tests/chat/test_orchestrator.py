@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from decimal import Decimal
 
 import pytest
@@ -24,7 +23,7 @@ from neural_terminal.domain.errors import (
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
-from tests.fakes import FakeUpstream, ScriptedReply, Ticker
+from tests.fakes import FakeUpstream, ScriptedReply, Ticker, streaming_turn
 
 
 @pytest.fixture
@@ -182,17 +181,7 @@ async def test_stop_cancels_the_task_and_keeps_what_arrived(
     conversation = chat.create_conversation(model="m")
     assert conversation.id is not None
     upstream.enqueue(ScriptedReply([TextDelta("so far")], hang_after_chunks=True))
-    got_text = asyncio.Event()
-
-    async def consume() -> None:
-        assert conversation.id is not None
-        async with contextlib.aclosing(chat.send(conversation.id, "long one")) as turn:
-            async for event in turn:
-                if isinstance(event, ReplyDelta):
-                    got_text.set()
-
-    task = asyncio.create_task(consume())
-    await got_text.wait()
+    task = await streaming_turn(chat.send(conversation.id, "long one"))
     assert chat.is_streaming(conversation.id)
 
     assert chat.stop(conversation.id) is True
@@ -212,16 +201,7 @@ async def test_a_second_send_while_streaming_is_refused_and_stores_nothing(
     conversation = chat.create_conversation(model="m")
     assert conversation.id is not None
     upstream.enqueue(ScriptedReply([TextDelta("busy")], hang_after_chunks=True))
-    got_text = asyncio.Event()
-
-    async def consume() -> None:
-        assert conversation.id is not None
-        async for event in chat.send(conversation.id, "first"):
-            if isinstance(event, ReplyDelta):
-                got_text.set()
-
-    task = asyncio.create_task(consume())
-    await got_text.wait()
+    task = await streaming_turn(chat.send(conversation.id, "first"))
 
     with pytest.raises(InvalidInput, match="still streaming"):
         await collect(chat.send(conversation.id, "second"))

@@ -23,7 +23,7 @@ from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import BudgetReservation
-from tests.fakes import FakeCatalogue, FakeUpstream, ScriptedReply
+from tests.fakes import FakeCatalogue, FakeUpstream, ScriptedReply, streaming_turn
 
 PRICING = ModelPricing(prompt=Decimal("0.000001"), completion=Decimal("0.00001"))
 EXPECTED = 10
@@ -204,16 +204,7 @@ async def test_a_stopped_reply_is_reconciled_from_the_generation_record(
     conversation = chat.create_conversation(model="priced")
     assert conversation.id is not None
     upstream.enqueue(ScriptedReply([TextDelta("partial text")], hang_after_chunks=True))
-    got_text = asyncio.Event()
-
-    async def consume() -> None:
-        assert conversation.id is not None
-        async for event in chat.send(conversation.id, "q"):
-            if isinstance(event, ReplyDelta):
-                got_text.set()
-
-    task = asyncio.create_task(consume())
-    await got_text.wait()
+    task = await streaming_turn(chat.send(conversation.id, "q"))
     chat.stop(conversation.id)  # the partial is stored with its estimated cost
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -12,11 +12,12 @@ import pytest
 
 from neural_terminal.bootstrap import Services
 from neural_terminal.chat.orchestrator import collect
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished
+from neural_terminal.chat.replies import ReplyFinished
 from neural_terminal.domain.errors import BudgetStop
 from neural_terminal.domain.models import ModelPricing
 from neural_terminal.simulator.catalogue import find_model
 from neural_terminal.store.budget_store import BudgetConfig
+from tests.fakes import streaming_turn
 
 MODELS = ("sim/terminal-small", "sim/terminal-large", "sim/tiny-window", "sim/terminal-free:free")
 LENGTHS = (12, 150, 400)
@@ -99,16 +100,7 @@ async def test_a_stopped_reply_is_reconciled_with_the_generation_record(
 ) -> None:
     conversation = services.chat.create_conversation(model="sim/terminal-small")
     assert conversation.id is not None
-    got_text = asyncio.Event()
-
-    async def consume() -> None:
-        assert conversation.id is not None
-        async for event in services.chat.send(conversation.id, "[[sim:tokens=3000]] go on"):
-            if isinstance(event, ReplyDelta):
-                got_text.set()
-
-    task = asyncio.create_task(consume())
-    await got_text.wait()
+    task = await streaming_turn(services.chat.send(conversation.id, "[[sim:tokens=3000]] go on"))
     services.chat.stop(conversation.id)
     with pytest.raises(asyncio.CancelledError):
         await task
