@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import reflex as rx
+from reflex.utils.exec import get_frontend_mount
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
@@ -24,8 +25,14 @@ logger = logging.getLogger(__name__)
 
 
 def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
-    """Serve the simulator under /sim and our small API beside Reflex (built at server start)."""
+    """Serve the simulator under /sim and our small API beside Reflex (built at server start).
+
+    Started by ``neural_terminal.launch``, Reflex runs backend-only and the built site is
+    mounted here, after Reflex's own routes, the way ``reflex run --env prod`` mounts it.
+    """
     settings = load_settings()
+    if settings.serve_frontend and isinstance(reflex_asgi, Starlette):
+        reflex_asgi.routes.append(get_frontend_mount())
     simulator = create_simulator_app(
         tokens_per_second=settings.simulator_tokens_per_second,
         tiktoken_cache_dir=settings.tiktoken_cache_dir,

@@ -52,6 +52,8 @@ class Settings:
     expected_reply_tokens: int = 512
     money_places_small: int = 4
     money_places_large: int = 2
+    # Set by ``python -m neural_terminal.launch``: the backend serves the built site itself.
+    serve_frontend: bool = False
 
     @property
     def uses_simulator(self) -> bool:
@@ -86,6 +88,10 @@ def _simulator_mode(raw: str) -> SimulatorMode:
     if value in ("off", "0", "false", "no"):
         return "off"
     return "auto"
+
+
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in ("on", "1", "true", "yes")
 
 
 def _budget(raw: str | None) -> Decimal | None:
@@ -173,4 +179,5 @@ def load_settings(
         expected_reply_tokens=int(number("NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS")),
         money_places_small=int(number("NEURAL_TERMINAL_MONEY_PLACES_SMALL")),
         money_places_large=int(number("NEURAL_TERMINAL_MONEY_PLACES_LARGE")),
+        serve_frontend=_flag(env.get("NEURAL_TERMINAL_SERVE_FRONTEND", "")),
     )

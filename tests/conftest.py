@@ -1,4 +1,13 @@
-"""Fixtures shared by every test: offline encodings and real databases."""
+"""Fixtures shared by every test: offline encodings, real databases, and how properties run.
+
+Property tests run under one of two Hypothesis profiles, chosen by
+``NEURAL_TERMINAL_HYPOTHESIS_PROFILE``:
+
+- ``suite`` (the default, ``make test``): derandomized and without an example database, so a
+  run draws the same examples every time and on every machine; a failure prints its example.
+- ``fuzz`` (``make fuzz``): unseeded, many more examples, failures kept in
+  ``.cache/hypothesis`` and replayed first. A failure found there becomes an ``@example``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +18,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, is_hypothesis_test, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import text
 
-from neural_terminal.settings import load_settings
+from neural_terminal.settings import PROJECT_ROOT, load_settings
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import upgrade_to_head
 from neural_terminal.store.repository import ChatRepository
@@ -19,10 +30,34 @@ from neural_terminal.tokens.encodings import use_cache_dir
 
 POSTGRES_URL = os.environ.get("NEURAL_TERMINAL_TEST_POSTGRES_URL", "")
 
+settings.register_profile(
+    "suite",
+    max_examples=150,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=5_000,
+    derandomize=False,
+    database=DirectoryBasedExampleDatabase(PROJECT_ROOT / ".cache" / "hypothesis"),
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("NEURAL_TERMINAL_HYPOTHESIS_PROFILE", "suite"))
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last: Playwright's sync API keeps an event loop running in the main
-    thread until the session ends, which would break every asyncio test after it."""
+    """Property tests are marked (``make fuzz`` selects them). Browser tests run last:
+    Playwright's sync API keeps an event loop running in the main thread until the session
+    ends, which would break every asyncio test after it."""
+    for item in items:
+        if isinstance(item, pytest.Function) and is_hypothesis_test(item.obj):
+            item.add_marker(pytest.mark.property)
     items.sort(key=lambda item: "tests/e2e/" in str(item.path))
 
 

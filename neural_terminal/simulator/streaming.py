@@ -88,6 +88,9 @@ async def _events(plan: StreamPlan, generation: Generation) -> AsyncGenerator[by
     yield DONE
 
 
+_ROUNDING = 1e-6  # of a token
+
+
 async def due_batches(count: int, tokens_per_second: float) -> AsyncGenerator[int, None]:
     """Yield batch sizes adding up to ``count``, token ``i`` due at ``start + i / rate``.
 
@@ -98,7 +101,8 @@ async def due_batches(count: int, tokens_per_second: float) -> AsyncGenerator[in
     start = loop.time()
     sent = 0
     while sent < count:
-        due = min(count, int((loop.time() - start) * tokens_per_second) + 1)
+        # A token woken for exactly on time must count as due, whatever the float rounding.
+        due = min(count, int((loop.time() - start) * tokens_per_second + _ROUNDING) + 1)
         if due > sent:
             yield due - sent
             sent = due

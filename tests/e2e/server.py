@@ -1,7 +1,14 @@
-"""Start the real app (`reflex run --env prod`) on a free loopback port for browser tests."""
+"""Start the real app (``python -m neural_terminal.launch``, as `make run` does) for browser tests.
+
+Apps run one after another on the session's port, so they share one frontend build in
+``.cache/e2e-web/<port>`` (kept across runs: a re-run with nothing changed builds nothing).
+An app started while another holds that port gets a free port and a build of its own.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import signal
 import socket
@@ -19,7 +26,10 @@ from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.migrations import upgrade_to_head
 
 START_TIMEOUT_S = 240.0
-LOOPBACK_ONLY = ("--backend-host", "127.0.0.1")
+E2E_WEB = PROJECT_ROOT / ".cache" / "e2e-web"
+# Below Linux's ephemeral range (32768-60999), so no outgoing connection can take the port
+# between one app's stop and the next one's start.
+SESSION_PORTS = range(20_000, 30_000)
 
 
 @dataclass(frozen=True)
@@ -43,13 +53,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _app_env(port: int, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@functools.cache
+def session_port() -> int:
+    """This checkout's port for browser tests: the same every run unless it is taken."""
+    start = int(hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest(), 16) % len(SESSION_PORTS)
+    for step in range(len(SESSION_PORTS)):
+        port = SESSION_PORTS[(start + step) % len(SESSION_PORTS)]
+        if _is_free(port):
+            return port
+    raise RuntimeError(f"no free port in {SESSION_PORTS}")
+
+
+def _app_env(database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
     # Reflex needs Node 22 or bun; `make` provisions bun here (also when pytest runs alone).
     env.setdefault("REFLEX_BUN_PATH", str(PROJECT_ROOT / ".tools/npm/node_modules/.bin/bun"))
     env.update(
         {
-            "REFLEX_FRONTEND_PORT": str(port),
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
             "NEURAL_TERMINAL_DATABASE_URL": database_url,
@@ -64,16 +94,20 @@ def _app_env(port: int, database_url: str, extra: Mapping[str, str]) -> dict[str
 @contextmanager
 def running_app(workdir: Path, **extra_env: str) -> Iterator[RunningApp]:
     """Run the app until the block ends; waits until the page and the simulator answer."""
-    port = free_port()
+    port = session_port()
+    web_dir = E2E_WEB / str(port)
+    if not _is_free(port):  # another app of this session is still serving on it
+        port = free_port()
+        web_dir = workdir / "web"
     database_url = f"sqlite:///{workdir / 'app.db'}"
     upgrade_to_head(database_url)
     log = workdir / f"app-{port}.log"
-    reflex = str(Path(sys.executable).with_name("reflex"))
+    launch = [sys.executable, "-m", "neural_terminal.launch", "--host", "127.0.0.1"]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [reflex, "run", "--env", "prod", "--frontend-port", str(port), *LOOPBACK_ONLY],
+            [*launch, "--port", str(port), "--web-dir", str(web_dir)],
             cwd=PROJECT_ROOT,
-            env=_app_env(port, database_url, extra_env),
+            env=_app_env(database_url, extra_env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

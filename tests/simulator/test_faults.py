@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
 
 import httpx
@@ -20,8 +19,10 @@ from neural_terminal.simulator.faults import (
     StallMid,
     parse_fault,
 )
+from tests import virtual_time
 
 from .reading import ReadStream, body, exact, read_lines, stream
+from .timed import post_stream
 
 
 @pytest.mark.parametrize(
@@ -158,15 +159,11 @@ def test_malformed_non_streamed_body_is_not_json(client: httpx.Client) -> None:
         response.json()
 
 
-def test_stall_delays_the_first_byte(client: httpx.Client) -> None:
-    started = time.perf_counter()
-    request = body("hi", stream=True)
-    headers = {"X-Sim-Fault": "stall-0.3"}
-    with client.stream("POST", "/chat/completions", json=request, headers=headers) as r:
-        first_byte_after = time.perf_counter() - started
-        seen = read_lines(r.iter_lines())
-    assert first_byte_after >= 0.3
-    assert seen.done
+def test_stall_delays_the_first_byte() -> None:
+    timed = virtual_time.run(post_stream(body("hi"), headers={"X-Sim-Fault": "stall-0.3"}))
+    first_write_at = timed.writes[0][0]
+    assert first_write_at == pytest.approx(0.3)  # headers go out with the first write
+    assert timed.read().done
 
 
 def test_stall_trips_a_client_read_timeout(sim_url: str) -> None:
@@ -179,17 +176,12 @@ def test_stall_trips_a_client_read_timeout(sim_url: str) -> None:
         impatient.post("/chat/completions", json=request)
 
 
-def test_stall_mid_pauses_after_n_tokens_then_finishes(client: httpx.Client) -> None:
-    request = body("[[sim:tokens=6]][[sim:fault=stall-mid-3-0.3]] hi", stream=True)
-    arrivals: list[float] = []
-    seen = ReadStream()
-    with client.stream("POST", "/chat/completions", json=request) as r:
-        for line in r.iter_lines():
-            read_lines([line], into=seen)
-            if line.startswith("data: {"):
-                arrivals.append(time.perf_counter())
-    assert len(seen.deltas) == 6
-    assert seen.done
-    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-    assert gaps[2] >= 0.25  # between token 3 and token 4
-    assert max(gaps[:2] + gaps[3:]) < 0.25
+def test_stall_mid_pauses_after_n_tokens_then_finishes() -> None:
+    request = body("[[sim:tokens=6]][[sim:fault=stall-mid-3-0.3]] hi")
+    timed = virtual_time.run(post_stream(request, tokens_per_second=5_000))
+    times = timed.delta_times()
+    assert len(times) == 6
+    assert timed.read().done
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert gaps[2] == pytest.approx(0.3)  # token 4 is due as soon as the pause ends
+    assert gaps[:2] + gaps[3:] == pytest.approx([1 / 5_000] * 4)

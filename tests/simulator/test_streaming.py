@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
 from decimal import Decimal
 
 import httpx
+import pytest
 import tiktoken
 
-from .reading import ReadStream, body, exact, read_lines, stream
+from tests import virtual_time
+
+from .reading import body, exact, read_lines, stream
+from .timed import post_stream
 
 CHUNK_KEYS = {"id", "provider", "model", "object", "created", "choices"}
 CHOICE_KEYS = {"index", "delta", "finish_reason", "native_finish_reason", "logprobs"}
@@ -79,24 +82,23 @@ def test_max_tokens_cuts_the_reply_with_finish_reason_length(client: httpx.Clien
     assert whole.json()["choices"][0]["message"]["content"] == seen.content
 
 
-def _timed_stream(client: httpx.Client, content: str) -> tuple[float, ReadStream]:
-    started = time.perf_counter()
-    seen = stream(client, body(content))
-    return time.perf_counter() - started, seen
+def test_deltas_are_paced_at_the_requested_rate() -> None:
+    request = body("[[sim:rate=200]][[sim:tokens=60]] pace me")
+    times = virtual_time.run(post_stream(request)).delta_times()
+    assert len(times) == 60
+    # Token i is due i/200 s after the first, exactly, on the simulator's own clock.
+    assert [at - times[0] for at in times] == pytest.approx([i / 200 for i in range(60)])
 
 
-def test_deltas_are_paced_at_the_requested_rate(client: httpx.Client) -> None:
-    # 60 tokens at 200/s: the last is due 59/200 s after the first.
-    elapsed, seen = _timed_stream(client, "[[sim:rate=200]][[sim:tokens=60]] pace me")
-    assert len(seen.deltas) == 60
-    assert elapsed >= 59 / 200
-
-
-def test_keeps_up_with_2000_tokens_per_second(client: httpx.Client) -> None:
-    elapsed, seen = _timed_stream(client, "[[sim:rate=2000]][[sim:tokens=1000]] go fast")
-    assert len(seen.deltas) == 1000
-    # Due over 0.4995 s; a per-token sleep would drift far past the upper bound.
-    assert 999 / 2000 <= elapsed < 1.5
+def test_slow_writes_make_bigger_batches_not_a_slower_stream() -> None:
+    # Each write takes 2 ms (4 tokens' worth at 2,000/s): a sleep per token would take
+    # 1,000 x 2.5 ms = 2.5 s; following the schedule, the last token is at most one write late.
+    request = body("[[sim:rate=2000]][[sim:tokens=1000]] go fast")
+    timed = virtual_time.run(post_stream(request, write_cost_s=0.002))
+    times = timed.delta_times()
+    assert len(times) == 1000
+    assert times[-1] - times[0] <= 999 / 2000 + 2 * 0.002
+    assert len(timed.writes) < 400  # batched: tokens that fell due during a write go together
 
 
 def test_aborted_stream_is_billed_for_the_tokens_sent(client: httpx.Client) -> None:

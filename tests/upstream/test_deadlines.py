@@ -1,4 +1,8 @@
-"""First-byte and between-chunk timeouts, told apart, over real httpx byte streams."""
+"""First-byte and between-chunk timeouts, told apart, over real httpx byte streams.
+
+The streams pause on a virtual clock (tests/virtual_time.py): each timeout fires at exactly
+its limit, and a gap just inside a limit passes however busy the machine is.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from neural_terminal.domain.chat import ChatRequest, PromptMessage, TextDelta
 from neural_terminal.domain.errors import StreamInterrupted, UpstreamTimeout
 from neural_terminal.upstream import OpenRouterClient
 from neural_terminal.upstream.deadlines import DeadlineByteStream, FirstByteTimeout, StallTimeout
+from tests import virtual_time
 from tests.upstream.samples import API_KEY, APP_TITLE, APP_URL, BASE_URL
 
 REQUEST = ChatRequest(model="m", messages=(PromptMessage(role="user", content="hi"),))
@@ -19,7 +24,7 @@ DONE = b"data: [DONE]\n\n"
 
 
 class PausingStream(httpx.AsyncByteStream):
-    """A body that sleeps before given parts (real time, short): ``(pause_s, bytes)`` pairs."""
+    """A body that sleeps before given parts: ``(pause_s, bytes)`` pairs."""
 
     def __init__(self, parts: list[tuple[float, bytes]]) -> None:
         self.parts = parts
@@ -55,53 +60,112 @@ async def _read(client: OpenRouterClient) -> list[object]:
         return [chunk async for chunk in stream]
 
 
-@pytest.mark.asyncio
-async def test_a_slow_first_byte_within_its_limit_is_fine_though_longer_than_a_gap() -> None:
-    http, client = _client([(0.15, CHUNK), (0.0, DONE)], first_byte=1.0, between=0.05)
-    assert await _read(client) == [TextDelta("Hi")]
-    await http.aclose()
-
-
-@pytest.mark.asyncio
-async def test_silence_before_the_first_byte_is_an_upstream_timeout() -> None:
-    http, client = _client([(5.0, CHUNK)], first_byte=0.05, between=10.0)
-    with pytest.raises(UpstreamTimeout, match=r"sent nothing for 0.05 s") as raised:
-        await _read(client)
-    assert isinstance(raised.value.__cause__, FirstByteTimeout)
-    await http.aclose()
-
-
-@pytest.mark.asyncio
-async def test_silence_between_chunks_is_a_stall_mid_stream() -> None:
-    http, client = _client([(0.0, CHUNK), (5.0, DONE)], first_byte=10.0, between=0.05)
+async def _fails_after(
+    parts: list[tuple[float, bytes]], *, first_byte: float, between: float
+) -> tuple[BaseException, float, list[object]]:
+    """The error reading ``parts`` raised, when on the loop's clock, and what came before it."""
+    http, client = _client(parts, first_byte=first_byte, between=between)
     seen: list[object] = []
-    with pytest.raises(StreamInterrupted, match="stalled") as raised:
+    try:
         async with client.stream_chat(REQUEST) as stream:
             async for chunk in stream:
                 seen.append(chunk)
+    except Exception as exc:
+        return exc, asyncio.get_running_loop().time(), seen
+    finally:
+        await http.aclose()
+    raise AssertionError(f"no timeout; read {seen}")
+
+
+def test_gaps_just_inside_their_limits_are_fine_though_the_first_is_longer_than_a_gap() -> None:
+    async def main() -> list[object]:
+        parts = [(0.99, CHUNK), (0.049, CHUNK), (0.049, DONE)]
+        http, client = _client(parts, first_byte=1.0, between=0.05)
+        try:
+            return await _read(client)
+        finally:
+            await http.aclose()
+
+    assert virtual_time.run(main()) == [TextDelta("Hi"), TextDelta("Hi")]
+
+
+def test_silence_before_the_first_byte_is_an_upstream_timeout_at_its_limit() -> None:
+    error, at, seen = virtual_time.run(_fails_after([(5.0, CHUNK)], first_byte=0.05, between=10.0))
+    assert isinstance(error, UpstreamTimeout)
+    assert "sent nothing for 0.05 s" in str(error)
+    assert isinstance(error.__cause__, FirstByteTimeout)
+    assert at == pytest.approx(0.05)
+    assert seen == []
+
+
+def test_silence_between_chunks_is_a_stall_mid_stream_at_its_limit() -> None:
+    parts = [(0.5, CHUNK), (5.0, DONE)]
+    error, at, seen = virtual_time.run(_fails_after(parts, first_byte=10.0, between=0.05))
+    assert isinstance(error, StreamInterrupted)
+    assert "stalled" in str(error)
+    assert isinstance(error.__cause__, StallTimeout)
+    assert at == pytest.approx(0.55)
     assert seen == [TextDelta("Hi")]
-    assert isinstance(raised.value.__cause__, StallTimeout)
-    await http.aclose()
 
 
-@pytest.mark.asyncio
-async def test_slow_headers_count_against_the_first_byte_timeout() -> None:
-    async def handler(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
-        return httpx.Response(200)
+def test_slow_headers_count_against_the_first_byte_timeout() -> None:
+    async def main() -> tuple[BaseException, float]:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(5)
+            return httpx.Response(200)
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    client = OpenRouterClient(
-        http,
-        base_url=BASE_URL,
-        api_key=None,
-        app_url=APP_URL,
-        app_title=APP_TITLE,
-        first_byte_timeout_s=0.05,
-    )
-    with pytest.raises(UpstreamTimeout, match="NEURAL_TERMINAL_FIRST_BYTE_TIMEOUT_S"):
-        await _read(client)
-    await http.aclose()
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        client = OpenRouterClient(
+            http,
+            base_url=BASE_URL,
+            api_key=None,
+            app_url=APP_URL,
+            app_title=APP_TITLE,
+            first_byte_timeout_s=0.05,
+        )
+        try:
+            await _read(client)
+        except UpstreamTimeout as exc:
+            return exc, asyncio.get_running_loop().time()
+        finally:
+            await http.aclose()
+        raise AssertionError("no timeout")
+
+    error, at = virtual_time.run(main())
+    assert "NEURAL_TERMINAL_FIRST_BYTE_TIMEOUT_S" in str(error)
+    assert at == pytest.approx(0.05)
+
+
+def test_the_first_byte_deadline_covers_headers_and_body_together() -> None:
+    async def main() -> tuple[BaseException, float]:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(0.03)  # headers after 0.03 s, then the body's first byte is late
+            return httpx.Response(
+                200,
+                headers={"content-type": "text/event-stream"},
+                stream=PausingStream([(0.03, CHUNK)]),
+            )
+
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        client = OpenRouterClient(
+            http,
+            base_url=BASE_URL,
+            api_key=None,
+            app_url=APP_URL,
+            app_title=APP_TITLE,
+            first_byte_timeout_s=0.05,
+        )
+        try:
+            await _read(client)
+        except UpstreamTimeout as exc:
+            return exc, asyncio.get_running_loop().time()
+        finally:
+            await http.aclose()
+        raise AssertionError("no timeout")
+
+    error, at = virtual_time.run(main())
+    assert isinstance(error.__cause__, FirstByteTimeout)
+    assert at == pytest.approx(0.05)
 
 
 @pytest.mark.asyncio

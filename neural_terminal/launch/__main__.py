@@ -1,0 +1,70 @@
+"""``python -m neural_terminal.launch [--host H] [--port P] [--web-dir DIR]``: serve the app.
+
+Builds the frontend when its inputs changed (``reflex export``, see build_key.py), then runs
+the backend (``reflex run --env prod --backend-only``), which serves the built site itself
+beside ``/_event`` and our routes: one process, one port, as ``reflex run --env prod`` would,
+but a second start with nothing changed skips the 10-20 s compile and bundle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from neural_terminal.launch.build_key import build_key
+from neural_terminal.launch.frontend import built_site, ensure_built
+from neural_terminal.settings import PROJECT_ROOT
+
+SERVE_FRONTEND_ENV = "NEURAL_TERMINAL_SERVE_FRONTEND"
+
+
+def main(argv: list[str]) -> int:
+    """Build if needed, then replace this process with the backend."""
+    parser = argparse.ArgumentParser(prog="python -m neural_terminal.launch")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=3000, help="port of the page and the API")
+    parser.add_argument(
+        "--web-dir",
+        type=Path,
+        default=PROJECT_ROOT / ".web",
+        help="Reflex's web workdir (one per concurrently served port)",
+    )
+    args = parser.parse_args(argv)
+    web_dir = args.web_dir.resolve()
+    api_url = f"http://localhost:{args.port}"
+    env = {
+        **os.environ,
+        "REFLEX_WEB_WORKDIR": str(web_dir),
+        "REFLEX_API_URL": api_url,
+        "REFLEX_TELEMETRY_ENABLED": "false",
+    }
+    reflex = str(Path(sys.executable).with_name("reflex"))
+    started = time.monotonic()
+    built = ensure_built(
+        web_dir,
+        build_key(PROJECT_ROOT, api_url=api_url, env=env),
+        export=[reflex, "export", "--frontend-only", "--no-zip", "--env", "prod"],
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
+    took = time.monotonic() - started
+    print(
+        f"frontend {'built' if built else 'unchanged, reused'} in {took:.1f} s: "
+        f"{built_site(web_dir)}",
+        flush=True,
+    )
+    backend = [
+        *(reflex, "run", "--env", "prod", "--backend-only"),
+        *("--backend-host", args.host, "--backend-port", str(args.port)),
+    ]
+    # Reflex refuses a frontend port (its CLI reads this variable) for a backend-only run.
+    backend_env = {k: v for k, v in env.items() if k != "REFLEX_FRONTEND_PORT"}
+    os.chdir(PROJECT_ROOT)
+    os.execve(reflex, backend, {**backend_env, SERVE_FRONTEND_ENV: "on"})
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
