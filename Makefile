@@ -1,5 +1,7 @@
 # Two commands: `make run` (set up everything, serve http://localhost:3000) and
 # `make test` (set up everything, run ruff, mypy and every test). Re-runs skip finished steps.
+# Also: `make fuzz` (the property tests unseeded, many examples), `make lock` (re-resolve
+# pyproject.toml's dependencies into requirements.txt), `make bench-*`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PORT ?= 3000
@@ -13,6 +15,11 @@ BUN_VERSION := 1.4.4
 TIKTOKEN_NPM_VERSION := 1.0.22
 TIKTOKEN_DIR := .cache/tiktoken
 STAMP := .tools/stamps
+# uv installs the locked requirements (seconds with a warm cache, where pip took minutes).
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+export UV_LINK_MODE ?= copy
+export UV_PYTHON_DOWNLOADS := never
 
 # Reflex: bun from the npm registry (its own download needs the internet), no telemetry,
 # no version check, and the npm registry this machine's npm is configured with.
@@ -23,16 +30,25 @@ export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest chromium migrate clean bench-stream bench-load bench-context
+.PHONY: setup run test lint typecheck pytest fuzz lock chromium migrate clean \
+	bench-stream bench-load bench-context
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
-$(STAMP)/python: requirements.txt
+$(UV):
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools/uv \
+		uv==$(UV_VERSION)
+
+# requirements.txt is the lock: every package pinned with its hashes; sync installs exactly it.
+$(STAMP)/python: requirements.txt | $(UV)
 	@mkdir -p $(STAMP)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.txt
 	@touch $@
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --quiet --custom-compile-command "make lock" -o requirements.txt
 
 $(STAMP)/npm: Makefile
 	@mkdir -p $(STAMP) $(NPM_TOOLS)
@@ -49,9 +65,9 @@ $(STAMP)/tiktoken: $(STAMP)/npm $(STAMP)/python
 migrate: $(STAMP)/python
 	$(BIN)/alembic upgrade head
 
+# Builds the frontend only when its inputs changed (neural_terminal/launch), then serves.
 run: setup
-	REFLEX_FRONTEND_PORT=$(PORT) $(BIN)/reflex run --env prod \
-		--frontend-port $(PORT) --backend-host $(HOST)
+	$(BIN)/python -m neural_terminal.launch --host $(HOST) --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -72,6 +88,11 @@ pytest: setup chromium
 	$(BIN)/pytest -q
 
 test: setup chromium lint typecheck pytest
+
+# The same properties as the suite, unseeded and with many more examples (tests/conftest.py);
+# a failure is replayed first on the next run until it is fixed and named as an @example.
+fuzz: setup
+	NEURAL_TERMINAL_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -m property -p no:cacheprovider
 
 # Benches print figures (see README, Performance); they are not part of `make test`.
 bench-stream: setup chromium
