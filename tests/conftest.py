@@ -12,15 +12,17 @@ Property tests run under one of two Hypothesis profiles, chosen by
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, is_hypothesis_test, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from sqlalchemy import text
+from sqlalchemy import Engine, make_url, text
 
 from neural_terminal.settings import PROJECT_ROOT, load_settings
 from neural_terminal.store.engine import make_engine
@@ -67,30 +69,63 @@ def offline_encodings() -> None:
     use_cache_dir(load_settings().tiktoken_cache_dir)
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite file, migrated to head."""
-    url = f"sqlite:///{tmp_path / 'chat.db'}"
-    upgrade_to_head(url)
-    return url
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head, once per session (migrating costs ~0.2 s a test)."""
+    path = tmp_path_factory.mktemp("migrated") / "chat.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    # Everything into the main file, so that a copy of it alone is the whole database.
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A private schema on the test PostgreSQL server, migrated to head, dropped afterwards."""
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """A fresh SQLite file at head: a byte copy of the session's migrated one."""
+    path = tmp_path / "chat.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """A connection to the test PostgreSQL server that can create and drop databases."""
     if not POSTGRES_URL:
         pytest.skip("NEURAL_TERMINAL_TEST_POSTGRES_URL is not set")
-    schema = f"nt_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
-    upgrade_to_head(url)
-    yield url
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    yield admin
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin: Engine) -> Iterator[str]:
+    """A database migrated to head once per session, the template of every test's database."""
+    name = f"nt_template_{uuid.uuid4().hex[:12]}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade_to_head(_postgres_database(name))
+    yield name
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine, postgres_template: str) -> Iterator[str]:
+    """A database of its own on the test PostgreSQL server, at head, dropped afterwards.
+
+    Copied from the session's migrated template (about 0.1 s, where migrating took 0.4 s).
+    """
+    name = f"nt_test_{uuid.uuid4().hex[:12]}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
+    yield _postgres_database(name)
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def _postgres_database(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

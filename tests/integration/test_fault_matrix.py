@@ -39,7 +39,9 @@ from tests.integration.conftest import CountingTransport, RecordedSleeps
 
 MODEL = "sim/terminal-small"
 PROMPT_PRICE, COMPLETION_PRICE = Decimal("0.0000005"), Decimal("0.0000015")
-TIMEOUT_S = 0.4  # first byte and between chunks, so stalls of 2 s trip them quickly
+# First byte and between chunks. Far above a healthy gap (milliseconds) and far below a
+# stall (5 s), so a busy machine can neither trip it early nor let a stall slip under it.
+TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,9 @@ MATRIX = [
     Row("http-502", "error", 3, ProviderUnavailable, "Gave up after 3 attempts"),
     Row("http-503", "error", 3, ProviderUnavailable, "No endpoints found"),
     Row("http-503-times-2", "complete", 3, None),
-    Row("stall-2", "error", 3, UpstreamTimeout, f"sent nothing for {TIMEOUT_S:g} s"),
-    Row("stall-2-times-1", "complete", 2, None),
-    Row("stall-mid-7-2", "interrupted", 1, StreamInterrupted, "stalled", 7, ()),
+    Row("stall-5", "error", 3, UpstreamTimeout, f"sent nothing for {TIMEOUT_S:g} s"),
+    Row("stall-5-times-1", "complete", 2, None),
+    Row("stall-mid-7-5", "interrupted", 1, StreamInterrupted, "stalled", 7, ()),
     Row("error-after-7", "interrupted", 1, StreamErrorPayload, "Provider returned error", 7),
     Row("error-after-0", "error", 3, StreamErrorPayload, "Provider returned error"),
     Row("malformed-after-7", "interrupted", 1, MalformedStream, "malformed", 7, ()),

@@ -23,7 +23,7 @@ def _differences(url: str) -> list[object]:
 
 
 def test_upgrade_head_matches_the_models(database_url: str) -> None:
-    # The fixture has already run `upgrade head` on an empty database.
+    # The fixture's database was migrated with `upgrade head` from empty (or is a copy of one).
     assert _differences(database_url) == []
 
 

@@ -1,4 +1,8 @@
-"""Batching a turn for the browser: in order, nothing dropped or duplicated, coalesced."""
+"""Batching a turn for the browser: in order, nothing dropped or duplicated, coalesced.
+
+Turns that pace their deltas run on a virtual clock (tests/virtual_time.py), so the spacing
+of batches is exact and a busy machine cannot change how text is coalesced.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, 
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.store.tables import Message
 from neural_terminal.ui.reply_batches import ReplyBatch, ReplyBatcher, frame_interval
+from tests import virtual_time
 
 USER = Message(id=1, conversation_id=1, role="user", content="q")
 DONE = ReplyFinished(Message(id=2, conversation_id=1, role="assistant", content="done"))
@@ -33,31 +38,40 @@ async def collect(batcher: ReplyBatcher) -> list[ReplyBatch]:
     return [batch async for batch in batcher.batches()]
 
 
-@pytest.mark.asyncio
-async def test_a_burst_arrives_whole_in_order_with_exact_offsets() -> None:
+def test_a_burst_arrives_whole_in_order_with_exact_offsets() -> None:
     pieces = [f"tök{i}🙂 " for i in range(5000)]
 
-    batches = await collect(ReplyBatcher(turn(pieces, pause_every=250), interval_s=0.02))
+    batches = virtual_time.run(
+        collect(ReplyBatcher(turn(pieces, pause_every=250), interval_s=0.02))
+    )
 
     assert batches[0].started is not None
     assert batches[-1].finished is DONE
     assert "".join(b.text for b in batches) == "".join(pieces)
     for before, after in itertools.pairwise(batches):
         assert after.offset == before.offset + len(before.text)  # code points, no gap/overlap
-    assert len(batches) < 100  # 5,000 deltas, a few dozen frames
+    # 5,000 deltas in 20 bursts 2 ms apart, 20 ms between batches: a handful of frames.
+    assert len(batches) <= 10
 
 
-@pytest.mark.asyncio
-async def test_batches_are_spaced_by_the_interval() -> None:
-    loop = asyncio.get_running_loop()
-    times: list[float] = []
-    steady = turn(list("abcdefghij"), pause_every=1, pause_s=0.01)  # 100 deltas/s
-    async for batch in ReplyBatcher(steady, interval_s=0.03).batches():
-        if batch.text:
-            times.append(loop.time())
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert gaps
-    assert min(gaps) >= 0.028
+def test_batches_are_spaced_by_the_interval_and_gather_what_came_meanwhile() -> None:
+    async def main() -> list[tuple[float, str]]:
+        loop = asyncio.get_running_loop()
+        steady = turn(list("abcdefghij"), pause_every=1, pause_s=0.01)  # 100 deltas/s
+        return [
+            (loop.time(), batch.text)
+            async for batch in ReplyBatcher(steady, interval_s=0.033).batches()
+        ]
+
+    # Deltas at 0.01, 0.02, ... 0.10 s. The start goes out at once, then one batch per 33 ms
+    # with what gathered meanwhile; the turn's end is not held back for the interval.
+    assert virtual_time.run(main()) == [
+        (0.0, ""),
+        (pytest.approx(0.033), "abc"),
+        (pytest.approx(0.066), "def"),
+        (pytest.approx(0.099), "ghi"),
+        (pytest.approx(0.100), "j"),
+    ]
 
 
 @pytest.mark.asyncio
