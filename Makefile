@@ -36,7 +36,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
 $(UV):
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools/uv \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		--target .tools/uv \
 		uv==$(UV_VERSION)
 
 # requirements.txt is the lock: every package pinned with its hashes; sync installs exactly it.

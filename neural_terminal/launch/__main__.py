@@ -1,4 +1,4 @@
-"""``python -m neural_terminal.launch [--host H] [--port P] [--web-dir DIR]``: serve the app.
+"""``python -m neural_terminal.launch [--host H] [--port P] [--web-dir DIR] [--build-only]``.
 
 Builds the frontend when its inputs changed (``reflex export``, see build_key.py), then runs
 the backend (``reflex run --env prod --backend-only``), which serves the built site itself
@@ -32,6 +32,9 @@ def main(argv: list[str]) -> int:
         default=PROJECT_ROOT / ".web",
         help="Reflex's web workdir (one per concurrently served port)",
     )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the frontend if needed, do not serve"
+    )
     args = parser.parse_args(argv)
     web_dir = args.web_dir.resolve()
     api_url = f"http://localhost:{args.port}"
@@ -56,6 +59,8 @@ def main(argv: list[str]) -> int:
         f"{built_site(web_dir)}",
         flush=True,
     )
+    if args.build_only:
+        return 0
     backend = [
         *(reflex, "run", "--env", "prod", "--backend-only"),
         *("--backend-host", args.host, "--backend-port", str(args.port)),

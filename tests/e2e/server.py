@@ -91,6 +91,25 @@ def _app_env(database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def prebuild_frontend(log: Path) -> subprocess.Popen[bytes]:
+    """Start building the session's frontend in the background (while other tests run).
+
+    With the same port, workdir and settings as :func:`running_app`, so the first app finds
+    the build done (or waits on the build's lock) instead of building it then.
+    """
+    port = session_port()
+    command = [sys.executable, "-m", "neural_terminal.launch", "--build-only"]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [*command, "--port", str(port), "--web-dir", str(E2E_WEB / str(port))],
+            cwd=PROJECT_ROOT,
+            env=_app_env("sqlite://", {}),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @contextmanager
 def running_app(workdir: Path, **extra_env: str) -> Iterator[RunningApp]:
     """Run the app until the block ends; waits until the page and the simulator answer."""
