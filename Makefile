@@ -85,8 +85,22 @@ lint: $(STAMP)/python
 typecheck: $(STAMP)/python
 	$(BIN)/mypy neural_terminal tests rxconfig.py $(wildcard bench/*.py)
 
+# The browser tests mostly wait on replies streaming, so they run beside the others: two
+# shares of their modules in two more processes (each with its own port and frontend build),
+# their output after the others'. `pytest` alone runs everything in one process.
 pytest: setup chromium
-	$(BIN)/pytest -q
+	@mkdir -p test-artifacts; pids=""; \
+	for share in 1 2; do \
+	  NEURAL_TERMINAL_E2E_SHARE=$$share/2 $(BIN)/pytest -q -p no:cacheprovider tests/e2e \
+	    > test-artifacts/e2e-$$share.log 2>&1 & pids="$$pids $$!"; \
+	done; \
+	trap 'kill $$pids 2>/dev/null' INT TERM; \
+	echo "pytest: browser tests in two background shares (test-artifacts/e2e-*.log)"; \
+	$(BIN)/pytest -q --ignore=tests/e2e; status=$$?; \
+	for pid in $$pids; do wait $$pid || status=1; done; \
+	for share in 1 2; do echo "--- browser tests, share $$share/2 ---"; \
+	  cat test-artifacts/e2e-$$share.log; done; \
+	exit $$status
 
 test: setup chromium lint typecheck pytest
 

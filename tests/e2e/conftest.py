@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, Playwright, sync_playwright
 
-from tests.e2e.server import RunningApp, running_app
+from tests.e2e.server import RunningApp, e2e_share, running_app
 
 CHROMIUM = os.environ.get("NEURAL_TERMINAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,10 +23,22 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark browser tests; keep only this process's share of their modules (see e2e_share)."""
+    k, n = e2e_share()
+    modules = sorted({str(item.path) for item in items if "tests/e2e/" in str(item.path)})
+    mine = {module for index, module in enumerate(modules) if index % n == k - 1}
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
+        if "tests/e2e/" not in str(item.path):
+            kept.append(item)
+            continue
+        item.add_marker(pytest.mark.e2e)
+        (kept if str(item.path) in mine else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="module")

@@ -63,10 +63,22 @@ def _is_free(port: int) -> bool:
         return True
 
 
+def e2e_share() -> tuple[int, int]:
+    """``(k, n)``: this process runs the k-th of n shares of the browser test modules.
+
+    ``make test`` runs the shares side by side (``NEURAL_TERMINAL_E2E_SHARE=k/n``); each
+    share has its own port and build, so they never wait for or clobber one another.
+    """
+    raw = os.environ.get("NEURAL_TERMINAL_E2E_SHARE", "1/1")
+    k, _, n = raw.partition("/")
+    return int(k), int(n)
+
+
 @functools.cache
 def session_port() -> int:
-    """This checkout's port for browser tests: the same every run unless it is taken."""
-    start = int(hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest(), 16) % len(SESSION_PORTS)
+    """This checkout's port for browser tests (per share): the same every run unless taken."""
+    digest = int(hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest(), 16)
+    start = (digest + 7919 * (e2e_share()[0] - 1)) % len(SESSION_PORTS)
     for step in range(len(SESSION_PORTS)):
         port = SESSION_PORTS[(start + step) % len(SESSION_PORTS)]
         if _is_free(port):
