@@ -85,21 +85,26 @@ lint: $(STAMP)/python
 typecheck: $(STAMP)/python
 	$(BIN)/mypy neural_terminal tests rxconfig.py $(wildcard bench/*.py)
 
-# The browser tests mostly wait on replies streaming, so they run beside the others: two
-# shares of their modules in two more processes (each with its own port and frontend build),
-# their output after the others'. `pytest` alone runs everything in one process.
+# Most of the suite's time is waiting (replies streaming to a browser, timeouts over real
+# sockets), so it runs in four pytest processes side by side: the browser tests in two shares
+# of their modules (each with its own port and frontend build), the integration tests, and
+# the rest in the foreground; the others' output follows. `pytest` alone runs it all in one.
+LANES := e2e-1 e2e-2 integration
 pytest: setup chromium
 	@mkdir -p test-artifacts; pids=""; \
-	for share in 1 2; do \
-	  NEURAL_TERMINAL_E2E_SHARE=$$share/2 $(BIN)/pytest -q -p no:cacheprovider tests/e2e \
-	    > test-artifacts/e2e-$$share.log 2>&1 & pids="$$pids $$!"; \
+	for lane in $(LANES); do \
+	  case $$lane in \
+	    e2e-*) share=$${lane#e2e-}/2; set -- tests/e2e;; \
+	    *) share=1/1; set -- tests/$$lane;; \
+	  esac; \
+	  NEURAL_TERMINAL_E2E_SHARE=$$share $(BIN)/pytest -q -p no:cacheprovider "$$@" \
+	    > test-artifacts/$$lane.log 2>&1 & pids="$$pids $$!"; \
 	done; \
 	trap 'kill $$pids 2>/dev/null' INT TERM; \
-	echo "pytest: browser tests in two background shares (test-artifacts/e2e-*.log)"; \
-	$(BIN)/pytest -q --ignore=tests/e2e; status=$$?; \
+	echo "pytest: $(LANES) in the background (test-artifacts/*.log), the rest here"; \
+	$(BIN)/pytest -q --ignore=tests/e2e --ignore=tests/integration; status=$$?; \
 	for pid in $$pids; do wait $$pid || status=1; done; \
-	for share in 1 2; do echo "--- browser tests, share $$share/2 ---"; \
-	  cat test-artifacts/e2e-$$share.log; done; \
+	for lane in $(LANES); do echo "--- $$lane ---"; cat test-artifacts/$$lane.log; done; \
 	exit $$status
 
 test: setup chromium lint typecheck pytest
