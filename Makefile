@@ -66,8 +66,8 @@ $(STAMP)/tiktoken: $(STAMP)/npm $(STAMP)/python
 migrate: $(STAMP)/python
 	$(BIN)/alembic upgrade head
 
-# Builds the frontend only when its inputs changed (neural_terminal/launch), then serves.
-run: setup
+# Migrates, builds the frontend only when its inputs changed (neural_terminal/launch), serves.
+run: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken
 	$(BIN)/python -m neural_terminal.launch --host $(HOST) --port $(PORT)
 
 chromium:

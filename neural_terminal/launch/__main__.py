@@ -1,9 +1,10 @@
 """``python -m neural_terminal.launch [--host H] [--port P] [--web-dir DIR] [--build-only]``.
 
-Builds the frontend when its inputs changed (``reflex export``, see build_key.py), then runs
-the backend (``reflex run --env prod --backend-only``), which serves the built site itself
-beside ``/_event`` and our routes: one process, one port, as ``reflex run --env prod`` would,
-but a second start with nothing changed skips the 10-20 s compile and bundle.
+Migrates the database to head, builds the frontend when its inputs changed (``reflex
+export``, see build_key.py), then runs the backend (``reflex run --env prod --backend-only``),
+which serves the built site itself beside ``/_event`` and our routes: one process and one port,
+as ``reflex run --env prod`` gives, but a start with nothing changed skips the 10-20 s compile
+and bundle.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from neural_terminal.launch.build_key import build_key
 from neural_terminal.launch.frontend import built_site, ensure_built
-from neural_terminal.settings import PROJECT_ROOT
+from neural_terminal.settings import PROJECT_ROOT, load_settings
+from neural_terminal.store.migrations import upgrade_to_head
 
 SERVE_FRONTEND_ENV = "NEURAL_TERMINAL_SERVE_FRONTEND"
 
@@ -45,6 +47,8 @@ def main(argv: list[str]) -> int:
         "REFLEX_TELEMETRY_ENABLED": "false",
     }
     reflex = str(Path(sys.executable).with_name("reflex"))
+    if not args.build_only:
+        upgrade_to_head(load_settings().database_url)  # idempotent: nothing to do is quick
     started = time.monotonic()
     built = ensure_built(
         web_dir,

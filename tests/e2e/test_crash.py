@@ -68,7 +68,6 @@ def test_a_killed_server_loses_at_most_a_second_and_continue_completes_the_reply
         time.sleep(CHECKPOINT_S * 1.5)  # deliberately mid-interval, a bit after a checkpoint
         shown = streaming.inner_text()
         _kill_backend(first)
-        killed_at = time.monotonic()
 
     saved = _checkpointed(first)
     assert saved, "nothing was checkpointed"
@@ -87,7 +86,6 @@ def test_a_killed_server_loses_at_most_a_second_and_continue_completes_the_reply
     assert behind_tokens / CRASH_RATE <= CHECKPOINT_S + 0.5, crash_report
 
     with running_app(crash_dir, NEURAL_TERMINAL_SIM_TOKENS_PER_SECOND="2000") as second:
-        assert time.monotonic() - killed_at > 0
         open_app(page, second)
         expect(page.locator('.nt-msg[data-role="user"]').last).to_have_text(text)
         reply = page.locator(LAST_REPLY).last
