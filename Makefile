@@ -85,13 +85,15 @@ lint: $(STAMP)/python
 typecheck: $(STAMP)/python
 	$(BIN)/mypy neural_terminal tests rxconfig.py $(wildcard bench/*.py)
 
-# Most of the suite's time is waiting (replies streaming to a browser, timeouts over real
+# Most of the suite's time is waiting (replies streaming into a browser, timeouts over real
 # sockets), so it runs in four pytest processes side by side: the browser tests in two shares
 # of their modules (each with its own port and frontend build), the integration tests, and
-# the rest in the foreground; the others' output follows. `pytest` alone runs it all in one.
+# the rest in the foreground, after $(1) (for `make test`: ruff and mypy, which overlap the
+# browser tests' frontend builds); the background lanes' output follows. `pytest` alone runs
+# the whole suite in one process.
 LANES := e2e-1 e2e-2 integration
-pytest: setup chromium
-	@mkdir -p test-artifacts; pids=""; \
+define run_lanes
+	@mkdir -p test-artifacts; pids=""; status=0; \
 	for lane in $(LANES); do \
 	  case $$lane in \
 	    e2e-*) share=$${lane#e2e-}/2; set -- tests/e2e;; \
@@ -102,12 +104,18 @@ pytest: setup chromium
 	done; \
 	trap 'kill $$pids 2>/dev/null' INT TERM; \
 	echo "pytest: $(LANES) in the background (test-artifacts/*.log), the rest here"; \
-	$(BIN)/pytest -q --ignore=tests/e2e --ignore=tests/integration; status=$$?; \
+	$(1) \
+	$(BIN)/pytest -q --ignore=tests/e2e --ignore=tests/integration || status=1; \
 	for pid in $$pids; do wait $$pid || status=1; done; \
 	for lane in $(LANES); do echo "--- $$lane ---"; cat test-artifacts/$$lane.log; done; \
 	exit $$status
+endef
 
-test: setup chromium lint typecheck pytest
+pytest: setup chromium
+	$(call run_lanes,)
+
+test: setup chromium
+	$(call run_lanes,$(MAKE) --no-print-directory lint typecheck || status=1;)
 
 # The same properties as the suite, unseeded and with many more examples (tests/conftest.py);
 # a failure is replayed first on the next run until it is fixed and named as an @example.

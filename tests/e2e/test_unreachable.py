@@ -18,7 +18,10 @@ def unreachable_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
     closed = f"http://127.0.0.1:{free_port()}/api/v1"
     workdir: Path = tmp_path_factory.mktemp("unreachable")
     with running_app(
-        workdir, NEURAL_TERMINAL_SIMULATOR="off", OPENROUTER_BASE_URL=closed
+        workdir,
+        NEURAL_TERMINAL_SIMULATOR="off",
+        OPENROUTER_BASE_URL=closed,
+        NEURAL_TERMINAL_RETRY_BASE_S="0.1",  # the retries are not what this test is about
     ) as running:
         yield running
 
