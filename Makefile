@@ -88,11 +88,10 @@ typecheck: $(STAMP)/python
 # Most of the suite's time is waiting (replies streaming into a browser, timeouts over real
 # sockets), so it runs in four pytest processes side by side: the browser tests in two shares
 # of their modules (each with its own port and frontend build), the integration tests, and
-# the rest in the foreground, after $(1) (for `make test`: ruff and mypy, which overlap the
-# browser tests' frontend builds); the background lanes' output follows. `pytest` alone runs
-# the whole suite in one process.
+# the rest in the foreground; the background lanes' output follows. `pytest` alone runs the
+# whole suite in one process.
 LANES := e2e-1 e2e-2 integration
-define run_lanes
+pytest: setup chromium
 	@mkdir -p test-artifacts; pids=""; status=0; \
 	for lane in $(LANES); do \
 	  case $$lane in \
@@ -104,18 +103,21 @@ define run_lanes
 	done; \
 	trap 'kill $$pids 2>/dev/null' INT TERM; \
 	echo "pytest: $(LANES) in the background (test-artifacts/*.log), the rest here"; \
-	$(1) \
 	$(BIN)/pytest -q --ignore=tests/e2e --ignore=tests/integration || status=1; \
 	for pid in $$pids; do wait $$pid || status=1; done; \
 	for lane in $(LANES); do echo "--- $$lane ---"; cat test-artifacts/$$lane.log; done; \
 	exit $$status
-endef
 
-pytest: setup chromium
-	$(call run_lanes,)
-
+# The browser shares' frontends build while ruff and mypy run (a build is reused until its
+# inputs change), then every test runs.
 test: setup chromium
-	$(call run_lanes,$(MAKE) --no-print-directory lint typecheck || status=1;)
+	@mkdir -p test-artifacts; \
+	$(BIN)/python -m tests.e2e.frontends 2 test-artifacts > test-artifacts/frontends.log 2>&1 & \
+	  build=$$!; \
+	$(MAKE) --no-print-directory lint typecheck; checks=$$?; \
+	wait $$build || { echo "frontend build failed:"; cat test-artifacts/frontend-*.log; exit 1; }; \
+	cat test-artifacts/frontends.log; \
+	$(MAKE) --no-print-directory pytest && exit $$checks
 
 # The same properties as the suite, unseeded and with many more examples (tests/conftest.py);
 # a failure is replayed first on the next run until it is fixed and named as an @example.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -30,7 +29,6 @@ from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import upgrade_to_head
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.tokens.encodings import use_cache_dir
-from tests.e2e.server import prebuild_frontend
 
 POSTGRES_URL = os.environ.get("NEURAL_TERMINAL_TEST_POSTGRES_URL", "")
 
@@ -63,21 +61,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if isinstance(item, pytest.Function) and is_hypothesis_test(item.obj):
             item.add_marker(pytest.mark.property)
     items.sort(key=lambda item: "tests/e2e/" in str(item.path))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def frontend_prebuilt_meanwhile(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
-    """When browser tests are selected, their frontend builds while the other tests run."""
-    if not any("tests/e2e/" in str(item.path) for item in request.session.items):
-        yield
-        return
-    build = prebuild_frontend(tmp_path_factory.mktemp("prebuild") / "build.log")
-    yield
-    if build.poll() is None:  # the session ended before the build did (-x, Ctrl-C)
-        os.killpg(build.pid, signal.SIGTERM)
-    build.wait()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -75,10 +75,12 @@ def e2e_share() -> tuple[int, int]:
 
 
 @functools.cache
-def session_port() -> int:
-    """This checkout's port for browser tests (per share): the same every run unless taken."""
+def session_port(share: int | None = None) -> int:
+    """This checkout's port for a share of the browser tests (default: this process's share):
+    the same every run unless it is taken."""
+    k = e2e_share()[0] if share is None else share
     digest = int(hashlib.sha256(str(PROJECT_ROOT).encode()).hexdigest(), 16)
-    start = (digest + 7919 * (e2e_share()[0] - 1)) % len(SESSION_PORTS)
+    start = (digest + 7919 * (k - 1)) % len(SESSION_PORTS)
     for step in range(len(SESSION_PORTS)):
         port = SESSION_PORTS[(start + step) % len(SESSION_PORTS)]
         if _is_free(port):
@@ -103,13 +105,13 @@ def _app_env(database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def prebuild_frontend(log: Path) -> subprocess.Popen[bytes]:
-    """Start building the session's frontend in the background (while other tests run).
+def build_frontend(share: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start building a share's frontend (``make test`` does it while ruff and mypy run).
 
-    With the same port, workdir and settings as :func:`running_app`, so the first app finds
-    the build done (or waits on the build's lock) instead of building it then.
+    With the same port, workdir and settings as :func:`running_app` in that share, so its
+    first app finds the build done instead of building it then.
     """
-    port = session_port()
+    port = session_port(share)
     command = [sys.executable, "-m", "neural_terminal.launch", "--build-only"]
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -118,7 +120,6 @@ def prebuild_frontend(log: Path) -> subprocess.Popen[bytes]:
             env=_app_env("sqlite://", {}),
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
 
 
