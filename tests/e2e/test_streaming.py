@@ -55,7 +55,8 @@ def test_a_fast_stream_arrives_whole(page: Page, app: RunningApp) -> None:
 def test_a_reload_mid_reply_ends_with_the_exact_text(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     new_conversation(page)
-    send(page, "[[sim:tokens=400]] [[sim:rate=80]] tell me about reloads")
+    # Ten seconds of reply, so the reload lands mid-reply even on a slow, busy machine.
+    send(page, "[[sim:tokens=800]] [[sim:rate=80]] tell me about reloads")
     expect(page.locator("#live-text")).to_contain_text("reload", timeout=20_000)
 
     page.reload()

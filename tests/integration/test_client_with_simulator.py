@@ -104,16 +104,17 @@ async def test_each_fault_becomes_its_typed_error(
 
 @pytest.mark.asyncio
 async def test_a_stall_longer_than_the_read_timeout_is_an_interruption(simulator_url: str) -> None:
-    timeout = httpx.Timeout(5.0, read=1.0)  # far from both a healthy gap and the 5 s stall
+    # Far from both a healthy gap (milliseconds, a second on a loaded machine) and the stall.
+    timeout = httpx.Timeout(30.0, read=4.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
         client = _client(http, simulator_url)
         received: list[str] = []
         with pytest.raises(StreamInterrupted, match="stalled"):
-            async with client.stream_chat(_ask("hi [[sim:fault=stall-mid-3-5]]")) as stream:
+            async with client.stream_chat(_ask("hi [[sim:fault=stall-mid-3-20]]")) as stream:
                 async for chunk in stream:
                     if isinstance(chunk, TextDelta):
                         received.append(chunk.text)
         assert len(received) == 3
         with pytest.raises(UpstreamTimeout):
-            async with client.stream_chat(_ask("hi [[sim:fault=stall-5]]")) as stream:
+            async with client.stream_chat(_ask("hi [[sim:fault=stall-20]]")) as stream:
                 pass
