@@ -63,7 +63,9 @@ def test_a_killed_server_loses_at_most_a_second_and_continue_completes_the_reply
         streaming = page.locator("#streaming-reply")
         # Let it stream for a few checkpoints, then kill it in the middle of an interval.
         expect(streaming).to_contain_text(re.compile(r"(\S+\s+){60}"), timeout=30_000)
+        deadline = time.monotonic() + 60
         while not _checkpointed(first):
+            assert time.monotonic() < deadline, "no checkpoint written in a minute of streaming"
             time.sleep(0.05)  # polling a condition: the first checkpoint is written
         time.sleep(CHECKPOINT_S * 1.5)  # deliberately mid-interval, a bit after a checkpoint
         shown = streaming.inner_text()
