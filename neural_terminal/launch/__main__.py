@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,13 +51,17 @@ def main(argv: list[str]) -> int:
     if not args.build_only:
         upgrade_to_head(load_settings().database_url)  # idempotent: nothing to do is quick
     started = time.monotonic()
-    built = ensure_built(
-        web_dir,
-        build_key(PROJECT_ROOT, api_url=api_url, env=env),
-        export=[reflex, "export", "--frontend-only", "--no-zip", "--env", "prod"],
-        env=env,
-        cwd=PROJECT_ROOT,
-    )
+    try:
+        built = ensure_built(
+            web_dir,
+            build_key(PROJECT_ROOT, api_url=api_url, env=env),
+            export=[reflex, "export", "--frontend-only", "--no-zip", "--env", "prod"],
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
+    except subprocess.CalledProcessError as exc:
+        print(f"the frontend build failed (exit {exc.returncode}); its output is above")
+        return 1
     took = time.monotonic() - started
     print(
         f"frontend {'built' if built else 'unchanged, reused'} in {took:.1f} s: "

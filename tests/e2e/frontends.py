@@ -18,7 +18,8 @@ def main(argv: list[str]) -> int:
     builds = {k: build_frontend(k, log_dir / f"frontend-{k}.log") for k in range(1, shares + 1)}
     failed = [k for k, build in builds.items() if build.wait() != 0]
     for k in builds:
-        print((log_dir / f"frontend-{k}.log").read_text().splitlines()[-1:] or ["(no output)"])
+        lines = (log_dir / f"frontend-{k}.log").read_text().splitlines()
+        print(f"share {k}/{shares}: {lines[-1] if lines else '(no output)'}")
     return 1 if failed else 0
 
 
