@@ -7,6 +7,7 @@ its limit, and a gap just inside a limit passes however busy the machine is.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 
 import httpx
 import pytest
@@ -36,12 +37,19 @@ class PausingStream(httpx.AsyncByteStream):
             yield data
 
 
+Handler = Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
+
+
 def _client(parts: list[tuple[float, bytes]], *, first_byte: float, between: float):
-    def handler(request: httpx.Request) -> httpx.Response:
+    async def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
             200, headers={"content-type": "text/event-stream"}, stream=PausingStream(parts)
         )
 
+    return _client_for(handler, first_byte=first_byte, between=between)
+
+
+def _client_for(handler: Handler, *, first_byte: float, between: float | None = None):
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = OpenRouterClient(
         http,
@@ -108,62 +116,38 @@ def test_silence_between_chunks_is_a_stall_mid_stream_at_its_limit() -> None:
     assert seen == [TextDelta("Hi")]
 
 
+async def _first_byte_timeout(handler: Handler) -> tuple[UpstreamTimeout, float]:
+    """The timeout a 0.05 s first-byte limit raised against ``handler``, and when."""
+    http, client = _client_for(handler, first_byte=0.05)
+    try:
+        await _read(client)
+    except UpstreamTimeout as exc:
+        return exc, asyncio.get_running_loop().time()
+    finally:
+        await http.aclose()
+    raise AssertionError("no timeout")
+
+
 def test_slow_headers_count_against_the_first_byte_timeout() -> None:
-    async def main() -> tuple[BaseException, float]:
-        async def handler(request: httpx.Request) -> httpx.Response:
-            await asyncio.sleep(5)
-            return httpx.Response(200)
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200)
 
-        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        client = OpenRouterClient(
-            http,
-            base_url=BASE_URL,
-            api_key=None,
-            app_url=APP_URL,
-            app_title=APP_TITLE,
-            first_byte_timeout_s=0.05,
-        )
-        try:
-            await _read(client)
-        except UpstreamTimeout as exc:
-            return exc, asyncio.get_running_loop().time()
-        finally:
-            await http.aclose()
-        raise AssertionError("no timeout")
-
-    error, at = virtual_time.run(main())
+    error, at = virtual_time.run(_first_byte_timeout(handler))
     assert "NEURAL_TERMINAL_FIRST_BYTE_TIMEOUT_S" in str(error)
     assert at == pytest.approx(0.05)
 
 
 def test_the_first_byte_deadline_covers_headers_and_body_together() -> None:
-    async def main() -> tuple[BaseException, float]:
-        async def handler(request: httpx.Request) -> httpx.Response:
-            await asyncio.sleep(0.03)  # headers after 0.03 s, then the body's first byte is late
-            return httpx.Response(
-                200,
-                headers={"content-type": "text/event-stream"},
-                stream=PausingStream([(0.03, CHUNK)]),
-            )
-
-        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        client = OpenRouterClient(
-            http,
-            base_url=BASE_URL,
-            api_key=None,
-            app_url=APP_URL,
-            app_title=APP_TITLE,
-            first_byte_timeout_s=0.05,
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.03)  # headers after 0.03 s, then the body's first byte is late
+        return httpx.Response(
+            200,
+            headers={"content-type": "text/event-stream"},
+            stream=PausingStream([(0.03, CHUNK)]),
         )
-        try:
-            await _read(client)
-        except UpstreamTimeout as exc:
-            return exc, asyncio.get_running_loop().time()
-        finally:
-            await http.aclose()
-        raise AssertionError("no timeout")
 
-    error, at = virtual_time.run(main())
+    error, at = virtual_time.run(_first_byte_timeout(handler))
     assert isinstance(error.__cause__, FirstByteTimeout)
     assert at == pytest.approx(0.05)
 
