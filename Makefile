@@ -5,7 +5,7 @@
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PORT ?= 3000
-# Loopback only by default: the app has no login. HOST=0.0.0.0 serves the network.
+# Loopback only: serving beyond it needs hosted mode's accounts (README: Security).
 HOST ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,7 +30,7 @@ export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint typecheck pytest fuzz lock chromium migrate clean \
+.PHONY: setup run url test lint typecheck pytest fuzz lock chromium migrate clean \
 	bench-stream bench-load bench-context
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
@@ -69,6 +69,10 @@ migrate: $(STAMP)/python
 # Migrates, builds the frontend only when its inputs changed (neural_terminal/launch), serves.
 run: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken
 	$(BIN)/python -m neural_terminal.launch --host $(HOST) --port $(PORT)
+
+# The address `make run` prints (with local mode's token), again.
+url: $(STAMP)/python
+	@$(BIN)/python -m neural_terminal url --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -165,6 +165,11 @@ document.addEventListener("input", (event) => {
       showPreflight("", false);
       return;
     }
+    const tooLong = ntTooLong(target);
+    if (tooLong) {
+      showPreflight(tooLong, true);
+      return;
+    }
     const controller = new AbortController();
     ntPreflight.controller = controller;
     try {
@@ -192,3 +197,28 @@ document.addEventListener("submit", (event) => {
     showPreflight("", false);
   }
 });
+
+// A draft over the server's limit never leaves the page: it would be refused anyway, and a
+// huge one could exceed what the websocket carries. Counted in code points, as the server
+// counts (a string's length counts UTF-16 units). Capture phase: before React's handler.
+const ntTooLong = (composer) => {
+  const limit = Number(composer.dataset.maxChars || 0);
+  if (!limit || composer.value.length <= limit) return "";
+  const chars = [...composer.value].length;
+  if (chars <= limit) return "";
+  const n = (x) => x.toLocaleString("en-US");
+  return `Not sent: this message is ${n(chars)} characters; the limit is ${n(limit)}. Shorten it or raise NEURAL_TERMINAL_MAX_MESSAGE_CHARS.`;
+};
+document.addEventListener(
+  "submit",
+  (event) => {
+    const composer = event.target instanceof HTMLFormElement && event.target.querySelector("#composer");
+    const tooLong = composer && ntTooLong(composer);
+    if (!tooLong) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    clearTimeout(ntPreflight.timer);
+    showPreflight(tooLong, true);
+  },
+  true,
+);

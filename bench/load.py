@@ -155,14 +155,25 @@ class EventSocket:
         auth: dict[str, Any],
         on_update: OnUpdate,
         trace: Callable[[str], None] | None = None,
+        *,
+        cookie: str = "",
     ) -> EventSocket:
-        """Open the websocket, then the default namespace with ``auth``; wait for its ack."""
+        """Open the websocket, then the default namespace with ``auth``; wait for its ack.
+
+        As the app's own page would: with its ``Origin`` and the unlocked browser's cookie.
+        """
         reader, writer = await asyncio.open_connection(host, port)
         ws = WSConnection(ConnectionType.CLIENT)
         target = f"/_event/?EIO=4&transport=websocket&token={token}"
-        writer.write(
-            ws.send(Request(host=f"{host}:{port}", target=target, subprotocols=[reflex_version()]))
+        origin = f"http://{host}:{port}"
+        headers = [(b"origin", origin.encode()), (b"cookie", cookie.encode())]
+        request = Request(
+            host=f"{host}:{port}",
+            target=target,
+            subprotocols=[reflex_version()],
+            extra_headers=headers,
         )
+        writer.write(ws.send(request))
         socket = cls(reader, writer, ws, on_update, trace)
         socket._pump_task = asyncio.create_task(socket._pump())
         await socket._opened
@@ -341,7 +352,13 @@ async def open_sessions(
         async with gate:
             try:
                 session.socket = await EventSocket.connect(
-                    host, int(port), session.token, boot.auth(), session.on_update, trace
+                    host,
+                    int(port),
+                    session.token,
+                    boot.auth(),
+                    session.on_update,
+                    trace,
+                    cookie="; ".join(f"{k}={v}" for k, v in app.cookies.items()),
                 )
                 await session.hydrated.wait()
             except (OSError, ProtocolError) as exc:

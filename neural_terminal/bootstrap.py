@@ -77,10 +77,16 @@ class Services:
         self.engine.dispose()
 
 
+def own_ports() -> tuple[int, ...]:
+    """The ports this app is served on: the backend's, and a dev server's frontend port."""
+    ports = [os.environ.get("REFLEX_BACKEND_PORT"), os.environ.get("REFLEX_FRONTEND_PORT")]
+    found = tuple(dict.fromkeys(int(port) for port in ports if port and port.isdigit()))
+    return found or (3000,)
+
+
 def own_backend_url() -> str:
     """Where this process's backend listens (the simulator is served there under /sim)."""
-    port = os.environ.get("REFLEX_BACKEND_PORT") or os.environ.get("REFLEX_FRONTEND_PORT")
-    return f"http://127.0.0.1:{port or 3000}"
+    return f"http://127.0.0.1:{own_ports()[0]}"
 
 
 class UnconfiguredUpstream:

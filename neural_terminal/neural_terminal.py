@@ -1,4 +1,5 @@
-"""The Reflex app: the page, the simulator under /sim, and the services' lifespan."""
+"""The Reflex app: the page, our routes, the simulator under /sim, the access gate, and the
+services' lifespan."""
 
 from __future__ import annotations
 
@@ -9,13 +10,24 @@ from contextlib import asynccontextmanager
 
 import reflex as rx
 from reflex.utils.exec import get_frontend_mount
+from reflex.utils.prerequisites import get_web_dir
+from reflex_base import constants
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
 
 from neural_terminal import bootstrap
 from neural_terminal.domain.errors import NeuralTerminalError
-from neural_terminal.settings import load_settings
+from neural_terminal.security import (
+    AccessGate,
+    LocalUnlock,
+    access_policy,
+    content_security_policy,
+    inline_script_hashes,
+    local_secret,
+    security_headers,
+)
+from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator.app import create_simulator_app
 from neural_terminal.ui import preflight_api, replies_api
 from neural_terminal.ui.page import index
@@ -25,25 +37,43 @@ logger = logging.getLogger(__name__)
 
 
 def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
-    """Serve the simulator under /sim and our small API beside Reflex (built at server start).
+    """Our small API beside Reflex, the simulator under /sim when it is the upstream, and the
+    access gate in front of all of it (built at server start).
 
     Started by ``neural_terminal.launch``, Reflex runs backend-only and the built site is
     mounted here, after Reflex's own routes, the way ``reflex run --env prod`` mounts it.
     """
-    settings = load_settings()
+    settings = load_settings(backend_url=bootstrap.own_backend_url())
     if settings.serve_frontend and isinstance(reflex_asgi, Starlette):
         reflex_asgi.routes.append(get_frontend_mount())
-    simulator = create_simulator_app(
-        tokens_per_second=settings.simulator_tokens_per_second,
-        tiktoken_cache_dir=settings.tiktoken_cache_dir,
+    routes: list[BaseRoute] = [*replies_api.routes, *preflight_api.routes]
+    if settings.uses_simulator:
+        simulator = create_simulator_app(
+            tokens_per_second=settings.simulator_tokens_per_second,
+            tiktoken_cache_dir=settings.tiktoken_cache_dir,
+        )
+        routes.append(Mount("/sim", app=simulator))
+    routes.append(Mount("", app=reflex_asgi))
+    return _gated(Starlette(routes=routes), settings)
+
+
+def _gated(inner: ASGIApp, settings: Settings) -> AccessGate:
+    """Only the app's own, unlocked pages get through (README: Security)."""
+    ports = bootstrap.own_ports()
+    policy = access_policy(settings, ports=ports)
+    site = get_web_dir() / constants.Dirs.STATIC
+    hashes = inline_script_hashes(site) if settings.serve_frontend else ()
+    csp = content_security_policy(script_hashes=hashes, connect_sources=policy.connect_sources())
+    secret = settings.local_token or local_secret.load_or_create(settings.token_file)
+    unlock = LocalUnlock(
+        secret=secret, cookie=local_secret.cookie_name(ports[0]), token_file=settings.token_file
     )
-    return Starlette(
-        routes=[
-            *replies_api.routes,
-            *preflight_api.routes,
-            Mount("/sim", app=simulator),
-            Mount("", app=reflex_asgi),
-        ]
+    return AccessGate(
+        inner,
+        policy=policy,
+        unlock=unlock,
+        headers=security_headers(csp),
+        open_prefixes=("/sim/",) if settings.uses_simulator else (),
     )
 
 

@@ -14,6 +14,8 @@ OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 SIMULATOR_PATH = "/sim/api/v1"
 
 SimulatorMode = Literal["auto", "on", "off"]
+AuthMode = Literal["local", "accounts"]
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class Settings:
     money_places_large: int = 2
     # Set by ``python -m neural_terminal.launch``: the backend serves the built site itself.
     serve_frontend: bool = False
+    # Who may use the app (README: Security). The launcher passes the address it binds.
+    bind_host: str = "127.0.0.1"
+    auth: AuthMode = "local"
+    allowed_origins: tuple[str, ...] = ()
+    # The per-install secret of local mode: NEURAL_TERMINAL_TOKEN, else this file (made once).
+    local_token: str | None = None
+    token_file: Path = PROJECT_ROOT / "data" / "local-token"
 
     @property
     def uses_simulator(self) -> bool:
@@ -76,9 +85,20 @@ class Settings:
             return self.default_model
         return "sim/terminal-small" if self.uses_simulator else "openai/gpt-4o-mini"
 
-    def __repr__(self) -> str:  # the key must never reach a log line
+    @property
+    def binds_beyond_loopback(self) -> bool:
+        """True when the server listens on an address other machines can reach."""
+        return self.bind_host.strip("[]").lower() not in LOOPBACK_HOSTS
+
+    def __repr__(self) -> str:  # the key and the token must never reach a log line
         key = "set" if self.api_key else "unset"
         return f"Settings(api_key=<{key}>, upstream_url={self.upstream_url!r})"
+
+
+def websocket_frame_limit(max_message_chars: int) -> int:
+    """Bytes the websocket must accept for the longest message: JSON may spend 6 bytes on a
+    character (``\\u0000``), and the event around it needs room too."""
+    return max_message_chars * 6 + 1_000_000
 
 
 def _simulator_mode(raw: str) -> SimulatorMode:
@@ -105,6 +125,14 @@ def _budget(raw: str | None) -> Decimal | None:
     except InvalidOperation:
         return Settings.budget_usd
     return value if value.is_finite() and value >= 0 else Settings.budget_usd
+
+
+def _auth(raw: str) -> AuthMode:
+    return "accounts" if raw.strip().lower() == "accounts" else "local"
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
 
 
 def _period(raw: str) -> str:
@@ -180,4 +208,9 @@ def load_settings(
         money_places_small=int(number("NEURAL_TERMINAL_MONEY_PLACES_SMALL")),
         money_places_large=int(number("NEURAL_TERMINAL_MONEY_PLACES_LARGE")),
         serve_frontend=_flag(env.get("NEURAL_TERMINAL_SERVE_FRONTEND", "")),
+        bind_host=text("NEURAL_TERMINAL_BIND_HOST", defaults.bind_host),
+        auth=_auth(env.get("NEURAL_TERMINAL_AUTH", "")),
+        allowed_origins=_origins(env.get("NEURAL_TERMINAL_ALLOWED_ORIGINS", "")),
+        local_token=env.get("NEURAL_TERMINAL_TOKEN", "").strip() or None,
+        token_file=Path(text("NEURAL_TERMINAL_TOKEN_FILE", str(defaults.token_file))),
     )

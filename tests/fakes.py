@@ -1,4 +1,5 @@
-"""Small fakes for unit tests: scripted upstreams with ``enqueue`` and ``history``, a catalogue."""
+"""Small fakes for unit tests: scripted upstreams with ``enqueue`` and ``history``, a catalogue,
+clocks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
 
 from neural_terminal.chat.replies import ReplyDelta, ReplyEvent
 from neural_terminal.domain.chat import ChatRequest, StreamChunk, UsageReport
@@ -140,3 +145,30 @@ async def streaming_turn(
     task = asyncio.create_task(consume())
     await got_text.wait()
     return task
+
+
+class ManualClock:
+    """A wall clock (zone-aware UTC) that stands still until a test advances it."""
+
+    def __init__(self, start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        """Move the clock forward by ``by``."""
+        self.now += by
+
+
+class CountingHasher(PasswordHasher):
+    """A real argon2id hasher with the smallest parameters, counting its verifies."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.verifies = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        """Count, then verify as argon2-cffi does."""
+        self.verifies += 1
+        return super().verify(hash, password)

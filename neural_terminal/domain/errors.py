@@ -6,11 +6,19 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
     NeuralTerminalError
     ├── InvalidInput                  the message cannot be sent as typed (empty, too large)
     │   ├── ContextTooLarge           even with its middle left out it cannot fit the window
-    │   └── InvalidBudget             a budget limit that is not a non-negative dollar amount
+    │   ├── InvalidBudget             a budget limit that is not a non-negative dollar amount
+    │   ├── InvalidUsername           not 1-64 characters of a-z, 0-9, '.', '_' and '-'
+    │   └── InvalidPassword           shorter than 12 or longer than 1024 characters
     ├── BudgetError                   a spending limit stands in the way
     │   ├── OverBudget                a send refused before any request: limit, spend, estimate
     │   └── BudgetStop                a reply cut off mid-stream: its live estimate hit a limit
     ├── ConversationNotFound          an id that is not in the database
+    ├── AccountError                  a login or an account change (hosted mode) refused
+    │   ├── LoginRefused              wrong name or password, or a disabled account: one message
+    │   ├── LoginThrottled            too many failed logins (``retry_after_s`` to wait)
+    │   ├── UserNotFound              an admin command named no such user
+    │   ├── UsernameTaken             a new user's name exists already (ignoring case)
+    │   └── SessionNotFound           an admin command named no such session
     ├── UpstreamError                 the upstream refused or could not be reached
     │   ├── UpstreamNotConfigured     no API key and the simulator is off
     │   ├── UpstreamUnreachable       connect error or timeout before any response
@@ -30,6 +38,7 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 
@@ -251,3 +260,63 @@ class BudgetStop(BudgetError):
         "The budget was reached while this reply streamed, so it was stopped; the text so far "
         "is kept with its estimated cost."
     )
+
+
+class InvalidUsername(InvalidInput):
+    """Shown when a new user's name is not 1-64 characters of a-z, 0-9, '.', '_' and '-'."""
+
+    default_message = (
+        "A username is 1-64 characters of letters a-z, digits and '.', '_' or '-' "
+        "(upper case is read as lower case)."
+    )
+
+
+class InvalidPassword(InvalidInput):
+    """Shown when a new password is too short or too long."""
+
+    default_message = "A password is at least 12 and at most 1024 characters long."
+
+
+class AccountError(NeuralTerminalError):
+    """A login or an account change of hosted mode was refused."""
+
+    default_message = "The account operation was refused."
+
+
+class LoginRefused(AccountError):
+    """Shown when the name or the password is wrong, or the account is disabled."""
+
+    # One message for every case, so a login page does not tell which names exist.
+    default_message = "Wrong username or password."
+
+
+class LoginThrottled(AccountError):
+    """Shown when a name or an address failed too often and must wait before trying again."""
+
+    default_message = "Too many failed logins."
+
+    def __init__(
+        self, user_message: str | None = None, *, detail: str = "", retry_after_s: float = 0.0
+    ) -> None:
+        if user_message is None:
+            user_message = f"{self.default_message} Try again in {math.ceil(retry_after_s)} s."
+        super().__init__(user_message, detail=detail)
+        self.retry_after_s = retry_after_s
+
+
+class UserNotFound(AccountError):
+    """Shown to an admin who named a user that does not exist."""
+
+    default_message = "There is no such user."
+
+
+class UsernameTaken(AccountError):
+    """Shown to an admin adding a user whose name exists already, ignoring case."""
+
+    default_message = "A user of that name exists already."
+
+
+class SessionNotFound(AccountError):
+    """Shown to an admin who named a session id that does not exist."""
+
+    default_message = "There is no such session."

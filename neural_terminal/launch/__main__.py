@@ -18,7 +18,9 @@ from pathlib import Path
 
 from neural_terminal.launch.build_key import build_key
 from neural_terminal.launch.frontend import built_site, ensure_built
-from neural_terminal.settings import PROJECT_ROOT, load_settings
+from neural_terminal.security import access_policy
+from neural_terminal.security.url_command import unlock_url
+from neural_terminal.settings import PROJECT_ROOT, Settings, load_settings
 from neural_terminal.store.migrations import upgrade_to_head
 
 SERVE_FRONTEND_ENV = "NEURAL_TERMINAL_SERVE_FRONTEND"
@@ -39,6 +41,11 @@ def main(argv: list[str]) -> int:
         "--build-only", action="store_true", help="build the frontend if needed, do not serve"
     )
     args = parser.parse_args(argv)
+    settings = load_settings({**os.environ, "NEURAL_TERMINAL_BIND_HOST": args.host})
+    refusal = hosting_refusal(settings)
+    if refusal is not None and not args.build_only:
+        print(refusal, file=sys.stderr)
+        return 2
     web_dir = args.web_dir.resolve()
     api_url = f"http://localhost:{args.port}"
     env = {
@@ -49,7 +56,7 @@ def main(argv: list[str]) -> int:
     }
     reflex = str(Path(sys.executable).with_name("reflex"))
     if not args.build_only:
-        upgrade_to_head(load_settings().database_url)  # idempotent: nothing to do is quick
+        upgrade_to_head(settings.database_url)  # idempotent: nothing to do is quick
     started = time.monotonic()
     try:
         built = ensure_built(
@@ -76,8 +83,36 @@ def main(argv: list[str]) -> int:
     ]
     # Reflex refuses a frontend port (its CLI reads this variable) for a backend-only run.
     backend_env = {k: v for k, v in env.items() if k != "REFLEX_FRONTEND_PORT"}
+    policy = access_policy(settings, ports=(args.port,))
+    backend_env.update(
+        {
+            SERVE_FRONTEND_ENV: "on",
+            "NEURAL_TERMINAL_BIND_HOST": args.host,
+            # Reflex's CORS middleware and socket server default to "*".
+            "REFLEX_CORS_ALLOWED_ORIGINS": ",".join(sorted(policy.origins)),
+        }
+    )
+    print(f"\n  Neural Terminal: open {unlock_url(settings, args.port)}\n", flush=True)
     os.chdir(PROJECT_ROOT)
-    os.execve(reflex, backend, {**backend_env, SERVE_FRONTEND_ENV: "on"})
+    os.execve(reflex, backend, backend_env)
+
+
+def hosting_refusal(settings: Settings) -> str | None:
+    """Why the app must not start with these settings (README: Security), or None."""
+    if settings.auth == "accounts":
+        return (
+            "NEURAL_TERMINAL_AUTH=accounts: hosted mode with accounts is not available in "
+            "this version yet. Serve on loopback (the default) and reach it through an SSH "
+            "tunnel meanwhile."
+        )
+    if settings.binds_beyond_loopback:
+        return (
+            f"Refusing to listen on {settings.bind_host}: without accounts anyone who can "
+            "reach this address could read your conversations and spend your key. Serve on "
+            "127.0.0.1 (the default: HOST=127.0.0.1) and use an SSH tunnel to reach it from "
+            "elsewhere."
+        )
+    return None
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import create_simulator_app
 from .streaming import SimulatedDrop
@@ -59,13 +60,21 @@ def running_simulator(
     port: int = 0,
     tokens_per_second: float = 40.0,
     tiktoken_cache_dir: Path | None = None,
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
 ) -> Iterator[str]:
-    """Serve a fresh simulator in a background thread; yields its base URL, stops on exit."""
-    app = create_simulator_app(
+    """Serve a fresh simulator in a background thread; yields its base URL, stops on exit.
+
+    ``wrap`` puts middleware around it (tests count the requests an app sends upstream).
+    """
+    app: ASGIApp = create_simulator_app(
         tokens_per_second=tokens_per_second, tiktoken_cache_dir=tiktoken_cache_dir
     )
     config = uvicorn.Config(
-        app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1
+        wrap(app) if wrap else app,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
     )
     server = _ThreadedServer(config)
     sock = bind_socket(host, port)

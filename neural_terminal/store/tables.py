@@ -171,3 +171,50 @@ class BudgetReservation(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
     amount_usd: Decimal = Field(sa_column=Column(ExactUSD, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A local account of hosted mode: a lower-case name and an argon2id password hash."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Normalised lower-case (accounts/usernames.py), so unique means unique ignoring case.
+    username: str = Field(max_length=64, unique=True, index=True)
+    # The argon2 encoded string: algorithm, parameters, salt and hash in one.
+    password_hash: str = Field(max_length=255)
+    is_admin: bool = False
+    disabled_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser: the sha256 of its cookie token (never the token), and its times."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+    # The address and user agent it signed in from, cut short: shown on the admin page.
+    client: str = Field(default="", max_length=200)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins of one account name or one address, and until when it must wait.
+
+    In the database rather than in memory so every backend worker throttles alike.
+    """
+
+    __tablename__ = "login_failures"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime = Field(default_factory=utcnow)

@@ -21,6 +21,7 @@ def composer() -> rx.Component:
                 # Read by assets/terminal.js for the debounced pre-flight estimate.
                 data_conversation_id=ChatState.active_id.to_string(),
                 data_model=ChatState.model,
+                data_max_chars=ChatState.max_message_chars.to_string(),
                 style={"flex": "1", "resize": "vertical", "padding": "8px"},
             ),
             rx.vstack(

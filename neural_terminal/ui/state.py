@@ -75,6 +75,8 @@ class ChatState(BudgetVars, rx.State):
     context_meter: str = ""
     context_strategy: str = ContextStrategy.SLIDING.value
     context_notice: str = ""
+    # The composer refuses longer drafts itself (assets/terminal.js); the server checks too.
+    max_message_chars: int = 200_000
 
     _pending_text: str = ""
     # What stream_reply runs: "send" the pending text, or "continue"/"retry" a reply.
@@ -86,6 +88,7 @@ class ChatState(BudgetVars, rx.State):
         """Open the last conversation (or the newest) and fetch the model list."""
         app = services()
         self.simulated = app.settings.uses_simulator
+        self.max_message_chars = app.settings.max_message_chars
         self.upstream_host = "built-in simulator" if self.simulated else app.settings.base_url
         self.model = self.model or app.settings.model
         self._show_breaker()

@@ -8,7 +8,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from tests.e2e.server import RunningApp, e2e_share, running_app
 
@@ -68,13 +75,29 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+# Every page reports what its Content-Security-Policy blocked (the console says it too).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
 class PageWatch:
-    """What a page did that a test may assert on: hosts contacted, dialogs, page errors."""
+    """What a page did that a test may assert on: hosts contacted, dialogs, page errors, and
+    what the Content-Security-Policy blocked."""
 
     def __init__(self) -> None:
         self.hosts: set[str] = set()
         self.dialogs: list[str] = []
         self.page_errors: list[str] = []
+        self.csp_violations: list[str] = []
+
+    def console(self, message: ConsoleMessage) -> None:
+        """Keep the console lines that report a CSP violation."""
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.csp_violations.append(text)
 
 
 @pytest.fixture
@@ -84,10 +107,13 @@ def watch() -> PageWatch:
 
 @pytest.fixture
 def page(browser: Browser, watch: PageWatch) -> Iterator[Page]:
-    """A fresh browser context per test; records every host it talks to."""
+    """A fresh browser context per test; records every host it talks to. The app must work
+    under its Content-Security-Policy: a violation fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.on("request", lambda request: watch.hosts.add(urlsplit(request.url).netloc))
+    page.on("console", watch.console)
 
     def record_dialog(dialog: Dialog) -> None:
         watch.dialogs.append(dialog.message)
@@ -98,3 +124,4 @@ def page(browser: Browser, watch: PageWatch) -> Iterator[Page]:
     page.set_default_timeout(20_000)
     yield page
     context.close()
+    assert not watch.csp_violations, f"the page broke its CSP: {watch.csp_violations}"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from neural_terminal.security import local_secret
 from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.migrations import upgrade_to_head
 
@@ -40,6 +41,22 @@ class RunningApp:
     database_url: str
     log: Path
     process: subprocess.Popen[bytes]
+    token: str
+
+    @property
+    def port(self) -> int:
+        """The port the app listens on."""
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def unlock_url(self) -> str:
+        """The address `make run` prints: opening it lets the browser in (README: Security)."""
+        return f"{self.url}/?token={self.token}"
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookie an unlocked browser holds, for requests made without the browser."""
+        return {local_secret.cookie_name(self.port): local_secret.cookie_value(self.token)}
 
     def log_tail(self, lines: int = 60) -> str:
         """The last lines the server printed (for failure messages)."""
@@ -125,7 +142,7 @@ def build_frontend(share: int, log: Path) -> subprocess.Popen[bytes]:
 
 @contextmanager
 def running_app(workdir: Path, **extra_env: str) -> Iterator[RunningApp]:
-    """Run the app until the block ends; waits until the page and the simulator answer."""
+    """Run the app until the block ends; waits until the page answers."""
     port = session_port()
     web_dir = E2E_WEB / str(port)
     if not _is_free(port):  # another app of this session is still serving on it
@@ -133,6 +150,10 @@ def running_app(workdir: Path, **extra_env: str) -> Iterator[RunningApp]:
         web_dir = workdir / "web"
     database_url = f"sqlite:///{workdir / 'app.db'}"
     upgrade_to_head(database_url)
+    # One per workdir: an app restarted on the same data (the crash test) lets the same
+    # browser back in, as a restarted `make run` does with its per-install secret.
+    token = extra_env.get("NEURAL_TERMINAL_TOKEN") or hashlib.sha256(bytes(workdir)).hexdigest()
+    extra_env = {**extra_env, "NEURAL_TERMINAL_TOKEN": token}
     log = workdir / f"app-{port}.log"
     launch = [sys.executable, "-m", "neural_terminal.launch", "--host", "127.0.0.1"]
     with log.open("wb") as out:
@@ -144,7 +165,7 @@ def running_app(workdir: Path, **extra_env: str) -> Iterator[RunningApp]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    app = RunningApp(f"http://127.0.0.1:{port}", database_url, log, process)
+    app = RunningApp(f"http://127.0.0.1:{port}", database_url, log, process, token)
     try:
         _wait_until_serving(app)
         yield app
@@ -158,9 +179,8 @@ def _wait_until_serving(app: RunningApp) -> None:
         if app.process.poll() is not None:
             raise RuntimeError(f"the app exited with {app.process.returncode}:\n{app.log_tail()}")
         try:
-            page = httpx.get(app.url + "/", timeout=2)
-            models = httpx.get(app.url + "/sim/api/v1/models", timeout=2)
-            if page.status_code == 200 and models.status_code == 200:
+            # The simulator, when it is the upstream, is served by the same app.
+            if httpx.get(app.url + "/", cookies=app.cookies, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

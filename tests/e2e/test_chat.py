@@ -32,8 +32,9 @@ RECORD_STEPS = """
 
 
 def open_app(page: Page, app: RunningApp) -> None:
-    """Load the page and wait until the backend has answered (the model list is filled)."""
-    page.goto(app.url + "/")
+    """Open the printed address (it lets the browser in, then shows the app) and wait until
+    the backend has answered (the model list is filled)."""
+    page.goto(app.unlock_url)
     expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
 

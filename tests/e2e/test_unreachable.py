@@ -29,7 +29,7 @@ def unreachable_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
 def test_an_unreachable_upstream_is_explained_and_loses_nothing(
     page: Page, unreachable_app: RunningApp
 ) -> None:
-    page.goto(unreachable_app.url + "/")
+    page.goto(unreachable_app.unlock_url)
     expect(page.locator("#notice")).to_contain_text("model list", timeout=60_000)
     expect(page.locator("#simulator-banner")).to_have_count(0)
 
