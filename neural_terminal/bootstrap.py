@@ -16,6 +16,8 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import Engine
 
+from neural_terminal.accounts.services import AccountServices, build_accounts
+from neural_terminal.chat.access import ConversationAccess
 from neural_terminal.chat.budget import BudgetGuard
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.catalogue import ModelCatalogue
@@ -23,6 +25,7 @@ from neural_terminal.chat.context import ContextBuilder
 from neural_terminal.chat.estimate import CostEstimator
 from neural_terminal.chat.orchestrator import ChatOrchestrator
 from neural_terminal.chat.reconcile import Reconciler
+from neural_terminal.chat.send_limits import SendLimits
 from neural_terminal.chat.spending import Spending
 from neural_terminal.chat.streaming import Resilience
 from neural_terminal.chat.summaries import CompletionUpstream, Summariser
@@ -41,6 +44,7 @@ from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.price_store import PriceStore
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.send_activity import SendActivityStore
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 from neural_terminal.upstream import OpenRouterClient, build_http_client
@@ -69,6 +73,9 @@ class Services:
     budget: BudgetGuard
     prices: PriceStore
     reconciler: Reconciler
+    access: ConversationAccess
+    accounts: AccountServices
+    send_limits: SendLimits
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
@@ -195,6 +202,13 @@ def build_services(
         budget=budget,
         prices=prices,
         reconciler=reconciler,
+        access=ConversationAccess(repository),
+        accounts=build_accounts(engine),
+        send_limits=SendLimits(
+            SendActivityStore(engine),
+            sends_per_minute=max(1, settings.sends_per_minute),
+            streams_per_user=max(1, settings.streams_per_user),
+        ),
     )
 
 
@@ -244,7 +258,19 @@ def services() -> Services:
         # Their replies were just marked interrupted (one worker: see README, Known limits).
         _services.budget.store.release_all()
         _services.budget.store.ensure()
+        if settings.auth == "accounts":
+            _give_unowned_to_first_admin(_services)
     return _services
+
+
+def _give_unowned_to_first_admin(app: Services) -> None:
+    """Hosted mode: conversations made before accounts (local mode) go to the first admin."""
+    admin = app.accounts.users.first_admin()
+    if admin is None:
+        return
+    claimed = app.repository.claim_unowned(owner_id=admin.id)
+    if claimed:
+        logger.info("gave %d conversations without an owner to %s", claimed, admin.username)
 
 
 async def shutdown() -> None:

@@ -20,16 +20,22 @@ from neural_terminal import bootstrap
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.security import (
     AccessGate,
+    Admission,
     LocalUnlock,
+    SessionAdmission,
     access_policy,
     content_security_policy,
     inline_script_hashes,
     local_secret,
     security_headers,
 )
+from neural_terminal.security.login import LoginRoutes
+from neural_terminal.security.refusals import RefusalLog
 from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator.app import create_simulator_app
 from neural_terminal.ui import preflight_api, replies_api
+from neural_terminal.ui.admin_page import admin
+from neural_terminal.ui.admin_state import AdminState
 from neural_terminal.ui.page import index
 from neural_terminal.ui.state import ChatState
 
@@ -47,6 +53,10 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     if settings.serve_frontend and isinstance(reflex_asgi, Starlette):
         reflex_asgi.routes.append(get_frontend_mount())
     routes: list[BaseRoute] = [*replies_api.routes, *preflight_api.routes]
+    if settings.auth == "accounts":
+        accounts = bootstrap.services().accounts
+        login = LoginRoutes(accounts.authenticator, accounts.sessions, _session_cookie())
+        routes.extend(login.routes())
     if settings.uses_simulator:
         simulator = create_simulator_app(
             tokens_per_second=settings.simulator_tokens_per_second,
@@ -64,17 +74,31 @@ def _gated(inner: ASGIApp, settings: Settings) -> AccessGate:
     site = get_web_dir() / constants.Dirs.STATIC
     hashes = inline_script_hashes(site) if settings.serve_frontend else ()
     csp = content_security_policy(script_hashes=hashes, connect_sources=policy.connect_sources())
-    secret = settings.local_token or local_secret.load_or_create(settings.token_file)
-    unlock = LocalUnlock(
-        secret=secret, cookie=local_secret.cookie_name(ports[0]), token_file=settings.token_file
-    )
+    refusals = RefusalLog()
     return AccessGate(
         inner,
         policy=policy,
-        unlock=unlock,
+        admission=_admission(settings, refusals),
+        refusals=refusals,
         headers=security_headers(csp),
         open_prefixes=("/sim/",) if settings.uses_simulator else (),
     )
+
+
+def _admission(settings: Settings, refusals: RefusalLog) -> Admission:
+    """Hosted mode's sessions, or local mode's per-install token."""
+    if settings.auth == "accounts":
+        return SessionAdmission(bootstrap.services().accounts.sessions, _session_cookie())
+    return LocalUnlock(
+        secret=settings.local_token or local_secret.load_or_create(settings.token_file),
+        cookie=local_secret.cookie_name(bootstrap.own_ports()[0]),
+        token_file=settings.token_file,
+        refusals=refusals,
+    )
+
+
+def _session_cookie() -> str:
+    return f"nt_session_{bootstrap.own_ports()[0]}"
 
 
 @asynccontextmanager
@@ -104,3 +128,4 @@ app = rx.App(
 )
 app.register_lifespan_task(_services_lifespan)
 app.add_page(index, route="/", title="Neural Terminal", on_load=ChatState.load_page)
+app.add_page(admin, route="/admin", title="Neural Terminal: admin", on_load=AdminState.load)

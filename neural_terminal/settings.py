@@ -63,6 +63,9 @@ class Settings:
     # The per-install secret of local mode: NEURAL_TERMINAL_TOKEN, else this file (made once).
     local_token: str | None = None
     token_file: Path = PROJECT_ROOT / "data" / "local-token"
+    # Hosted mode: what one user may ask for (each refused with a clear message).
+    sends_per_minute: int = 30
+    streams_per_user: int = 2
 
     @property
     def uses_simulator(self) -> bool:
@@ -213,4 +216,6 @@ def load_settings(
         allowed_origins=_origins(env.get("NEURAL_TERMINAL_ALLOWED_ORIGINS", "")),
         local_token=env.get("NEURAL_TERMINAL_TOKEN", "").strip() or None,
         token_file=Path(text("NEURAL_TERMINAL_TOKEN_FILE", str(defaults.token_file))),
+        sends_per_minute=int(number("NEURAL_TERMINAL_SENDS_PER_MINUTE")),
+        streams_per_user=int(number("NEURAL_TERMINAL_STREAMS_PER_USER")),
     )

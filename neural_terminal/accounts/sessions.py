@@ -78,6 +78,17 @@ class Sessions:
         if not self._store.revoke(session_id=session_id, at=self._clock()):
             raise SessionNotFound(detail=f"session {session_id}")
 
+    def end(self, token: str) -> bool:
+        """Log out: end the session of this raw token; False when it was not live."""
+        if not token or len(token) > MAX_TOKEN_CHARS:
+            return False
+        return self._store.revoke_token(token_hash=token_hash(token), at=self._clock())
+
+    @property
+    def lifetime(self) -> timedelta:
+        """How long a session lasts at most (the cookie's Max-Age)."""
+        return self._lifetime
+
     def revoke_all(self, user_id: int) -> int:
         """End every session of a user; how many were open."""
         return self._store.revoke_all(user_id=user_id, at=self._clock())

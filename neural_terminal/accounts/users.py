@@ -78,6 +78,21 @@ class Users:
         self._sessions.revoke_all(account.id)
         return account
 
+    def first_admin(self) -> Account | None:
+        """The oldest admin who is not disabled (unowned rows go to them), or None."""
+        admins = [a for a in self._store.list_users() if a.is_admin and not a.disabled]
+        return min(admins, key=lambda a: a.id) if admins else None
+
+    def name_of(self, user_id: int) -> str:
+        """The name of the user with this id ("" when there is none)."""
+        return next((a.username for a in self._store.list_users() if a.id == user_id), "")
+
+    def is_admin(self, user_id: int) -> bool:
+        """True for an enabled admin with this id."""
+        return any(
+            a.id == user_id and a.is_admin and not a.disabled for a in self._store.list_users()
+        )
+
     def has_any_admin(self) -> bool:
         """True when an admin exists who is not disabled (else: first run, create one)."""
         return self._store.any_admin()

@@ -3,6 +3,8 @@
 Every figure is summed from the database (store/budget_store.py), so tabs and workers agree.
 A limit is *warning* from exactly 80% and *exceeded* from exactly 100%; a send is refused
 when a limit is exceeded or its pre-flight estimate would take the spend past the limit.
+The limits: the instance's (global) in its period, the conversation's own, and in hosted mode
+the limit an admin set for the conversation's owner, in that user's period.
 """
 
 from __future__ import annotations
@@ -17,13 +19,21 @@ from neural_terminal.chat.bus import EventBus
 from neural_terminal.domain.errors import OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
 from neural_terminal.domain.money import format_usd
-from neural_terminal.domain.periods import Period, period_end, period_start
+from neural_terminal.domain.periods import Period, period_end, period_start, period_starts
 from neural_terminal.store.budget_store import BudgetConfig, BudgetStore, Spend
+from neural_terminal.store.user_spend import UserBudgetView
 
 WARN_AT = Decimal("0.8")
 ZERO = Decimal(0)
 GLOBAL = "global"
 CONVERSATION = "conversation"
+USER = "user"
+USER_LABEL = {
+    Period.NONE: "user limit",
+    Period.DAILY: "daily user limit",
+    Period.MONTHLY: "monthly user limit",
+}
+PERIOD_TAIL = {Period.NONE: "", Period.DAILY: " today", Period.MONTHLY: " this month"}
 
 
 class Level(StrEnum):
@@ -42,6 +52,7 @@ class Limit:
     label: str
     limit_usd: Decimal
     spent_usd: Decimal
+    period: Period = Period.NONE
 
     @property
     def level(self) -> Level:
@@ -57,14 +68,31 @@ class Limit:
         """Spent / limit (1 for a zero limit)."""
         return self.spent_usd / self.limit_usd if self.limit_usd > 0 else Decimal(1)
 
+    @property
+    def phrase(self) -> str:
+        """How a refusal names it: ``the global budget of $5.00``, ``your limit of $2.00 today``."""
+        amount = format_usd(self.limit_usd)
+        if self.scope == USER:
+            return f"your limit of {amount}{PERIOD_TAIL[self.period]}"
+        return f"the {self.label} of {amount}"
+
+    @property
+    def remedy(self) -> str:
+        """What lifts it besides waiting: the budget panel, or an admin for a user's limit."""
+        if self.scope == USER:
+            return "ask an admin to raise your limit"
+        return "raise the limit in the budget panel"
+
 
 @dataclass(frozen=True)
 class BudgetStatus:
-    """The global budget in its period and the conversation's own budget, right now."""
+    """The global budget in its period, the conversation's own and its owner's, right now."""
 
     config: BudgetConfig
     spend: Spend
     resets_at: datetime | None
+    # When the owner's own period starts again (None: it never does, or no owner).
+    owner_resets_at: datetime | None = None
 
     @property
     def limits(self) -> list[Limit]:
@@ -86,7 +114,15 @@ class BudgetStatus:
                     self.spend.conversation_usd,
                 )
             )
+        owner = self.spend.owner
+        if owner is not None and owner.limit_usd is not None:
+            label = USER_LABEL[owner.period]
+            found.append(Limit(USER, label, owner.limit_usd, owner.total_usd, owner.period))
         return found
+
+    def resets_of(self, lim: Limit) -> datetime | None:
+        """When the period of ``lim`` starts again (a user's limit has its own period)."""
+        return self.owner_resets_at if lim.scope == USER else self.resets_at
 
     @property
     def exceeded(self) -> Limit | None:
@@ -132,9 +168,18 @@ class BudgetGuard:
     def status(self, conversation_id: int | None) -> BudgetStatus:
         """Limits and spend right now."""
         config = self._store.config()
-        spend = self._store.spend(since=self.since(config), conversation_id=conversation_id or None)
-        resets = period_end(self._clock(), config.period, config.time_zone)
-        return BudgetStatus(config, spend, resets)
+        now = self._clock()
+        spend = self._store.spend(
+            since=period_start(now, config.period, config.time_zone),
+            conversation_id=conversation_id or None,
+            starts=period_starts(now, config.time_zone),
+        )
+        return _status(config, spend, now)
+
+    def user_statuses(self) -> list[UserBudgetView]:
+        """Every user's own limit and spend in their current period, by name (one query)."""
+        config = self._store.config()
+        return self._store.user_budgets(starts=period_starts(self._clock(), config.time_zone))
 
     def check(self, conversation_id: int | None, estimate_usd: Decimal) -> BudgetStatus:
         """Raise OverBudget when a send estimated at ``estimate_usd`` must not go (no lock)."""
@@ -147,16 +192,17 @@ class BudgetGuard:
     ) -> int:
         """Check and set aside ``estimate_usd`` (+ ``carried``) atomically; the reservation id."""
         config = self._store.config()
-        resets = period_end(self._clock(), config.period, config.time_zone)
+        now = self._clock()
 
         def decide(spend: Spend) -> None:
-            self._refuse_if_over(BudgetStatus(config, spend, resets), estimate_usd)
+            self._refuse_if_over(_status(config, spend, now), estimate_usd)
 
         return self._store.reserve(
             conversation_id=conversation_id,
             amount_usd=estimate_usd + carried,
-            since=self.since(config),
+            since=period_start(now, config.period, config.time_zone),
             decide=decide,
+            starts=period_starts(now, config.time_zone),
         )
 
     def allowance(self, conversation_id: int, own_reserved: Decimal) -> Decimal | None:
@@ -169,7 +215,7 @@ class BudgetGuard:
         """After spending: publish BudgetThreshold / BudgetExceeded once per crossing."""
         status = self.status(conversation_id)
         for lim in status.limits:
-            key = lim.scope if lim.scope == GLOBAL else f"{lim.scope}:{conversation_id}"
+            key = _crossing_key(lim, status, conversation_id)
             if self._published.get(key, Level.OK) == lim.level:
                 continue
             self._published[key] = lim.level
@@ -184,7 +230,7 @@ class BudgetGuard:
             if lim.level is Level.EXCEEDED or lim.spent_usd + estimate_usd > lim.limit_usd:
                 self._bus.publish(BudgetExceeded(lim.scope, lim.spent_usd, lim.limit_usd))
                 raise OverBudget(
-                    refusal_text(lim, estimate_usd, status.resets_at),
+                    refusal_text(lim, estimate_usd, status.resets_of(lim)),
                     detail=f"scope={lim.scope}",
                     scope=lim.scope,
                     limit_usd=lim.limit_usd,
@@ -197,9 +243,29 @@ def refusal_text(lim: Limit, estimate_usd: Decimal, resets_at: datetime | None) 
     """Names the limit, the spend and the estimate, and what lifts the refusal."""
     reached = "is used up" if lim.level is Level.EXCEEDED else "would be exceeded"
     when = f", or wait until it resets at {resets_at:%Y-%m-%d %H:%M} UTC" if resets_at else ""
+    remedy = lim.remedy[:1].upper() + lim.remedy[1:]
     return (
-        f"Not sent: the {lim.label} of {format_usd(lim.limit_usd)} {reached}. "
+        f"Not sent: {lim.phrase} {reached}. "
         f"Spent {format_usd(lim.spent_usd)}; this message would cost about "
-        f"{format_usd(estimate_usd)}. Raise the limit in the budget panel{when}. "
+        f"{format_usd(estimate_usd)}. {remedy}{when}. "
         "Your message is kept."
     )
+
+
+def _status(config: BudgetConfig, spend: Spend, now: datetime) -> BudgetStatus:
+    owner = spend.owner
+    return BudgetStatus(
+        config,
+        spend,
+        period_end(now, config.period, config.time_zone),
+        period_end(now, owner.period, config.time_zone) if owner else None,
+    )
+
+
+def _crossing_key(lim: Limit, status: BudgetStatus, conversation_id: int | None) -> str:
+    # A crossing is published once per limit: the instance's, a conversation's, a user's.
+    if lim.scope == GLOBAL:
+        return GLOBAL
+    if lim.scope == USER and status.spend.owner is not None:
+        return f"{USER}:{status.spend.owner.user_id}"
+    return f"{lim.scope}:{conversation_id}"

@@ -86,16 +86,16 @@ class ChatOrchestrator:
         model: str,
         system_prompt: str | None = None,
         context_strategy: ContextStrategy = ContextStrategy.SLIDING,
+        owner_id: int | None = None,
     ) -> Conversation:
-        """Start an empty conversation."""
+        """Start an empty conversation (hosted mode: ``owner_id``'s)."""
         prompt = system_prompt.strip() if system_prompt else None
         return self._repo.create_conversation(
-            model=model, system_prompt=prompt or None, context_strategy=context_strategy
+            model=model,
+            system_prompt=prompt or None,
+            context_strategy=context_strategy,
+            owner_id=owner_id,
         )
-
-    def list_conversations(self) -> list[Conversation]:
-        """Newest first."""
-        return self._repo.list_conversations()
 
     def load(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
         """A conversation and its messages, or ConversationNotFound."""

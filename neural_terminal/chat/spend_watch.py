@@ -42,12 +42,12 @@ class SpendWatch:
             return
         status = self._guard.status(self._conversation_id)
         tightest = min(status.limits, key=lambda lim: lim.limit_usd - lim.spent_usd, default=None)
-        label = tightest.label if tightest else "budget"
-        limit = format_usd(tightest.limit_usd) if tightest else "?"
+        phrase = tightest.phrase if tightest else "the budget"
+        remedy = tightest.remedy if tightest else "raise the limit in the budget panel"
         raise BudgetStop(
-            f"Stopped: the {label} of {limit} was reached while this reply streamed "
+            f"Stopped: {phrase} was reached while this reply streamed "
             f"(it had cost about {format_usd(live_usd)}). The text so far is kept with its "
-            "estimated cost; raise the limit in the budget panel to continue.",
+            f"estimated cost; {remedy} to continue.",
             detail=f"allowance={self._allowance} live={live_usd}",
             scope=tightest.scope if tightest else "global",
             limit_usd=tightest.limit_usd if tightest else None,

@@ -12,13 +12,18 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
     ├── BudgetError                   a spending limit stands in the way
     │   ├── OverBudget                a send refused before any request: limit, spend, estimate
     │   └── BudgetStop                a reply cut off mid-stream: its live estimate hit a limit
+    ├── SendLimitError                a fair-use limit per user (hosted mode): wait, then resend
+    │   ├── TooManySends              the user's messages in the last minute reached the limit
+    │   └── TooManyStreams            the user's replies streaming right now reached the limit
     ├── ConversationNotFound          an id that is not in the database
     ├── AccountError                  a login or an account change (hosted mode) refused
     │   ├── LoginRefused              wrong name or password, or a disabled account: one message
     │   ├── LoginThrottled            too many failed logins (``retry_after_s`` to wait)
     │   ├── UserNotFound              an admin command named no such user
     │   ├── UsernameTaken             a new user's name exists already (ignoring case)
-    │   └── SessionNotFound           an admin command named no such session
+    │   ├── SessionNotFound           an admin command named no such session
+    │   ├── NotSignedIn               a request the access gate let in as nobody
+    │   └── AdminOnly                 an admin's action asked for by someone else
     ├── UpstreamError                 the upstream refused or could not be reached
     │   ├── UpstreamNotConfigured     no API key and the simulator is off
     │   ├── UpstreamUnreachable       connect error or timeout before any response
@@ -262,6 +267,49 @@ class BudgetStop(BudgetError):
     )
 
 
+class SendLimitError(NeuralTerminalError):
+    """A per-user limit on how fast (hosted mode) stands in the way; waiting lifts it."""
+
+    default_message = "Too much at once: wait a moment and send again; your message is kept."
+
+
+class TooManySends(SendLimitError):
+    """Shown when a user sent as many messages in the last minute as the limit allows."""
+
+    def __init__(
+        self,
+        user_message: str | None = None,
+        *,
+        detail: str = "",
+        limit: int = 0,
+        retry_after_s: float = 0.0,
+    ) -> None:
+        if user_message is None:
+            messages = "message" if limit == 1 else "messages"
+            user_message = (
+                f"Slow down: {limit} {messages} a minute is the limit here; "
+                f"try again in {max(1, math.ceil(retry_after_s))} s."
+            )
+        super().__init__(user_message, detail=detail)
+        self.limit = limit
+        self.retry_after_s = retry_after_s
+
+
+class TooManyStreams(SendLimitError):
+    """Shown when a user already has as many replies streaming as the limit allows."""
+
+    def __init__(
+        self, user_message: str | None = None, *, detail: str = "", limit: int = 0
+    ) -> None:
+        if user_message is None:
+            replies = "1 reply is" if limit == 1 else f"{limit} replies are"
+            user_message = (
+                f"{replies} already streaming for you; wait for one to finish or stop it."
+            )
+        super().__init__(user_message, detail=detail)
+        self.limit = limit
+
+
 class InvalidUsername(InvalidInput):
     """Shown when a new user's name is not 1-64 characters of a-z, 0-9, '.', '_' and '-'."""
 
@@ -320,3 +368,15 @@ class SessionNotFound(AccountError):
     """Shown to an admin who named a session id that does not exist."""
 
     default_message = "There is no such session."
+
+
+class NotSignedIn(AccountError):
+    """Shown when a request reaches the app without the access gate having let anyone in."""
+
+    default_message = "You are not signed in: reload the page."
+
+
+class AdminOnly(AccountError):
+    """Shown when someone who is not an admin asks for what only an admin may do."""
+
+    default_message = "Only an admin can do that."

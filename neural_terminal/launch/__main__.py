@@ -16,11 +16,13 @@ import sys
 import time
 from pathlib import Path
 
+from neural_terminal.accounts.services import build_accounts
 from neural_terminal.launch.build_key import build_key
 from neural_terminal.launch.frontend import built_site, ensure_built
 from neural_terminal.security import access_policy
 from neural_terminal.security.url_command import unlock_url
 from neural_terminal.settings import PROJECT_ROOT, Settings, load_settings
+from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import upgrade_to_head
 
 SERVE_FRONTEND_ENV = "NEURAL_TERMINAL_SERVE_FRONTEND"
@@ -57,6 +59,10 @@ def main(argv: list[str]) -> int:
     reflex = str(Path(sys.executable).with_name("reflex"))
     if not args.build_only:
         upgrade_to_head(settings.database_url)  # idempotent: nothing to do is quick
+        refusal = accounts_refusal(settings)
+        if refusal is not None:
+            print(refusal, file=sys.stderr)
+            return 2
     started = time.monotonic()
     try:
         built = ensure_built(
@@ -92,27 +98,42 @@ def main(argv: list[str]) -> int:
             "REFLEX_CORS_ALLOWED_ORIGINS": ",".join(sorted(policy.origins)),
         }
     )
-    print(f"\n  Neural Terminal: open {unlock_url(settings, args.port)}\n", flush=True)
+    address = (
+        f"http://{args.host}:{args.port}/ (log in)"
+        if settings.auth == "accounts"
+        else unlock_url(settings, args.port)
+    )
+    print(f"\n  Neural Terminal: open {address}\n", flush=True)
     os.chdir(PROJECT_ROOT)
     os.execve(reflex, backend, backend_env)
 
 
 def hosting_refusal(settings: Settings) -> str | None:
     """Why the app must not start with these settings (README: Security), or None."""
-    if settings.auth == "accounts":
-        return (
-            "NEURAL_TERMINAL_AUTH=accounts: hosted mode with accounts is not available in "
-            "this version yet. Serve on loopback (the default) and reach it through an SSH "
-            "tunnel meanwhile."
-        )
-    if settings.binds_beyond_loopback:
+    if settings.binds_beyond_loopback and settings.auth != "accounts":
         return (
             f"Refusing to listen on {settings.bind_host}: without accounts anyone who can "
             "reach this address could read your conversations and spend your key. Serve on "
-            "127.0.0.1 (the default: HOST=127.0.0.1) and use an SSH tunnel to reach it from "
-            "elsewhere."
+            "127.0.0.1 (the default: HOST=127.0.0.1) and use an SSH tunnel, or set "
+            "NEURAL_TERMINAL_AUTH=accounts and create users (README: Security)."
         )
     return None
+
+
+def accounts_refusal(settings: Settings) -> str | None:
+    """Hosted mode needs someone who can log in: the first admin, made from the CLI."""
+    if settings.auth != "accounts":
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        if build_accounts(engine).users.has_any_admin():
+            return None
+    finally:
+        engine.dispose()
+    return (
+        "NEURAL_TERMINAL_AUTH=accounts and no admin yet: create the first one with "
+        "`python -m neural_terminal users add NAME --admin`, then start again."
+    )
 
 
 if __name__ == "__main__":

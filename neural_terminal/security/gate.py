@@ -3,69 +3,51 @@
 In order, for each request: the ``Host`` must name this server (DNS rebinding), the
 ``Origin`` when present must be one of the app's own (and a websocket must send one), a
 request without ``Origin`` must not come from another site's page (``Sec-Fetch-Site``), and
-then the browser must hold local mode's cookie (local_secret.py). ``/ping``, ``/_health``
-and the built-in simulator need no cookie: they hold no user data and spend nothing.
-Every HTTP response gets the security headers (headers.py).
+then the admission (admission.py) must let it in: local mode's token cookie, or hosted
+mode's session. ``/ping``, ``/_health`` and the built-in simulator need no admission: they
+hold no user data and spend nothing. The app behind learns who was let in from one header
+the gate sets (and strips from what clients send). Every HTTP response gets the security
+headers (headers.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import HTTPConnection
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neural_terminal.security import local_secret
-from neural_terminal.security.pages import locked_page
+from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
+from neural_terminal.security.admission import Admission
 from neural_terminal.security.policy import AccessPolicy
 from neural_terminal.security.refusals import RefusalLog
 
 OPEN_PATHS = ("/ping", "/_health")
-COOKIE_MAX_AGE_S = 400 * 24 * 3600  # browsers cap cookie lifetimes at 400 days
-# RFC 6455 leaves 4000-4999 to applications; 4403 reads as "forbidden".
+VIEWER_KEY = VIEWER_HEADER.encode()
+# RFC 6455 leaves 4000-4999 to applications: 4403 reads as "forbidden", 4401 "signed out".
 WEBSOCKET_REFUSED = 4403
-
-
-@dataclass(frozen=True)
-class LocalUnlock:
-    """Local mode's check: the browser holds the cookie derived from the per-install secret."""
-
-    secret: str
-    cookie: str
-    token_file: Path
-
-    def is_unlocked(self, connection: HTTPConnection) -> bool:
-        """True when the request carries this server's cookie."""
-        held = connection.cookies.get(self.cookie, "")
-        return bool(held) and local_secret.matches(held, local_secret.cookie_value(self.secret))
-
-    def accepts(self, token: str) -> bool:
-        """True for the per-install secret itself (from the printed URL)."""
-        return local_secret.matches(token, self.secret)
+WEBSOCKET_SIGNED_OUT = 4401
 
 
 class AccessGate:
-    """Refuses every request that is not from the app's own, unlocked pages."""
+    """Refuses every request that is not from the app's own pages and let in."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
         policy: AccessPolicy,
-        unlock: LocalUnlock,
+        admission: Admission,
         headers: Sequence[tuple[bytes, bytes]],
         open_prefixes: Sequence[str] = (),
         refusals: RefusalLog | None = None,
     ) -> None:
         self._app = app
         self._policy = policy
-        self._unlock = unlock
+        self._admission = admission
         self._headers = list(headers)
-        self._open = (*OPEN_PATHS, *open_prefixes)
+        self._open = (*OPEN_PATHS, *admission.open_paths, *open_prefixes)
         self._refusals = refusals or RefusalLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,13 +61,18 @@ class AccessGate:
             self._refusals.refused(reason, source, connection.url.path)
             await self._deny(scope, receive, send, PlainTextResponse(f"Refused: {reason}.", 403))
             return
-        path = connection.url.path
-        if not path.startswith(self._open) and not self._unlock.is_unlocked(connection):
-            await self._deny(scope, receive, send, self._locked(connection))
-            return
-        await self._app(
-            scope, receive, self._with_headers(send) if scope["type"] == "http" else send
-        )
+        viewer: Viewer | None = None
+        if not connection.url.path.startswith(self._open):
+            viewer = await self._admission.admit(connection)
+            if viewer is None:
+                await self._deny(scope, receive, send, self._admission.refuse(connection))
+                return
+        scope = _with_viewer(scope, viewer)
+        if scope["type"] == "http":
+            send = self._with_headers(send)
+        elif viewer is not None and self._admission.rechecks_sockets:
+            receive = self._rechecking(HTTPConnection(scope), receive, send)
+        await self._app(scope, receive, send)
 
     def _refusal(self, connection: HTTPConnection) -> tuple[str, str] | None:
         """``(reason, source)`` when the request is not from the app's own pages, else None."""
@@ -94,50 +81,34 @@ class AccessGate:
         if not self._policy.allows_host(host):
             return "the Host header does not name this server (DNS rebinding?)", host or "no Host"
         origin = headers.get("origin")
+        site = headers.get("sec-fetch-site", "")
         if origin is not None:
-            if not self._policy.allows_origin(origin):
+            # Under Referrer-Policy: no-referrer a browser sends "Origin: null" with the app's
+            # own form posts (login, logout); Sec-Fetch-Site, which no page can set, tells.
+            own_form = origin == "null" and site == "same-origin"
+            if not own_form and not self._policy.allows_origin(origin):
                 return "another site's page (its Origin is not this app's)", origin
             return None
         if connection.scope["type"] == "websocket":
             return "a websocket without an Origin header", _client(connection)
-        site = headers.get("sec-fetch-site", "")
         if site in ("cross-site", "same-site") and headers.get("sec-fetch-mode") != "navigate":
             return f"a request from another site's page (Sec-Fetch-Site: {site})", site
         return None
 
-    def _locked(self, connection: HTTPConnection) -> Response:
-        """The answer without the cookie: the token exchange, the explanation, or a 401."""
-        token = connection.query_params.get("token")
-        navigating = connection.scope["type"] == "http" and connection.scope["method"] == "GET"
-        if navigating and token is not None:
-            if self._unlock.accepts(token):
-                return self._unlocked_redirect(connection)
-            self._refusals.refused("a wrong token", _client(connection), connection.url.path)
-            headline = "That token is not this server's (it may have been made anew)."
-        else:
-            headline = "This browser has not been let in yet."
-        if navigating and "text/html" in connection.headers.get("accept", ""):
-            page = locked_page(headline=headline, token_file=str(self._unlock.token_file))
-            return HTMLResponse(page, 401, headers={"Cache-Control": "no-store"})
-        return PlainTextResponse(
-            "Locked: open the address `make run` printed (it ends in /?token=...).", 401
-        )
+    def _rechecking(self, connection: HTTPConnection, receive: Receive, send: Send) -> Receive:
+        """Every message on the socket is admitted again; a lost session closes it."""
 
-    def _unlocked_redirect(self, connection: HTTPConnection) -> Response:
-        """Set the cookie and drop the token from the address (and so from history)."""
-        rest = [(k, v) for k, v in parse_qsl(connection.url.query) if k != "token"]
-        target = connection.url.path + (f"?{urlencode(rest)}" if rest else "")
-        response = RedirectResponse(target, 303, headers={"Cache-Control": "no-store"})
-        response.set_cookie(
-            self._unlock.cookie,
-            local_secret.cookie_value(self._unlock.secret),
-            max_age=COOKIE_MAX_AGE_S,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=connection.url.scheme == "https",
-        )
-        return response
+        async def receive_admitted() -> Message:
+            message = await receive()
+            admitted = message["type"] != "websocket.receive" or (
+                await self._admission.admit(connection) is not None
+            )
+            if not admitted:
+                await send({"type": "websocket.close", "code": WEBSOCKET_SIGNED_OUT})
+                return {"type": "websocket.disconnect", "code": WEBSOCKET_SIGNED_OUT}
+            return message
+
+        return receive_admitted
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send, response: Response) -> None:
         if scope["type"] == "websocket":
@@ -155,6 +126,14 @@ class AccessGate:
             await send(message)
 
         return send_with_headers
+
+
+def _with_viewer(scope: Scope, viewer: Viewer | None) -> Scope:
+    """The scope with the gate's own viewer header, and never a client's."""
+    headers = [(name, value) for name, value in scope["headers"] if name.lower() != VIEWER_KEY]
+    if viewer is not None:
+        headers.append((VIEWER_KEY, viewer.to_header().encode()))
+    return {**scope, "headers": headers}
 
 
 def _client(connection: HTTPConnection) -> str:

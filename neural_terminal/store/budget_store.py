@@ -3,6 +3,8 @@
 Spend = stored costs of messages no longer streaming and of summaries (in the period)
       + reservations of replies in flight (their pre-flight estimate, grown to their live
         estimate at each checkpoint).
+It is summed for the instance, for one conversation, and (hosted mode) for the user who owns
+that conversation, in that user's own period (store/user_spend.py).
 Check-and-reserve runs in one transaction that first takes the budget lock: ``BEGIN
 IMMEDIATE`` on SQLite (one writer at a time), ``SELECT ... FOR UPDATE`` of the budget row on
 PostgreSQL. Two tabs or workers racing for the last cent therefore see each other's rows.
@@ -18,24 +20,25 @@ from decimal import Decimal
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from neural_terminal.domain.periods import Period
+from neural_terminal.domain.periods import Period, PeriodStarts, period_starts
 from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.tables import (
     Budget,
-    BudgetReservation,
-    Conversation,
-    Message,
     MessageStatus,
-    Summary,
     utcnow,
+)
+from neural_terminal.store.user_spend import (
+    CONVERSATIONS,
+    MESSAGES,
+    RESERVATIONS,
+    SUMMARIES,
+    USERS,
+    UserBudgetView,
+    user_budgets,
 )
 
 GLOBAL_ID = 1
-MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
-SUMMARIES: Table = Summary.__table__  # type: ignore[attr-defined]
-RESERVATIONS: Table = BudgetReservation.__table__  # type: ignore[attr-defined]
 BUDGETS: Table = Budget.__table__  # type: ignore[attr-defined]
-CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,13 @@ class BudgetConfig:
 
 @dataclass(frozen=True)
 class Spend:
-    """What has been spent: globally in the period, and in one conversation overall."""
+    """What has been spent: globally in the period, in one conversation overall, by its owner."""
 
     global_usd: Decimal
     conversation_usd: Decimal
     conversation_limit_usd: Decimal | None
+    # The conversation's owner (hosted mode) with their limit and their spend in its period.
+    owner: UserBudgetView | None = None
 
 
 Decide = Callable[[Spend], None]
@@ -103,20 +108,55 @@ class BudgetStore:
                 .values(budget_usd=limit_usd)
             )
 
-    def spend(self, *, since: datetime | None, conversation_id: int | None) -> Spend:
-        """Spend right now, without locking (for display and the pre-flight preview)."""
+    def set_user_limit(self, *, user_id: int, limit_usd: Decimal | None, period: Period) -> bool:
+        """Set (or clear, with None) one user's own limit and its period; False: no such user."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(USERS)
+                .where(USERS.c.id == user_id)
+                .values(budget_usd=limit_usd, budget_period=period.value)
+            )
+        return bool(result.rowcount)
+
+    def user_budgets(self, *, starts: PeriodStarts | None = None) -> list[UserBudgetView]:
+        """Every user's limit and spend in their current period, by name, in one query."""
+        starts = starts or self._starts_now()
         with self._engine.connect() as conn:
-            return _spend(conn, since=since, conversation_id=conversation_id)
+            return user_budgets(conn, starts=starts)
+
+    def spend(
+        self,
+        *,
+        since: datetime | None,
+        conversation_id: int | None,
+        starts: PeriodStarts | None = None,
+    ) -> Spend:
+        """Spend right now, without locking (for display and the pre-flight preview).
+
+        ``starts`` places the owner's period (default: now, in the global budget's zone).
+        """
+        starts = starts or self._starts_now()
+        with self._engine.connect() as conn:
+            return _spend(conn, since=since, conversation_id=conversation_id, starts=starts)
 
     def reserve(
-        self, *, conversation_id: int, amount_usd: Decimal, since: datetime | None, decide: Decide
+        self,
+        *,
+        conversation_id: int,
+        amount_usd: Decimal,
+        since: datetime | None,
+        decide: Decide,
+        starts: PeriodStarts | None = None,
     ) -> int:
         """Lock, sum, let ``decide`` refuse (by raising), else insert a reservation; its id."""
         self.ensure()
+        starts = starts or self._starts_now()
         with self._engine.connect() as conn:
             self._lock(conn)
             try:
-                decide(_spend(conn, since=since, conversation_id=conversation_id))
+                # The owner is read under the lock too, so the user's limit is as serialised
+                # as the global one.
+                decide(_spend(conn, since=since, conversation_id=conversation_id, starts=starts))
                 result = conn.execute(
                     insert(RESERVATIONS).values(
                         conversation_id=conversation_id, amount_usd=amount_usd, created_at=utcnow()
@@ -150,6 +190,9 @@ class BudgetStore:
         with self._engine.begin() as conn:
             return int(conn.execute(delete(RESERVATIONS)).rowcount or 0)
 
+    def _starts_now(self) -> PeriodStarts:
+        return period_starts(utcnow(), self.config().time_zone)
+
     def _lock(self, conn: Connection) -> None:
         if self._sqlite:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -166,7 +209,9 @@ class BudgetStore:
         }
 
 
-def _spend(conn: Connection, *, since: datetime | None, conversation_id: int | None) -> Spend:
+def _spend(
+    conn: Connection, *, since: datetime | None, conversation_id: int | None, starts: PeriodStarts
+) -> Spend:
     settled = MESSAGES.c.status != MessageStatus.STREAMING.value
     global_usd = (
         _sum(conn, MESSAGES, since, None, settled)
@@ -180,10 +225,17 @@ def _spend(conn: Connection, *, since: datetime | None, conversation_id: int | N
         + _sum(conn, SUMMARIES, None, conversation_id)
         + _sum(conn, RESERVATIONS, None, conversation_id)
     )
-    limit = conn.execute(
-        select(CONVERSATIONS.c.budget_usd).where(CONVERSATIONS.c.id == conversation_id)
-    ).scalar()
-    return Spend(global_usd, conversation_usd, limit)
+    row = conn.execute(
+        select(CONVERSATIONS.c.budget_usd, CONVERSATIONS.c.owner_id).where(
+            CONVERSATIONS.c.id == conversation_id
+        )
+    ).first()
+    if row is None:
+        return Spend(global_usd, conversation_usd, None)
+    owner = None
+    if row.owner_id is not None:
+        owner = next(iter(user_budgets(conn, starts=starts, user_id=row.owner_id)), None)
+    return Spend(global_usd, conversation_usd, row.budget_usd, owner)
 
 
 def _sum(

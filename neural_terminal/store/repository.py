@@ -38,6 +38,7 @@ class ChatRepository:
         title: str = "New conversation",
         system_prompt: str | None = None,
         context_strategy: ContextStrategy = ContextStrategy.SLIDING,
+        owner_id: int | None = None,
     ) -> Conversation:
         """Insert a conversation and return it with its id."""
         conversation = Conversation(
@@ -45,6 +46,7 @@ class ChatRepository:
             model=model,
             system_prompt=system_prompt,
             context_strategy=context_strategy.value,
+            owner_id=owner_id,
         )
         with self._session() as session:
             session.add(conversation)
@@ -57,13 +59,16 @@ class ChatRepository:
         with self._session() as session:
             return session.get(Conversation, conversation_id)
 
-    def list_conversations(self, *, limit: int = 200) -> list[Conversation]:
-        """Newest activity first."""
-        query = (
-            select(Conversation)
-            .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
-            .limit(limit)
-        )
+    def list_conversations(
+        self, *, owner_id: int | None = None, limit: int = 200
+    ) -> list[Conversation]:
+        """Newest activity first: one owner's, or (``owner_id`` None: local mode) all."""
+        query = select(Conversation)
+        if owner_id is not None:
+            query = query.where(Conversation.owner_id == owner_id)
+        query = query.order_by(
+            col(Conversation.updated_at).desc(), col(Conversation.id).desc()
+        ).limit(limit)
         with self._session() as session:
             return list(session.exec(query))
 
@@ -232,6 +237,18 @@ class ChatRepository:
             session.commit()
             session.refresh(message)
         return message
+
+    def claim_unowned(self, *, owner_id: int) -> int:
+        """Give every conversation without an owner to ``owner_id`` (hosted mode's first
+        admin); how many there were."""
+        with self._session() as session:
+            result = session.execute(
+                update(Conversation)
+                .where(col(Conversation.owner_id).is_(None))
+                .values(owner_id=owner_id)
+            )
+            session.commit()
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def interrupt_stale_streams(self, *, reason: str) -> int:
         """Mark replies left ``streaming`` by a stopped process as interrupted; return count."""

@@ -49,6 +49,10 @@ class Conversation(SQLModel, table=True):
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # Hosted mode: the user (users.id) it belongs to, with its messages, summaries and
+    # reservations. Empty in local mode (one owner, who sees everything). Not a foreign key
+    # (see migration 0006); users are never deleted.
+    owner_id: int | None = Field(default=None, index=True)
 
 
 class Message(SQLModel, table=True):
@@ -187,6 +191,9 @@ class User(SQLModel, table=True):
     disabled_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # This user's own limit and period (set by an admin), under the instance's budget.
+    budget_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    budget_period: str = Field(default="none", max_length=16)
 
 
 class AuthSession(SQLModel, table=True):

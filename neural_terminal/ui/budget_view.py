@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from neural_terminal.chat.budget import BudgetStatus, Level
+from neural_terminal.chat.budget import BudgetStatus, Level, Limit
 from neural_terminal.chat.spending import Preflight
 from neural_terminal.domain.errors import InvalidBudget
 from neural_terminal.domain.money import format_price_per_million, format_usd
@@ -35,12 +35,10 @@ def budget_figures(status: BudgetStatus) -> BudgetFigures:
             f"{PERIOD_WORD[status.config.period]} {spent} · no limit", 0, "none", "", ""
         )
     tightest = max(limits, key=lambda lim: lim.fraction)
-    first = limits[0]
-    word = PERIOD_WORD[status.config.period] if first.scope == "global" else "conversation"
-    text = f"{word} {format_usd(first.spent_usd)} / {format_usd(first.limit_usd)}"
-    if len(limits) > 1:
-        second = limits[1]
-        text += f" · conversation {format_usd(second.spent_usd)} / {format_usd(second.limit_usd)}"
+    text = " · ".join(
+        f"{_word(lim, status)} {format_usd(lim.spent_usd)} / {format_usd(lim.limit_usd)}"
+        for lim in limits
+    )
     percent = int(min(Decimal(100), tightest.fraction * 100))
     warning = ""
     if tightest.level is Level.WARNING:
@@ -51,15 +49,25 @@ def budget_figures(status: BudgetStatus) -> BudgetFigures:
     suspended = ""
     exceeded = status.exceeded
     if exceeded is not None:
-        lift = "raise the limit in the budget panel"
-        if status.resets_at is not None and exceeded.scope == "global":
-            local = status.resets_at.astimezone(zone(status.config.time_zone))
+        lift = exceeded.remedy
+        resets_at = status.resets_of(exceeded)
+        if resets_at is not None and exceeded.scope in ("global", "user"):
+            local = resets_at.astimezone(zone(status.config.time_zone))
             lift += f" or wait until it resets at {local:%Y-%m-%d %H:%M} {status.config.time_zone}"
         suspended = (
             f"SUSPENDED: the {exceeded.label} of {format_usd(exceeded.limit_usd)} is reached "
             f"({format_usd(exceeded.spent_usd)} spent). Sending is paused: {lift}."
         )
     return BudgetFigures(text, percent, tightest.level.value, warning, suspended)
+
+
+def _word(lim: Limit, status: BudgetStatus) -> str:
+    """How the header names a limit: ``today``, ``conversation``, ``you this month``."""
+    if lim.scope == "global":
+        return PERIOD_WORD[status.config.period]
+    if lim.scope == "user":
+        return "you" if lim.period is Period.NONE else f"you {PERIOD_WORD[lim.period]}"
+    return "conversation"
 
 
 def parse_limit(raw: str) -> Decimal | None:

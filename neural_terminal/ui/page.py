@@ -41,11 +41,27 @@ def _header() -> rx.Component:
             size="1",
         ),
         budget_meter(),
+        _account(),
         width="100%",
         padding="10px 16px",
         border_bottom="1px solid var(--nt-line)",
         align="center",
         spacing="4",
+    )
+
+
+def _account() -> rx.Component:
+    """Hosted mode: who is signed in, and a plain form that logs out (security/login.py)."""
+    return rx.cond(
+        ChatState.signed_in_as != "",
+        rx.el.form(
+            rx.cond(ChatState.is_admin, rx.link("admin", href="/admin", id="admin-link")),
+            rx.el.span(ChatState.signed_in_as, id="signed-in-as", class_name="nt-figure"),
+            rx.el.button("log out", type="submit", id="logout", class_name="nt-button"),
+            action="/logout",
+            method="post",
+            style={"display": "flex", "gap": "8px", "align_items": "center", "font_size": "12px"},
+        ),
     )
 
 

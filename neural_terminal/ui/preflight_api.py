@@ -1,7 +1,8 @@
 """``POST /api/preflight``: what sending the draft now would cost, for the composer.
 
 The page calls it debounced while the user types (assets/terminal.js), so a draft crosses the
-wire once per pause, not once per keystroke over the websocket.
+wire once per pause, not once per keystroke over the websocket. Only for the viewer's own
+conversation (another's answers like a missing one).
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from neural_terminal.bootstrap import services
-from neural_terminal.domain.errors import NeuralTerminalError, OverBudget
+from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn, OverBudget
+from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.ui.budget_view import preflight_text
 
 MAX_DRAFT_CHARS = 1_000_000
 
 
-def _answer(conversation_id: int, model: str, text: str) -> dict[str, object]:
+def _answer(viewer: Viewer, conversation_id: int, model: str, text: str) -> dict[str, object]:
     chat = services().chat
     try:
+        if conversation_id:
+            services().access.conversation(viewer, conversation_id)
         estimate = chat.check_budget(conversation_id, model or services().settings.model, text)
         refused = None
     except OverBudget as exc:
@@ -40,8 +44,11 @@ async def preflight(request: Request) -> JSONResponse:
         text = str(body.get("text") or "")[:MAX_DRAFT_CHARS]
     except (ValueError, TypeError, AttributeError):
         return JSONResponse({"error": "expected conversation_id, model and text"}, 400)
+    viewer = Viewer.from_header(request.headers.get(VIEWER_HEADER))
+    if viewer is None:
+        return JSONResponse({"error": NotSignedIn().user_message}, 401)
     # Counting a long draft takes milliseconds: off the event loop that streams replies.
-    answer = await run_in_threadpool(_answer, conversation_id, model, text)
+    answer = await run_in_threadpool(_answer, viewer, conversation_id, model, text)
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 

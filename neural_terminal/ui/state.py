@@ -18,10 +18,11 @@ import reflex as rx
 from neural_terminal.bootstrap import services
 from neural_terminal.chat.context import PreparedContext
 from neural_terminal.chat.replies import ReplyFinished
-from neural_terminal.domain.errors import NeuralTerminalError
+from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period, zone
+from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.store.budget_store import BudgetConfig
 from neural_terminal.store.tables import ContextStrategy
 from neural_terminal.ui.budget_state import BudgetVars
@@ -77,16 +78,28 @@ class ChatState(BudgetVars, rx.State):
     context_notice: str = ""
     # The composer refuses longer drafts itself (assets/terminal.js); the server checks too.
     max_message_chars: int = 200_000
+    # Hosted mode: who is signed in (the header offers to log out); empty in local mode.
+    signed_in_as: str = ""
+    is_admin: bool = False
 
     _pending_text: str = ""
     # What stream_reply runs: "send" the pending text, or "continue"/"retry" a reply.
     _pending_action: str = "send"
     _pending_message_id: int = 0
+    # Whose state this is (the gate's viewer header): another user's is dropped, never shown.
+    _owner: str = ""
 
     @rx.event
     async def load_page(self) -> None:
         """Open the last conversation (or the newest) and fetch the model list."""
+        viewer = self._viewer()
+        if self._owner != viewer.to_header():
+            if self._owner:  # someone else signed in on this tab: start from nothing
+                self.reset()  # type: ignore[no-untyped-call]
+            self._owner = viewer.to_header()
         app = services()
+        self.signed_in_as = app.accounts.users.name_of(viewer.user_id) if viewer.user_id else ""
+        self.is_admin = bool(viewer.user_id) and self._is_admin()
         self.simulated = app.settings.uses_simulator
         self.max_message_chars = app.settings.max_message_chars
         self.upstream_host = "built-in simulator" if self.simulated else app.settings.base_url
@@ -163,6 +176,7 @@ class ChatState(BudgetVars, rx.State):
         chat = services().chat
         try:
             chat.validate(text)
+            self._check_send_limits()
             # Told before sending: a message larger than the window is cut, or refused.
             warning = chat.precheck(self.active_id, self.model, text)
             # Refused before any network call when the estimate would break a limit.
@@ -173,7 +187,9 @@ class ChatState(BudgetVars, rx.State):
             return None
         if not self.active_id:
             conversation = chat.create_conversation(
-                model=self.model, context_strategy=ContextStrategy(self.context_strategy)
+                model=self.model,
+                context_strategy=ContextStrategy(self.context_strategy),
+                owner_id=self._viewer().user_id,
             )
             self.active_id = conversation.id or 0
             self.last_opened = str(self.active_id)
@@ -197,6 +213,15 @@ class ChatState(BudgetVars, rx.State):
     def _start_on_reply(self, action: str, message_id: int) -> Any:
         if self.streaming or not self.active_id:
             return None
+        try:
+            message = services().access.message(self._viewer(), message_id)
+            self._check_send_limits()
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return None
+        if message.conversation_id != self.active_id:
+            self.notice = "That reply is not in the open conversation."
+            return None
         self._pending_action = action
         self._pending_message_id = message_id
         self.streaming = True
@@ -218,10 +243,15 @@ class ChatState(BudgetVars, rx.State):
         except ValueError:
             period = Period.NONE
         tz = str(form_data.get("time_zone", "")).strip() or "UTC"
-        budget.store.set_config(BudgetConfig(limit, period, zone(tz).key))
+        wanted = BudgetConfig(limit, period, zone(tz).key)
+        self.notice = ""
+        if wanted != budget.store.config():
+            if self._is_admin():
+                budget.store.set_config(wanted)
+            else:
+                self.notice = "Only an admin can change the instance's budget."
         if self.active_id:
             budget.store.set_conversation_limit(conversation_id=self.active_id, limit_usd=own)
-        self.notice = ""
         self.budget_open = False
         self._show_budget()
 
@@ -329,11 +359,30 @@ class ChatState(BudgetVars, rx.State):
     def _show_breaker(self) -> None:
         self.breaker_state = breaker_text(services().chat.upstream_status())
 
+    def _viewer(self) -> Viewer:
+        """Who the access gate let in on this socket (security/gate.py sets the header)."""
+        viewer = Viewer.from_header(self.router.headers.raw_headers.get(VIEWER_HEADER))
+        if viewer is None:
+            raise NotSignedIn()
+        return viewer
+
+    def _check_send_limits(self) -> None:
+        """Hosted mode: a user's sends a minute and replies at once (SendLimitError)."""
+        viewer = self._viewer()
+        if viewer.user_id is not None:
+            services().send_limits.check(owner_id=viewer.user_id)
+
+    def _is_admin(self) -> bool:
+        """Local mode's owner, or an admin of hosted mode (asked afresh, never cached)."""
+        viewer = self._viewer()
+        return viewer.is_local or services().accounts.users.is_admin(viewer.user_id or 0)
+
     def _open(self, conversation_id: int) -> None:
         if not conversation_id:
             self._clear()
             return
         try:
+            services().access.conversation(self._viewer(), conversation_id)
             conversation, messages = services().chat.load(conversation_id)
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
@@ -356,7 +405,7 @@ class ChatState(BudgetVars, rx.State):
         self._refresh_context()
 
     def _refresh_sidebar(self) -> None:
-        rows = [conversation_view(c) for c in services().chat.list_conversations()]
+        rows = [conversation_view(c) for c in services().access.conversations(self._viewer())]
         if rows != self.conversations:  # assigning marks the var dirty: resend only changes
             self.conversations = rows
         for row in rows:

@@ -27,6 +27,14 @@ MODELS = (
 
 
 @pytest.fixture
+def db(database_url: str) -> Iterator[Engine]:
+    """An engine on each migrated database (SQLite, and PostgreSQL when configured)."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def engine(sqlite_url: str) -> Iterator[Engine]:
     built = make_engine(sqlite_url)
     yield built

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,20 +14,12 @@ from neural_terminal.chat.budget import BudgetGuard, Level
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.domain.errors import OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
-from neural_terminal.domain.periods import Period
+from neural_terminal.domain.periods import Period, PeriodStarts
 from neural_terminal.store.budget_store import BudgetConfig, BudgetStore, Decide, Spend
-from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import Message, MessageStatus
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -157,7 +148,13 @@ class OverlapProbe(BudgetStore):
     rival = threading.Event()
 
     def reserve(
-        self, *, conversation_id: int, amount_usd: Decimal, since: datetime | None, decide: Decide
+        self,
+        *,
+        conversation_id: int,
+        amount_usd: Decimal,
+        since: datetime | None,
+        decide: Decide,
+        starts: PeriodStarts | None = None,
     ) -> int:
         def probing(spend: Spend) -> None:
             with self.lock:
@@ -175,7 +172,11 @@ class OverlapProbe(BudgetStore):
                     type(self).inside -= 1
 
         return super().reserve(
-            conversation_id=conversation_id, amount_usd=amount_usd, since=since, decide=probing
+            conversation_id=conversation_id,
+            amount_usd=amount_usd,
+            since=since,
+            decide=probing,
+            starts=starts,
         )
 
 

@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from neural_terminal.domain.periods import Period, period_end, period_start
+from neural_terminal.domain.periods import (
+    Period,
+    PeriodStarts,
+    parse_period,
+    period_end,
+    period_start,
+    period_starts,
+)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -72,3 +79,22 @@ def test_the_end_of_a_period_is_the_start_of_the_next() -> None:
     end = period_end(now, Period.MONTHLY, "Europe/Berlin")
     assert end is not None
     assert period_start(end, Period.MONTHLY, "Europe/Berlin") == end
+
+
+def test_the_day_and_month_starts_of_a_moment_are_those_of_each_period() -> None:
+    now = utc(2026, 2, 28, 23, 30)  # already 1 March in Berlin
+    starts = period_starts(now, "Europe/Berlin")
+    assert starts == PeriodStarts(daily=utc(2026, 2, 28, 23), monthly=utc(2026, 2, 28, 23))
+    for period in Period:
+        assert starts.of(period) == period_start(now, period, "Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("stored", "period"),
+    [
+        pytest.param("monthly", Period.MONTHLY, id="known"),
+        pytest.param("weekly", Period.NONE, id="unknown-never-resets"),
+    ],
+)
+def test_a_stored_period_name_is_read_safely(stored: str, period: Period) -> None:
+    assert parse_period(stored) is period

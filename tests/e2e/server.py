@@ -179,8 +179,9 @@ def _wait_until_serving(app: RunningApp) -> None:
         if app.process.poll() is not None:
             raise RuntimeError(f"the app exited with {app.process.returncode}:\n{app.log_tail()}")
         try:
-            # The simulator, when it is the upstream, is served by the same app.
-            if httpx.get(app.url + "/", cookies=app.cookies, timeout=2).status_code == 200:
+            # The built site and the simulator (when it is the upstream) are mounted in the
+            # same app, so the page is served once the backend answers.
+            if httpx.get(app.url + "/ping", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

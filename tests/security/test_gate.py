@@ -57,13 +57,17 @@ def inner() -> Inner:
 
 @pytest.fixture
 def client(inner: Inner, tmp_path: Path) -> TestClient:
+    refusals = RefusalLog()
+    unlock = LocalUnlock(
+        secret=SECRET, cookie="nt_local_3000", token_file=tmp_path / "t", refusals=refusals
+    )
     gate = AccessGate(
         inner.app(),
         policy=access_policy(Settings(), ports=(3000,)),
-        unlock=LocalUnlock(secret=SECRET, cookie="nt_local_3000", token_file=tmp_path / "t"),
+        admission=unlock,
         headers=security_headers("default-src 'self'"),
         open_prefixes=("/sim/",),
-        refusals=RefusalLog(),
+        refusals=refusals,
     )
     return TestClient(gate, base_url=OWN)
 
@@ -86,6 +90,7 @@ def test_the_unlocked_own_page_gets_through_with_the_headers(
         pytest.param({"Origin": "http://127.0.0.1:4000"}, id="another-port"),
         pytest.param({"Origin": "https://evil.example"}, id="another-site"),
         pytest.param({"Origin": "null"}, id="null-origin"),
+        pytest.param({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, id="sandboxed-frame"),
         pytest.param({"Host": "evil.example:3000"}, id="rebound-host"),
         pytest.param({"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors"}, id="embed"),
         pytest.param({"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}, id="no-origin"),
@@ -102,6 +107,15 @@ def test_requests_from_anywhere_else_are_refused_even_with_the_cookie(
         assert response.text.startswith("Refused: ")
         assert "access-control-allow-origin" not in response.headers
     assert inner.reached == []
+
+
+def test_the_apps_own_form_posts_under_no_referrer_get_through(
+    client: TestClient, inner: Inner
+) -> None:
+    own_form = {"Origin": "null", "Sec-Fetch-Site": "same-origin", "Cookie": COOKIE}
+
+    assert client.post("/api/replies/1", headers=own_form).status_code == 200
+    assert inner.reached == ["/api/replies/1"]
 
 
 def test_without_the_cookie_only_open_routes_answer(client: TestClient, inner: Inner) -> None:

@@ -75,6 +75,16 @@ class SessionStore:
             )
         return exists is not None
 
+    def revoke_token(self, *, token_hash: str, at: datetime) -> bool:
+        """End the session of this token hash (a logout); False when none was live."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(SESSIONS)
+                .where(SESSIONS.c.token_hash == token_hash, SESSIONS.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+        return bool(result.rowcount)
+
     def revoke_all(self, *, user_id: int, at: datetime) -> int:
         """End every session of a user; how many were still unrevoked."""
         with self._engine.begin() as conn:
