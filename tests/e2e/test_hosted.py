@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from neural_terminal.__main__ import main as cli
+from neural_terminal.accounts.services import build_accounts
 from neural_terminal.console import Console
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
@@ -36,6 +37,7 @@ from tests.e2e.test_chat import (
 ALICE, BOB = ("alice", "alice's long passphrase"), ("bob", "bob's long passphrase")
 SOCKET_WAIT_S = 60.0
 SENDS_PER_MINUTE = 5
+ADMIN = f"{STATE}.neural_terminal___ui___admin_state____admin_state"
 
 
 def add_user(database_url: str, name: str, password: str, *admin: str) -> None:
@@ -102,7 +104,7 @@ class Tab:
         self.chat.update(delta.get(CHAT) or {})
         if (delta.get(STATE) or {}).get("is_hydrated_rx_state_") is True:
             self.hydrated.set()
-        self.updates.put_nowait(delta.get(CHAT) or {})
+        self.updates.put_nowait(delta.get(CHAT) or delta.get(ADMIN) or {})
 
     async def open(self, app: RunningApp, cookie: str, token: str) -> None:
         self.socket = await EventSocket.connect(
@@ -110,12 +112,12 @@ class Tab:
         )
         await asyncio.wait_for(self.hydrated.wait(), SOCKET_WAIT_S)
 
-    async def event(self, name: str, **payload: Any) -> dict[str, Any]:
-        """Send ``ChatState.<name>(**payload)``; the chat delta it answered with."""
+    async def event(self, name: str, *, state: str = CHAT, **payload: Any) -> dict[str, Any]:
+        """Send ``<state>.<name>(**payload)``; the delta of that state it answered with."""
         assert self.socket is not None
         while not self.updates.empty():
             self.updates.get_nowait()
-        self.socket.emit_event(f"{CHAT}.{name}", payload)
+        self.socket.emit_event(f"{state}.{name}", payload)
         return await asyncio.wait_for(self.updates.get(), SOCKET_WAIT_S)
 
 
@@ -166,7 +168,7 @@ def test_another_user_can_neither_see_nor_touch_a_conversation(
 
     engine = make_engine(app.database_url)
     bobs = ChatRepository(engine).create_conversation(model="sim/terminal-small", owner_id=2)
-    engine.dispose()
+    accounts = build_accounts(engine)
 
     async def as_bob() -> None:
         tab = Tab()
@@ -181,8 +183,20 @@ def test_another_user_can_neither_see_nor_touch_a_conversation(
             assert "does not exist" in answer.get("notice_rx_state_", "")
             assert answer.get("streaming_rx_state_") is not True
         assert "secret" not in repr(tab.chat)
+        # Nor an admin's actions: ending Alice's session, disabling her, lifting his limit.
+        alices = [s.id for s in accounts.sessions.list_active() if s.username == "alice"]
+        for name, payload in (
+            ("revoke", {"session_id": alices[0]}),
+            ("disable", {"username": "alice"}),
+            ("set_limit", {"form_data": {"username": "bob", "limit": "", "period": "none"}}),
+        ):
+            refused = await tab.event(name, state=ADMIN, **payload)
+            assert refused.get("notice_rx_state_") == "Only an admin can do that."
+        assert [s.id for s in accounts.sessions.list_active() if s.username == "alice"] == alices
+        assert not accounts.users.get("alice").disabled
 
     run_async(as_bob())
+    engine.dispose()
     assert len(stored_messages(app)) == stored  # nothing continued, retried or sent
 
 
