@@ -23,8 +23,8 @@ from sqlalchemy import Engine, insert
 from sqlmodel import col, update
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.window import WindowPolicy
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.settings import load_settings

@@ -18,20 +18,20 @@ from sqlalchemy import Engine
 
 from neural_terminal.accounts.services import AccountServices, build_accounts
 from neural_terminal.chat.access import ConversationAccess
-from neural_terminal.chat.budget import BudgetGuard
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.catalogue import ModelCatalogue
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.estimate import CostEstimator
-from neural_terminal.chat.orchestrator import ChatOrchestrator
-from neural_terminal.chat.reconcile import Reconciler
-from neural_terminal.chat.send_limits import SendLimits
-from neural_terminal.chat.spending import Spending
-from neural_terminal.chat.streaming import Resilience
-from neural_terminal.chat.summaries import CompletionUpstream, Summariser
-from neural_terminal.chat.turns import ActiveTurns
-from neural_terminal.chat.upstream import ChatStreamLike, ChatUpstream
-from neural_terminal.chat.window import WindowPolicy
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.context.summaries import CompletionUpstream, Summariser
+from neural_terminal.chat.context.window import WindowPolicy
+from neural_terminal.chat.spend.budget import BudgetGuard
+from neural_terminal.chat.spend.estimate import CostEstimator
+from neural_terminal.chat.spend.reconcile import Reconciler
+from neural_terminal.chat.spend.send_limits import SendLimits
+from neural_terminal.chat.spend.spending import Spending
+from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.orchestrator import ChatOrchestrator
+from neural_terminal.chat.turns.streaming import Resilience
+from neural_terminal.chat.turns.upstream import ChatStreamLike, ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, UsageReport
 from neural_terminal.domain.errors import UpstreamNotConfigured
 from neural_terminal.domain.events import MessageCompleted

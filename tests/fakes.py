@@ -13,7 +13,7 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 
-from neural_terminal.chat.replies import ReplyDelta, ReplyEvent
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent
 from neural_terminal.domain.chat import ChatRequest, StreamChunk, UsageReport
 from neural_terminal.domain.models import ModelInfo
 

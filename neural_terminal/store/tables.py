@@ -77,11 +77,11 @@ class Message(SQLModel, table=True):
     cached_tokens: int | None = None
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     # True when the reply broke off before the upstream reported usage, so the tokens and
-    # cost above are our own count priced from the catalogue (chat/estimate.py).
+    # cost above are our own count priced from the catalogue (chat/spend/estimate.py).
     cost_is_estimate: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
-    # usage x catalogue prices (chat/costing.py), kept beside the billed ``cost_usd``.
+    # usage x catalogue prices (domain/costing.py), kept beside the billed ``cost_usd``.
     computed_cost_usd: Decimal | None = Field(
         default=None, sa_column=Column(ExactUSD, nullable=True)
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from neural_terminal.chat.budget import BudgetStatus, Level, Limit
-from neural_terminal.chat.spending import Preflight
+from neural_terminal.chat.spend.budget import BudgetStatus, Level, Limit
+from neural_terminal.chat.spend.spending import Preflight
 from neural_terminal.domain.errors import InvalidBudget
 from neural_terminal.domain.money import format_price_per_million, format_usd
 from neural_terminal.domain.periods import Period, zone

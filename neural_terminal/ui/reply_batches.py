@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from neural_terminal.chat.replies import (
+from neural_terminal.chat.turns.replies import (
     ReplyDelta,
     ReplyEvent,
     ReplyFinished,

@@ -16,8 +16,8 @@ from typing import Any
 import reflex as rx
 
 from neural_terminal.bootstrap import services
-from neural_terminal.chat.context import PreparedContext
-from neural_terminal.chat.replies import ReplyFinished
+from neural_terminal.chat.context.builder import PreparedContext
+from neural_terminal.chat.turns.replies import ReplyFinished
 from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from neural_terminal.chat.window import Window
+from neural_terminal.chat.context.window import Window
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
 from neural_terminal.store.tables import Conversation, Message

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.summaries import Summariser
-from neural_terminal.chat.window import WindowPolicy
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.context.summaries import Summariser
+from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine

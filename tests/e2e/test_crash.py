@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from neural_terminal.chat.estimate import count_tokens
+from neural_terminal.chat.spend.estimate import count_tokens
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import open_app, send, stored_messages, wait_reply_done
 from tests.e2e.test_resilience import LAST_REPLY, full_reply

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from neural_terminal.bootstrap import Services
-from neural_terminal.chat.orchestrator import collect
-from neural_terminal.chat.replies import ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.orchestrator import collect
+from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.store.tables import ContextStrategy
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from neural_terminal.bootstrap import Services
-from neural_terminal.chat.orchestrator import collect
-from neural_terminal.chat.replies import ReplyFinished
+from neural_terminal.chat.turns.orchestrator import collect
+from neural_terminal.chat.turns.replies import ReplyFinished
 from neural_terminal.domain.errors import BudgetStop
 from neural_terminal.domain.models import ModelPricing
 from neural_terminal.simulator.catalogue import find_model

@@ -16,9 +16,9 @@ import pytest
 import pytest_asyncio
 
 from neural_terminal.bootstrap import Services
-from neural_terminal.chat.estimate import count_prompt_tokens, count_tokens
-from neural_terminal.chat.orchestrator import collect
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyRetrying
+from neural_terminal.chat.spend.estimate import count_prompt_tokens, count_tokens
+from neural_terminal.chat.turns.orchestrator import collect
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished, ReplyRetrying
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.domain.errors import (
     InsufficientCredits,

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from neural_terminal.bootstrap import Services, build_services
-from neural_terminal.chat.orchestrator import collect
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished
+from neural_terminal.chat.turns.orchestrator import collect
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished
 from neural_terminal.domain.errors import UpstreamNotConfigured, UpstreamUnreachable
 from neural_terminal.settings import Settings
 from tests.e2e.server import free_port

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from neural_terminal.chat.budget import BudgetStatus
-from neural_terminal.chat.spending import Preflight
+from neural_terminal.chat.spend.budget import BudgetStatus
+from neural_terminal.chat.spend.spending import Preflight
 from neural_terminal.domain.errors import InvalidBudget
 from neural_terminal.domain.periods import Period
 from neural_terminal.store.budget_store import BudgetConfig, Spend

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.store.tables import Message
 from neural_terminal.ui.reply_batches import ReplyBatch, ReplyBatcher, frame_interval

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from neural_terminal.chat.budget import USER, BudgetGuard, Level
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.spend_watch import SpendWatch
+from neural_terminal.chat.spend.budget import USER, BudgetGuard, Level
+from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.domain.errors import BudgetStop, OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
 from neural_terminal.domain.periods import Period

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from neural_terminal.chat.budget import BudgetGuard
+from neural_terminal.chat.spend.budget import BudgetGuard
 from neural_terminal.domain.errors import BudgetStop
 from neural_terminal.domain.money import format_usd
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.counted_rows import CountedRows
-from neural_terminal.chat.elide import elide_middle
-from neural_terminal.chat.summaries import Summariser
-from neural_terminal.chat.units import CountedRow, Unit, first_unit, units_newest_first
-from neural_terminal.chat.window import Window, WindowPolicy, window_for
+from neural_terminal.chat.context.counted_rows import CountedRows
+from neural_terminal.chat.context.elide import elide_middle
+from neural_terminal.chat.context.summaries import Summariser
+from neural_terminal.chat.context.units import CountedRow, Unit, first_unit, units_newest_first
+from neural_terminal.chat.context.window import Window, WindowPolicy, window_for
 from neural_terminal.domain.chat import PromptMessage, Role
 from neural_terminal.domain.errors import ContextTooLarge, NeuralTerminalError
 from neural_terminal.domain.events import ContextTruncated

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, update
 
-from neural_terminal.chat.budget import BudgetGuard, Level
 from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.spend.budget import BudgetGuard, Level
 from neural_terminal.domain.errors import OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
 from neural_terminal.domain.periods import Period, PeriodStarts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from neural_terminal.chat.units import PROMPT_ROLES, CountedRow
+from neural_terminal.chat.context.units import PROMPT_ROLES, CountedRow
 from neural_terminal.store.context_store import ContextRow, ContextStore
 from neural_terminal.tokens.counter import TokenCounter
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import MARKER, ContextBuilder, PreparedContext
-from neural_terminal.chat.elide import ELISION_MARKER
-from neural_terminal.chat.window import WindowPolicy
+from neural_terminal.chat.context.builder import MARKER, ContextBuilder, PreparedContext
+from neural_terminal.chat.context.elide import ELISION_MARKER
+from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.domain.errors import ContextTooLarge
 from neural_terminal.domain.events import ContextTruncated

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from neural_terminal.chat.window import Window
+from neural_terminal.chat.context.window import Window
 from neural_terminal.domain.chat import ChatRequest, PromptMessage, UsageReport
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.tables import Summary

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyStarted
-from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished, ReplyStarted
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import (
     ContextTooLarge,

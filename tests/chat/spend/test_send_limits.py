@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from neural_terminal.chat.send_limits import SendLimits
+from neural_terminal.chat.spend.send_limits import SendLimits
 from neural_terminal.domain.errors import SendLimitError, TooManySends, TooManyStreams
 from neural_terminal.store.send_activity import SendActivityStore
 from neural_terminal.store.tables import MessageStatus

@@ -1,7 +1,7 @@
 """The running cost estimate of a reply in flight, updated per delta without re-encoding.
 
 The prompt is counted once when the reply starts; each delta's tokens are counted on their own
-and added up (cl100k_base, like chat/estimate.py). Split counting can differ from a count of
+and added up (cl100k_base, like spend/estimate.py). Split counting can differ from a count of
 the whole text by a token at a seam; the stored estimate is always a full recount.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from neural_terminal.chat.estimate import count_prompt_tokens, count_tokens, price
+from neural_terminal.chat.spend.estimate import count_prompt_tokens, count_tokens, price
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.domain.models import ModelPricing
 

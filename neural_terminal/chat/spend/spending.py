@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from neural_terminal.chat.budget import BudgetGuard, BudgetStatus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.estimate import CostEstimator, count_prompt_tokens, price
-from neural_terminal.chat.spend_watch import SpendWatch
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.spend.budget import BudgetGuard, BudgetStatus
+from neural_terminal.chat.spend.estimate import CostEstimator, count_prompt_tokens, price
+from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.store.tables import Conversation
 from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS

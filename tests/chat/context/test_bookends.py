@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.summaries import Summariser
-from neural_terminal.chat.window import WindowPolicy
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.context.summaries import Summariser
+from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.chat import PromptMessage, Usage, UsageReport
 from neural_terminal.domain.errors import ProviderUnavailable
 from neural_terminal.domain.events import ContextTruncated
@@ -19,7 +19,7 @@ from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import ContextStrategy, Conversation
 from neural_terminal.tokens.counter import TokenCounter
 from tests.chat.conftest import MODELS
-from tests.chat.test_context import SYSTEM, TINY, chat_history, check_payload, store
+from tests.chat.context.test_context import SYSTEM, TINY, chat_history, check_payload, store
 from tests.fakes import FakeCatalogue, FakeCompletions, ScriptedCompletion
 
 

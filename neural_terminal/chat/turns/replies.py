@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from neural_terminal.chat.context import PreparedContext
+from neural_terminal.chat.context.builder import PreparedContext
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.store.tables import Message
 

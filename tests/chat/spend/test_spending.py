@@ -8,15 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, func, select
 
-from neural_terminal.chat.budget import BudgetGuard
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.estimate import CostEstimator
-from neural_terminal.chat.orchestrator import ChatOrchestrator, collect
-from neural_terminal.chat.reconcile import Reconciler
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished
-from neural_terminal.chat.spending import Spending
-from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.spend.budget import BudgetGuard
+from neural_terminal.chat.spend.estimate import CostEstimator
+from neural_terminal.chat.spend.reconcile import Reconciler
+from neural_terminal.chat.spend.spending import Spending
+from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.orchestrator import ChatOrchestrator, collect
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import BudgetStop, OverBudget
 from neural_terminal.domain.models import ModelInfo, ModelPricing

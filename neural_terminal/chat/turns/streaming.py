@@ -19,13 +19,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from neural_terminal.chat.accounts import Accounts, Carried, account, plus
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.estimate import CostEstimator
-from neural_terminal.chat.live_cost import LiveCost
-from neural_terminal.chat.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
-from neural_terminal.chat.spend_watch import SpendWatch
-from neural_terminal.chat.upstream import ChatUpstream
+from neural_terminal.chat.spend.estimate import CostEstimator
+from neural_terminal.chat.spend.live_cost import LiveCost
+from neural_terminal.chat.spend.reply_accounting import Accounts, Carried, account, plus
+from neural_terminal.chat.spend.watch import SpendWatch
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
+from neural_terminal.chat.turns.upstream import ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated

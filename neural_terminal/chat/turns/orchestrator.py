@@ -8,23 +8,23 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from decimal import Decimal
 
-from neural_terminal.chat.accounts import Carried
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder, PreparedContext
-from neural_terminal.chat.estimate import CostEstimator
-from neural_terminal.chat.prompt import context_of, continuation_prompt, prompt_for
-from neural_terminal.chat.replies import ReplyEvent, ReplyFinished, ReplyStarted
-from neural_terminal.chat.spend_watch import SpendWatch
-from neural_terminal.chat.spending import Preflight, Spending
-from neural_terminal.chat.streaming import (
+from neural_terminal.chat.context.builder import ContextBuilder, PreparedContext
+from neural_terminal.chat.context.window import Window
+from neural_terminal.chat.spend.estimate import CostEstimator
+from neural_terminal.chat.spend.reply_accounting import Carried
+from neural_terminal.chat.spend.spending import Preflight, Spending
+from neural_terminal.chat.spend.watch import SpendWatch
+from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.prompt import context_of, continuation_prompt, prompt_for
+from neural_terminal.chat.turns.replies import ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.streaming import (
     STOPPED_BY_USER,
     UNEXPECTED,
     ReplyStreamer,
     Resilience,
 )
-from neural_terminal.chat.turns import ActiveTurns
-from neural_terminal.chat.upstream import ChatStreamLike, ChatUpstream
-from neural_terminal.chat.window import Window
+from neural_terminal.chat.turns.upstream import ChatStreamLike, ChatUpstream
 from neural_terminal.domain.chat import ChatRequest
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, NeuralTerminalError
 from neural_terminal.store.repository import ChatRepository

@@ -10,13 +10,18 @@ import pytest
 from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context import ContextBuilder
-from neural_terminal.chat.estimate import CostEstimator, count_prompt_tokens, count_tokens
-from neural_terminal.chat.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
-from neural_terminal.chat.prompt import CONTINUE_INSTRUCTION
-from neural_terminal.chat.replies import ReplyDelta, ReplyFinished, ReplyRetrying, ReplyStarted
-from neural_terminal.chat.streaming import Resilience
-from neural_terminal.chat.turns import ActiveTurns
+from neural_terminal.chat.context.builder import ContextBuilder
+from neural_terminal.chat.spend.estimate import CostEstimator, count_prompt_tokens, count_tokens
+from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
+from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
+from neural_terminal.chat.turns.replies import (
+    ReplyDelta,
+    ReplyFinished,
+    ReplyRetrying,
+    ReplyStarted,
+)
+from neural_terminal.chat.turns.streaming import Resilience
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import (
     BadRequest,

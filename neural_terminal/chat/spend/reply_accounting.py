@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from neural_terminal.chat.estimate import CostEstimator
+from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.domain.chat import ChatRequest, UsageReport
 from neural_terminal.domain.costing import CostSource, TokenUsage, bill
 from neural_terminal.store.tables import Message
