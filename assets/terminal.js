@@ -222,3 +222,12 @@ document.addEventListener(
   },
   true,
 );
+
+// Hosted mode: log out with a POST from this page (a link would be a GET that any page
+// could trigger), then show the login page.
+document.addEventListener("click", async (event) => {
+  if (!(event.target instanceof HTMLElement) || event.target.id !== "logout") return;
+  event.preventDefault();
+  await fetch("/logout", { method: "POST", credentials: "same-origin", redirect: "manual" });
+  window.location.assign("/login");
+});

@@ -31,7 +31,7 @@ class Admission(Protocol):
 
     @property
     def open_paths(self) -> tuple[str, ...]:
-        """Path prefixes served without admission (the way in itself)."""
+        """Paths served without admission (the way in itself)."""
         ...
 
     @property

@@ -47,7 +47,9 @@ class AccessGate:
         self._policy = policy
         self._admission = admission
         self._headers = list(headers)
-        self._open = (*OPEN_PATHS, *admission.open_paths, *open_prefixes)
+        # Exact paths (a prefix would also open "/login-anything"), and whole folders.
+        self._open_paths = frozenset((*OPEN_PATHS, *admission.open_paths))
+        self._open_prefixes = tuple(open_prefixes)
         self._refusals = refusals or RefusalLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -62,7 +64,8 @@ class AccessGate:
             await self._deny(scope, receive, send, PlainTextResponse(f"Refused: {reason}.", 403))
             return
         viewer: Viewer | None = None
-        if not connection.url.path.startswith(self._open):
+        path = connection.url.path
+        if path not in self._open_paths and not path.startswith(self._open_prefixes):
             viewer = await self._admission.admit(connection)
             if viewer is None:
                 await self._deny(scope, receive, send, self._admission.refuse(connection))

@@ -21,6 +21,8 @@ from neural_terminal.security.admission import LOGIN_PATH
 from neural_terminal.security.pages import login_page
 
 MAX_FIELD_CHARS = 2_048
+# A login form is a few hundred bytes; a bigger body is refused before it is read.
+MAX_FORM_BYTES = 16_384
 # A tab that changes hands starts a fresh page state (Reflex keys it by a token kept in the
 # tab's storage), so nobody is ever shown what the previous user left open.
 CLEAR_STORAGE = {"Clear-Site-Data": '"storage"', "Cache-Control": "no-store"}
@@ -49,6 +51,8 @@ class LoginRoutes:
 
     async def submit(self, request: Request) -> Response:
         """Check the password (slow on purpose: argon2id, off the event loop); set the cookie."""
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            return self._again("That is not a login.", "/", "", 413, {})
         form = await request.form()
         username = str(form.get("username", ""))[:MAX_FIELD_CHARS]
         password = str(form.get("password", ""))[:MAX_FIELD_CHARS]

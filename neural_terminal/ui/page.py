@@ -51,16 +51,16 @@ def _header() -> rx.Component:
 
 
 def _account() -> rx.Component:
-    """Hosted mode: who is signed in, and a plain form that logs out (security/login.py)."""
+    """Hosted mode: who is signed in, and log out (assets/terminal.js posts /logout)."""
     return rx.cond(
         ChatState.signed_in_as != "",
-        rx.el.form(
+        rx.hstack(
             rx.cond(ChatState.is_admin, rx.link("admin", href="/admin", id="admin-link")),
             rx.el.span(ChatState.signed_in_as, id="signed-in-as", class_name="nt-figure"),
-            rx.el.button("log out", type="submit", id="logout", class_name="nt-button"),
-            action="/logout",
-            method="post",
-            style={"display": "flex", "gap": "8px", "align_items": "center", "font_size": "12px"},
+            rx.el.button("log out", type="button", id="logout", class_name="nt-button"),
+            align="center",
+            spacing="2",
+            font_size="12px",
         ),
     )
 

@@ -260,6 +260,11 @@ def test_each_user_has_their_own_sidebar(browser: Browser, app: RunningApp) -> N
         expect(alice.locator("#signed-in-as")).to_have_text("alice", timeout=60_000)
         expect(alice.locator(".nt-sidebar")).not_to_contain_text("bob's own question")
         expect(bob.locator(USER_MESSAGES).last).to_contain_text("bob's own question")
+
+        bob.locator("#logout").click()  # a plain form post from the page (Origin: null)
+        expect(bob.locator("#login")).to_be_visible()
+        bob.goto(app.url + "/")
+        expect(bob.locator("#login")).to_be_visible()  # the session is gone
     finally:
         for context in contexts:
             context.close()

@@ -124,6 +124,7 @@ def test_without_the_cookie_only_open_routes_answer(client: TestClient, inner: I
     assert client.get("/api/replies/1", headers={"Cookie": wrong}).status_code == 401
     assert client.get("/ping").status_code == 200
     assert client.get("/sim/api/v1/models").status_code == 200
+    assert client.get("/pingback").status_code == 401  # exact paths, not prefixes
     assert inner.reached == ["/ping", "/sim/api/v1/models"]
 
 
