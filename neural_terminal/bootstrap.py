@@ -167,7 +167,7 @@ def build_services(
         policy=window_policy(settings),
         summariser=Summariser(upstream=summaries, store=store, counter=counter),
     )
-    estimator = CostEstimator(_prices_from(catalogue))
+    estimator = CostEstimator(_prices_from(catalogue), counter)
     budget = BudgetGuard(BudgetStore(engine, defaults=budget_defaults(settings)), bus)
     spending = Spending(
         guard=budget,

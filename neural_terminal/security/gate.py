@@ -123,9 +123,15 @@ class AccessGate:
     def _with_headers(self, send: Send) -> Send:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                present = {name.lower(): value for name, value in headers}
                 extra = [(n, v) for n, v in self._headers if n not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                # A page is asked for again every time (a 304 when unchanged), so a browser
+                # that logged out never gets it from its cache past the gate.
+                is_page = present.get(b"content-type", b"").startswith(b"text/html")
+                if is_page and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-cache"))
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         return send_with_headers

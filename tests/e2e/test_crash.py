@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from neural_terminal.chat.spend.estimate import count_tokens
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import open_app, send, stored_messages, wait_reply_done
 from tests.e2e.test_resilience import LAST_REPLY, full_reply
+from tests.token_counts import count_tokens
 
 CRASH_RATE = 40  # tokens per second while the crash test streams
 CHECKPOINT_S = 1.0

@@ -261,9 +261,9 @@ def test_each_user_has_their_own_sidebar(browser: Browser, app: RunningApp) -> N
         expect(alice.locator(".nt-sidebar")).not_to_contain_text("bob's own question")
         expect(bob.locator(USER_MESSAGES).last).to_contain_text("bob's own question")
 
-        bob.locator("#logout").click()  # a plain form post from the page (Origin: null)
+        bob.locator("#logout").click()  # a POST from the page (assets/terminal.js)
         expect(bob.locator("#login")).to_be_visible()
-        bob.goto(app.url + "/")
+        bob.goto(app.url + "/")  # not from the browser's cache: pages are revalidated
         expect(bob.locator("#login")).to_be_visible()  # the session is gone
     finally:
         for context in contexts:

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from neural_terminal.simulator.completions import plan_completion
 from neural_terminal.tokens.encodings import get_encoding
+from tests.e2e.recording import record_texts, recorded_texts
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import (
     REPLIES,
@@ -22,20 +23,6 @@ from tests.e2e.test_chat import (
 
 LAST_REPLY = '.nt-msg[data-role="assistant"]'
 # Records every distinct text of the notice line, from the browser's side.
-RECORD_NOTICES = """
-() => {
-  window.__ntNotices = [];
-  const seen = () => {
-    const el = document.querySelector('#notice');
-    const text = el ? el.innerText : '';
-    if (text && window.__ntNotices[window.__ntNotices.length - 1] !== text) {
-      window.__ntNotices.push(text);
-    }
-  };
-  new MutationObserver(seen).observe(document.body,
-    {subtree: true, childList: true, characterData: true, attributes: true});
-}
-"""
 CRASH_RATE = 40  # tokens per second while the crash test streams
 CHECKPOINT_S = 1.0
 
@@ -99,11 +86,11 @@ def test_a_rate_limit_is_retried_with_a_visible_countdown_and_succeeds(
 
     # The countdown shows for about a second: record every notice rather than poll for it,
     # so a slow machine cannot make the test look between two polls.
-    page.evaluate(RECORD_NOTICES)
+    record_texts(page, "#notice", "notices")
     send(page, text)
 
     wait_reply_done(page)
-    notices: list[str] = page.evaluate("window.__ntNotices")
+    notices = recorded_texts(page, "notices")
     assert any("retrying (2/3) in 1 s" in notice for notice in notices), notices
     expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "complete")
     expect(page.locator("#notice")).to_have_count(0)

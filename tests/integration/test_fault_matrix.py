@@ -16,7 +16,6 @@ import pytest
 import pytest_asyncio
 
 from neural_terminal.bootstrap import Services
-from neural_terminal.chat.spend.estimate import count_prompt_tokens, count_tokens
 from neural_terminal.chat.turns.orchestrator import collect
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished, ReplyRetrying
 from neural_terminal.domain.chat import PromptMessage
@@ -36,6 +35,7 @@ from neural_terminal.settings import Settings
 from neural_terminal.simulator.completions import plan_completion
 from neural_terminal.tokens.encodings import get_encoding
 from tests.integration.conftest import CountingTransport, RecordedSleeps
+from tests.token_counts import count_prompt_tokens, count_tokens
 
 MODEL = "sim/terminal-small"
 PROMPT_PRICE, COMPLETION_PRICE = Decimal("0.0000005"), Decimal("0.0000015")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -29,8 +29,10 @@ class Inner:
         self.reached: list[str] = []
 
     def app(self) -> Starlette:
-        async def page(request: Request) -> PlainTextResponse:
+        async def page(request: Request) -> Response:
             self.reached.append(request.url.path)
+            if request.url.path == "/":
+                return HTMLResponse("<p>the page</p>")
             return PlainTextResponse("private", headers={"x-content-type-options": "kept"})
 
         async def socket(websocket: WebSocket) -> None:
@@ -107,6 +109,15 @@ def test_requests_from_anywhere_else_are_refused_even_with_the_cookie(
         assert response.text.startswith("Refused: ")
         assert "access-control-allow-origin" not in response.headers
     assert inner.reached == []
+
+
+def test_pages_are_revalidated_through_the_gate_every_time(client: TestClient) -> None:
+    page = client.get("/", headers={"Cookie": COOKIE})
+    data = client.get("/api/replies/1", headers={"Cookie": COOKIE})
+
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-cache"
+    assert "cache-control" not in data.headers  # not a page: left as the route sent it
 
 
 def test_the_apps_own_form_posts_under_no_referrer_get_through(

@@ -1,13 +1,10 @@
-"""What a reply probably cost when the upstream never said (it broke off, or was stopped).
+"""What a reply probably costs when the upstream has not said (yet, or ever).
 
 OpenRouter reports the exact cost in a stream's last chunk; a stream that ends early has no
-last chunk. We then count tokens ourselves with cl100k_base (exact for OpenAI models, close
-for the rest) and price them from the catalogue, and the stored cost is flagged an estimate:
-
-    cost = prompt price x prompt tokens + completion price x completion tokens + request fee
-
-The prompt is counted with OpenAI's chat recipe (3 tokens of framing per message, 3 for
-the reply primer; openai-cookbook "How to count tokens with tiktoken").
+last chunk, and a reply in flight has none yet. We then count tokens ourselves, with the one
+counter every count uses (tokens/counter.py: the model's own encoding for OpenAI families,
+cl100k_base as an approximation for the rest), and price them with the one formula bills use
+(domain/costing.py); such a cost is flagged an estimate.
 """
 
 from __future__ import annotations
@@ -17,12 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from neural_terminal.domain.chat import PromptMessage
+from neural_terminal.domain.costing import TokenUsage, compute_cost
 from neural_terminal.domain.models import ModelPricing
-from neural_terminal.tokens.encodings import get_encoding
-
-ENCODING = "cl100k_base"
-TOKENS_PER_MESSAGE = 3
-REPLY_PRIMER_TOKENS = 3
+from neural_terminal.tokens.counter import TokenCounter
 
 PriceLookup = Callable[[str], ModelPricing | None]
 
@@ -36,43 +30,36 @@ class Estimate:
     cost_usd: Decimal | None
 
 
-def count_tokens(text: str) -> int:
-    """cl100k_base tokens in ``text`` (special-token text counts as plain text)."""
-    return len(get_encoding(ENCODING).encode(text, disallowed_special=()))
-
-
-def count_prompt_tokens(messages: Sequence[PromptMessage]) -> int:
-    """Prompt tokens of ``messages`` by the chat recipe."""
-    encoding = get_encoding(ENCODING)
-    total = REPLY_PRIMER_TOKENS
-    for message in messages:
-        total += TOKENS_PER_MESSAGE
-        total += len(encoding.encode(message.role, disallowed_special=()))
-        total += len(encoding.encode(message.content, disallowed_special=()))
-    return total
-
-
 def price(pricing: ModelPricing, *, prompt_tokens: int, completion_tokens: int) -> Decimal:
-    """The cost of these token counts at ``pricing``, exactly."""
-    return prompt_tokens * pricing.prompt + completion_tokens * pricing.completion + pricing.request
+    """The cost of these token counts at ``pricing``, exactly (the bills' own formula)."""
+    return compute_cost(pricing, TokenUsage(prompt=prompt_tokens, completion=completion_tokens))
 
 
 class CostEstimator:
-    """Estimates a partial reply's cost from catalogue prices; prices come from ``prices``."""
+    """Counts and prices on a model's behalf; prices come from ``prices``."""
 
-    def __init__(self, prices: PriceLookup) -> None:
+    def __init__(self, prices: PriceLookup, counter: TokenCounter | None = None) -> None:
         self._prices = prices
+        self._counter = counter or TokenCounter()
 
     def pricing(self, model: str) -> ModelPricing | None:
         """The catalogue's prices of ``model``, or None when unknown."""
         return self._prices(model)
 
+    def prompt_tokens(self, model: str, prompt: Sequence[PromptMessage]) -> int:
+        """Prompt tokens of ``prompt`` in ``model``'s encoding, by the chat recipe."""
+        return self._counter.count_prompt(prompt, self._encoding(model))
+
+    def text_tokens(self, model: str, text: str) -> int:
+        """Tokens of ``text`` alone in ``model``'s encoding."""
+        return self._counter.count_text(text, self._encoding(model))
+
     def estimate(
         self, model: str, prompt: Sequence[PromptMessage], completion_text: str
     ) -> Estimate:
         """The estimate for a reply of ``completion_text`` to ``prompt`` on ``model``."""
-        prompt_tokens = count_prompt_tokens(prompt)
-        completion_tokens = count_tokens(completion_text)
+        prompt_tokens = self.prompt_tokens(model, prompt)
+        completion_tokens = self.text_tokens(model, completion_text)
         pricing = self._prices(model)
         cost = (
             None
@@ -80,3 +67,6 @@ class CostEstimator:
             else price(pricing, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
         )
         return Estimate(prompt_tokens, completion_tokens, cost)
+
+    def _encoding(self, model: str) -> str:
+        return self._counter.scheme(model).encoding

@@ -1,17 +1,17 @@
 """The running cost estimate of a reply in flight, updated per delta without re-encoding.
 
 The prompt is counted once when the reply starts; each delta's tokens are counted on their own
-and added up (cl100k_base, like spend/estimate.py). Split counting can differ from a count of
-the whole text by a token at a seam; the stored estimate is always a full recount.
+and added up (the model's encoding, like spend/estimate.py). Split counting can differ from a
+count of the whole text by a token at a seam; the stored estimate is always a full recount.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from neural_terminal.chat.spend.estimate import count_prompt_tokens, count_tokens, price
+from neural_terminal.chat.spend.estimate import CostEstimator, price
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.domain.models import ModelPricing
 
@@ -22,20 +22,26 @@ class LiveCost:
 
     pricing: ModelPricing
     prompt_tokens: int
+    count: Callable[[str], int]
     completion_tokens: int = 0
 
     @classmethod
     def start(
-        cls, pricing: ModelPricing | None, prompt: Sequence[PromptMessage]
+        cls, estimator: CostEstimator, model: str, prompt: Sequence[PromptMessage]
     ) -> LiveCost | None:
         """A tracker for a reply to ``prompt``; None when the model has no known price."""
+        pricing = estimator.pricing(model)
         if pricing is None:
             return None
-        return cls(pricing, count_prompt_tokens(prompt))
+
+        def count(text: str) -> int:
+            return estimator.text_tokens(model, text)
+
+        return cls(pricing, estimator.prompt_tokens(model, prompt), count)
 
     def add(self, text: str) -> None:
         """Count a delta."""
-        self.completion_tokens += count_tokens(text)
+        self.completion_tokens += self.count(text)
 
     @property
     def cost(self) -> Decimal:

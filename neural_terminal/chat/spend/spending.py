@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.spend.budget import BudgetGuard, BudgetStatus
-from neural_terminal.chat.spend.estimate import CostEstimator, count_prompt_tokens, price
+from neural_terminal.chat.spend.estimate import CostEstimator, price
 from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.store.tables import Conversation
@@ -68,7 +68,7 @@ class Spending:
 
     def preflight_of(self, model: str, prompt: Sequence[PromptMessage]) -> Preflight:
         """The estimate for a request whose prompt is already built (Continue, Retry)."""
-        return self._priced(model, count_prompt_tokens(prompt))
+        return self._priced(model, self._estimator.prompt_tokens(model, prompt))
 
     def check(self, conversation_id: int | None, estimate: Preflight) -> BudgetStatus:
         """OverBudget when ``estimate`` must not be sent (no reservation is made)."""

@@ -133,7 +133,7 @@ class ReplyStreamer:
             started=self._clock(),
             carried=carried or Carried(),
             encoding=encoding,
-            live=LiveCost.start(self._estimator.pricing(request.model), request.messages),
+            live=LiveCost.start(self._estimator, request.model, request.messages),
             watch=watch,
         )
         self._live[message_id] = progress

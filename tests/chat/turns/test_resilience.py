@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context.builder import ContextBuilder
-from neural_terminal.chat.spend.estimate import CostEstimator, count_prompt_tokens, count_tokens
+from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
 from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
@@ -43,6 +43,7 @@ from neural_terminal.store.repository import ChatRepository
 from neural_terminal.upstream.breaker import BreakerState, CircuitBreaker
 from neural_terminal.upstream.retry import RetryPolicy
 from tests.fakes import FakeUpstream, ScriptedReply, Ticker
+from tests.token_counts import count_prompt_tokens, count_tokens
 
 PRICING = ModelPricing(prompt=Decimal("0.000001"), completion=Decimal("0.000002"))
 
