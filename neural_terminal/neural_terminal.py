@@ -90,7 +90,7 @@ def _admission(settings: Settings, refusals: RefusalLog) -> Admission:
     if settings.auth == "accounts":
         return SessionAdmission(bootstrap.services().accounts.sessions, _session_cookie())
     return LocalUnlock(
-        secret=settings.local_token or local_secret.load_or_create(settings.token_file),
+        secret=local_secret.install_secret(settings),
         cookie=local_secret.cookie_name(bootstrap.own_ports()[0]),
         token_file=settings.token_file,
         refusals=refusals,

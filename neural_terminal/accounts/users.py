@@ -83,15 +83,14 @@ class Users:
         admins = [a for a in self._store.list_users() if a.is_admin and not a.disabled]
         return min(admins, key=lambda a: a.id) if admins else None
 
-    def name_of(self, user_id: int) -> str:
-        """The name of the user with this id ("" when there is none)."""
-        return next((a.username for a in self._store.list_users() if a.id == user_id), "")
+    def account(self, user_id: int) -> Account | None:
+        """The user with this id, or None."""
+        return self._store.get_by_id(user_id=user_id)
 
     def is_admin(self, user_id: int) -> bool:
         """True for an enabled admin with this id."""
-        return any(
-            a.id == user_id and a.is_admin and not a.disabled for a in self._store.list_users()
-        )
+        account = self._store.get_by_id(user_id=user_id)
+        return account is not None and account.is_admin and not account.disabled
 
     def has_any_admin(self) -> bool:
         """True when an admin exists who is not disabled (else: first run, create one)."""

@@ -14,6 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from neural_terminal.settings import Settings
+
 COOKIE_PURPOSE = b"neural-terminal local session v1"
 
 
@@ -35,6 +37,11 @@ def load_or_create(path: Path) -> str:
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret + "\n")
     return secret
+
+
+def install_secret(settings: Settings) -> str:
+    """This install's secret: ``NEURAL_TERMINAL_TOKEN``, else the one kept in its file."""
+    return settings.local_token or load_or_create(settings.token_file)
 
 
 def cookie_name(port: int) -> str:

@@ -11,8 +11,7 @@ from neural_terminal.settings import Settings
 
 def unlock_url(settings: Settings, port: int) -> str:
     """Local mode's address with its per-install secret (what `make run` prints)."""
-    secret = settings.local_token or local_secret.load_or_create(settings.token_file)
-    return f"http://127.0.0.1:{port}/?token={secret}"
+    return f"http://127.0.0.1:{port}/?token={local_secret.install_secret(settings)}"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

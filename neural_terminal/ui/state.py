@@ -98,8 +98,9 @@ class ChatState(BudgetVars, rx.State):
                 self.reset()  # type: ignore[no-untyped-call]
             self._owner = viewer.to_header()
         app = services()
-        self.signed_in_as = app.accounts.users.name_of(viewer.user_id) if viewer.user_id else ""
-        self.is_admin = bool(viewer.user_id) and self._is_admin()
+        account = app.accounts.users.account(viewer.user_id) if viewer.user_id else None
+        self.signed_in_as = account.username if account else ""
+        self.is_admin = bool(account and account.is_admin and not account.disabled)
         self.simulated = app.settings.uses_simulator
         self.max_message_chars = app.settings.max_message_chars
         self.upstream_host = "built-in simulator" if self.simulated else app.settings.base_url

@@ -51,6 +51,12 @@ class UserStore:
             user = self._by_name(session, username)
             return _account(user) if user else None
 
+    def get_by_id(self, *, user_id: int) -> Account | None:
+        """One user by id, or None."""
+        with self._session() as session:
+            user = session.get(User, user_id)
+            return _account(user) if user else None
+
     def credentials(self, *, username: str) -> Credentials | None:
         """What a login checks a password against, or None for an unknown name."""
         with self._session() as session:
