@@ -231,3 +231,28 @@ document.addEventListener("click", async (event) => {
   await fetch("/logout", { method: "POST", credentials: "same-origin", redirect: "manual" });
   window.location.assign("/login");
 });
+
+// [ and ] switch between the alternatives of a message (an edited question, a regenerated
+// reply): the message holding the focus, else the newest one on show that has alternatives.
+// Rows are placed by their flex order (the branch's path), not by their place in the DOM.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "[" && event.key !== "]") return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const active = document.activeElement;
+  if (active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement) return;
+  if (active instanceof HTMLSelectElement) return;
+  const shown = (el) => el.offsetParent !== null;
+  let row = active instanceof HTMLElement ? active.closest(".nt-msg") : null;
+  if (!row || !row.querySelector(".nt-siblings")) {
+    const rows = [...document.querySelectorAll("#transcript > .nt-msg")].filter(
+      (el) => shown(el) && el.querySelector(".nt-siblings"),
+    );
+    rows.sort((a, b) => Number(a.style.order || 0) - Number(b.style.order || 0));
+    row = rows[rows.length - 1];
+  }
+  const button = row?.querySelector(event.key === "[" ? ".sibling-prev" : ".sibling-next");
+  if (button && !button.disabled) {
+    event.preventDefault();
+    button.click();
+  }
+});

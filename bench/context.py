@@ -26,6 +26,7 @@ from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.chat import PromptMessage
+from neural_terminal.domain.conversations import ConversationInfo
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.settings import load_settings
 from neural_terminal.store.context_store import ContextStore
@@ -79,7 +80,8 @@ def texts(counter: TokenCounter, encoding: str) -> list[tuple[str, int, int]]:
 
 
 def seed(engine: Engine, conversation_id: int, size: int, pool: list[tuple[str, int, int]]) -> int:
-    """Insert ``size`` alternating messages with stored counts; return their total tokens."""
+    """Insert ``size`` alternating messages, one path, with stored counts; return their total
+    tokens (the database is new, so the ids are 1..size)."""
     rows = []
     total = 0
     for i in range(size):
@@ -89,6 +91,8 @@ def seed(engine: Engine, conversation_id: int, size: int, pool: list[tuple[str, 
         total += tokens
         rows.append(
             {
+                "id": i + 1,
+                "parent_id": i or None,
                 "conversation_id": conversation_id,
                 "role": role,
                 "content": text,
@@ -103,13 +107,13 @@ def seed(engine: Engine, conversation_id: int, size: int, pool: list[tuple[str, 
         connection.execute(
             update(Conversation)
             .where(col(Conversation.id) == conversation_id)
-            .values(message_count=size)
+            .values(message_count=size, active_leaf_id=size)
         )
     return total
 
 
 def naive(
-    repo: ChatRepository, conversation: Conversation, counter: TokenCounter, window: int
+    repo: ChatRepository, conversation: ConversationInfo, counter: TokenCounter, window: int
 ) -> int:
     """The old way: load the whole history and encode every message, then keep what fits."""
     messages = repo.list_messages(conversation_id=conversation.id or 0)

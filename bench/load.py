@@ -39,11 +39,11 @@ from typing import Any
 
 import httpx
 
+from neural_terminal.domain.conversations import MessageStatus, StoredMessage
 from neural_terminal.settings import PROJECT_ROOT, load_settings
 from neural_terminal.simulator.tokenising import ENCODING_NAME, token_pieces
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import Message, MessageStatus
 from neural_terminal.tokens.encodings import get_encoding, use_cache_dir
 from tests.e2e.event_socket import CHAT, STATE, Boot, EventSocket, ProtocolError
 from tests.e2e.server import RunningApp, running_app
@@ -361,7 +361,7 @@ def schedule_latencies_ms(
 
 
 async def _simulator_reply(
-    http: httpx.AsyncClient, sim_api: str, text: str, stored: Message
+    http: httpx.AsyncClient, sim_api: str, text: str, stored: StoredMessage
 ) -> str:
     """What the simulator answers to this first message, asked directly (non-streaming)."""
     response = await http.post(

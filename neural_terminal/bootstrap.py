@@ -172,13 +172,17 @@ def build_services(
     spending = Spending(
         guard=budget,
         estimator=estimator,
-        context=context,
         expected_reply_tokens=settings.expected_reply_tokens,
     )
     reconciler = Reconciler(
         engine, upstream.generation_cost if configured else UnconfiguredUpstream().generation_cost
     )
     bus.subscribe(MessageCompleted, reconciler.on_completed)
+    send_limits = SendLimits(
+        SendActivityStore(engine),
+        sends_per_minute=max(1, settings.sends_per_minute),
+        streams_per_user=max(1, settings.streams_per_user),
+    )
     chat = ChatOrchestrator(
         repository=repository,
         upstream=reachable,
@@ -188,6 +192,7 @@ def build_services(
         max_message_chars=settings.max_message_chars,
         estimator=estimator,
         spending=spending,
+        send_limits=send_limits,
         resilience=resilience or resilience_from(settings),
     )
     return Services(
@@ -204,11 +209,7 @@ def build_services(
         reconciler=reconciler,
         access=ConversationAccess(repository),
         accounts=build_accounts(engine),
-        send_limits=SendLimits(
-            SendActivityStore(engine),
-            sends_per_minute=max(1, settings.sends_per_minute),
-            streams_per_user=max(1, settings.streams_per_user),
-        ),
+        send_limits=send_limits,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,7 +13,7 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 
-from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvents
 from neural_terminal.domain.chat import ChatRequest, StreamChunk, UsageReport
 from neural_terminal.domain.models import ModelInfo
 
@@ -131,7 +131,7 @@ class Ticker:
 
 
 async def streaming_turn(
-    turn: AsyncGenerator[ReplyEvent, None],
+    turn: ReplyEvents,
 ) -> asyncio.Task[None]:
     """Run ``turn`` in its own task (as the UI does) and return once its first text arrived."""
     got_text = asyncio.Event()

@@ -6,10 +6,10 @@ guessed reveal nothing.
 
 from __future__ import annotations
 
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
 from neural_terminal.domain.errors import ConversationNotFound
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import Conversation, Message
 
 
 class ConversationAccess:
@@ -18,14 +18,14 @@ class ConversationAccess:
     def __init__(self, repository: ChatRepository) -> None:
         self._repo = repository
 
-    def conversation(self, viewer: Viewer, conversation_id: int) -> Conversation:
+    def conversation(self, viewer: Viewer, conversation_id: int) -> ConversationInfo:
         """The viewer's conversation, or ConversationNotFound (also for someone else's)."""
         conversation = self._repo.get_conversation(conversation_id=conversation_id)
         if conversation is None or not viewer.owns(conversation.owner_id):
             raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
         return conversation
 
-    def message(self, viewer: Viewer, message_id: int) -> Message:
+    def message(self, viewer: Viewer, message_id: int) -> StoredMessage:
         """The viewer's message, or ConversationNotFound (also for someone else's)."""
         message = self._repo.get_message(message_id=message_id)
         if message is None:
@@ -33,7 +33,7 @@ class ConversationAccess:
         self.conversation(viewer, message.conversation_id)
         return message
 
-    def conversations(self, viewer: Viewer) -> list[Conversation]:
+    def conversations(self, viewer: Viewer) -> list[ConversationInfo]:
         """The viewer's conversations, newest activity first."""
         return self._repo.list_conversations(owner_id=viewer.user_id)
 

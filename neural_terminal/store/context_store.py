@@ -1,25 +1,23 @@
 """The reads and writes a context window needs: light rows, stored counts and summaries.
 
-A context is prepared from token counts alone, newest first, a page at a time, so its cost
-depends on what fits the window and not on how long the conversation is; message text is
-loaded only for the messages that go into the prompt.
+A context is prepared from token counts alone, over the path being answered (one recursive
+query for the path's rows, without their text), so other branches cost nothing; message text
+is loaded only for the messages that go into the prompt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Engine, Table, func
+from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
+from neural_terminal.store.paths import MESSAGES, path_ids
 from neural_terminal.store.tables import Conversation, Message, Summary
-
-_MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
-_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -44,73 +42,38 @@ class ContextStore:
         with Session(self._engine, expire_on_commit=False) as session:
             yield session
 
-    def _rows(
-        self,
-        conversation_id: int,
-        *,
-        newest_first: bool,
-        after: int | None,
-        before: int | None,
-        limit: int,
-    ) -> list[ContextRow]:
-        query = sa_select(
-            _MESSAGES.c.id,
-            _MESSAGES.c.role,
-            _MESSAGES.c.content != "",
-            _MESSAGES.c.token_count,
-            _MESSAGES.c.token_encoding,
-        ).where(_MESSAGES.c.conversation_id == conversation_id)
-        if before is not None:
-            query = query.where(col(Message.id) < before)
-        if after is not None:
-            query = query.where(col(Message.id) > after)
-        order = col(Message.id).desc() if newest_first else col(Message.id)
+    def active_leaf(self, *, conversation_id: int) -> int | None:
+        """The last message of the conversation's branch on show (None: no messages)."""
         with self._session() as session:
-            result = session.execute(query.order_by(order).limit(limit))
-            return [ContextRow(int(r[0]), str(r[1]), bool(r[2]), r[3], r[4]) for r in result]
+            row = session.get(Conversation, conversation_id)
+            return row.active_leaf_id if row is not None else None
 
-    def newest_rows(
-        self, *, conversation_id: int, before: int | None = None, limit: int = 200
-    ) -> list[ContextRow]:
-        """Up to ``limit`` rows older than ``before`` (or the newest), newest first."""
-        return self._rows(
-            conversation_id, newest_first=True, after=None, before=before, limit=limit
-        )
-
-    def oldest_rows(
-        self, *, conversation_id: int, after: int | None = None, limit: int = 20
-    ) -> list[ContextRow]:
-        """Up to ``limit`` rows newer than ``after`` (or the oldest), oldest first."""
-        return self._rows(
-            conversation_id, newest_first=False, after=after, before=None, limit=limit
-        )
-
-    def count_messages(self, *, conversation_id: int, after: int, before: int) -> int:
-        """How many messages have ``after < id < before`` (answered from the index)."""
+    def path_rows(self, *, leaf_id: int | None) -> list[ContextRow]:
+        """The path from the root down to ``leaf_id`` without its text, oldest first."""
+        if leaf_id is None:
+            return []
+        path = path_ids(leaf_id)
         query = (
-            select(func.count())
-            .select_from(Message)
-            .where(col(Message.conversation_id) == conversation_id)
-            .where(col(Message.id) > after)
-            .where(col(Message.id) < before)
+            sa_select(
+                MESSAGES.c.id,
+                MESSAGES.c.role,
+                MESSAGES.c.content != "",
+                MESSAGES.c.token_count,
+                MESSAGES.c.token_encoding,
+            )
+            .join(path, MESSAGES.c.id == path.c.id)
+            .order_by(MESSAGES.c.id)
         )
         with self._session() as session:
-            return int(session.execute(query).scalar() or 0)
-
-    def message_count(self, *, conversation_id: int) -> int:
-        """How many messages the conversation has (kept on the conversation row)."""
-        query = sa_select(_CONVERSATIONS.c.message_count).where(
-            _CONVERSATIONS.c.id == conversation_id
-        )
-        with self._session() as session:
-            return int(session.execute(query).scalar() or 0)
+            result = session.execute(query)
+            return [ContextRow(int(r[0]), str(r[1]), bool(r[2]), r[3], r[4]) for r in result]
 
     def contents(self, ids: Iterable[int]) -> dict[int, str]:
         """The text of the given messages, by id."""
         wanted = list(ids)
         if not wanted:
             return {}
-        query = sa_select(_MESSAGES.c.id, _MESSAGES.c.content).where(_MESSAGES.c.id.in_(wanted))
+        query = sa_select(MESSAGES.c.id, MESSAGES.c.content).where(MESSAGES.c.id.in_(wanted))
         with self._session() as session:
             return {int(r[0]): str(r[1]) for r in session.execute(query)}
 
@@ -143,14 +106,17 @@ class ContextStore:
             return session.exec(query).first()
 
     def widest_summary(
-        self, *, conversation_id: int, first_message_id: int, up_to: int
+        self, *, conversation_id: int, first_message_id: int, ends: Sequence[int]
     ) -> Summary | None:
-        """The summary from ``first_message_id`` reaching furthest, but not past ``up_to``."""
+        """The summary from ``first_message_id`` reaching furthest, ending at one of ``ends``
+        (the path's messages it may cover: a summary of another branch never qualifies)."""
+        if not ends:
+            return None
         query = (
             select(Summary)
             .where(col(Summary.conversation_id) == conversation_id)
             .where(col(Summary.first_message_id) == first_message_id)
-            .where(col(Summary.last_message_id) <= up_to)
+            .where(col(Summary.last_message_id).in_(list(ends)))
             .order_by(col(Summary.last_message_id).desc(), col(Summary.id).desc())
             .limit(1)
         )

@@ -1,4 +1,7 @@
-"""The repository: every read and write of conversations and messages goes through here."""
+"""The repository: every read and write of conversations and messages goes through here.
+
+It hands up plain values (domain/conversations.py), never rows.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,13 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import Engine, Table, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
+from neural_terminal.domain.tree import Node, Tree
 from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.paths import MESSAGES, path_ids
 from neural_terminal.store.tables import (
     ContextStrategy,
     Conversation,
@@ -18,10 +25,35 @@ from neural_terminal.store.tables import (
     Summary,
     utcnow,
 )
+from neural_terminal.store.values import conversation_info, stored_message
+
+# What a fork copies of each message: everything but its place, its cost and its ids.
+_COPIED = (
+    "role",
+    "content",
+    "status",
+    "error",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "cached_tokens",
+    "first_token_ms",
+    "total_ms",
+    "token_count",
+    "token_encoding",
+)
+
+
+class _ActiveLeaf:
+    """The default parent of a new message: the conversation's active leaf."""
+
+
+ACTIVE_LEAF = _ActiveLeaf()
 
 
 class ChatRepository:
-    """Conversations and messages in one database; returns detached rows."""
+    """Conversations and messages in one database; returns plain values."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -39,7 +71,7 @@ class ChatRepository:
         system_prompt: str | None = None,
         context_strategy: ContextStrategy = ContextStrategy.SLIDING,
         owner_id: int | None = None,
-    ) -> Conversation:
+    ) -> ConversationInfo:
         """Insert a conversation and return it with its id."""
         conversation = Conversation(
             title=title,
@@ -52,16 +84,17 @@ class ChatRepository:
             session.add(conversation)
             session.commit()
             session.refresh(conversation)
-        return conversation
+        return conversation_info(conversation)
 
-    def get_conversation(self, *, conversation_id: int) -> Conversation | None:
+    def get_conversation(self, *, conversation_id: int) -> ConversationInfo | None:
         """One conversation, or None."""
         with self._session() as session:
-            return session.get(Conversation, conversation_id)
+            row = session.get(Conversation, conversation_id)
+            return conversation_info(row) if row is not None else None
 
     def list_conversations(
         self, *, owner_id: int | None = None, limit: int = 200
-    ) -> list[Conversation]:
+    ) -> list[ConversationInfo]:
         """Newest activity first: one owner's, or (``owner_id`` None: local mode) all."""
         query = select(Conversation)
         if owner_id is not None:
@@ -70,7 +103,7 @@ class ChatRepository:
             col(Conversation.updated_at).desc(), col(Conversation.id).desc()
         ).limit(limit)
         with self._session() as session:
-            return list(session.exec(query))
+            return [conversation_info(row) for row in session.exec(query)]
 
     def update_conversation(
         self,
@@ -94,15 +127,98 @@ class ChatRepository:
             )
             session.commit()
 
-    def list_messages(self, *, conversation_id: int) -> list[Message]:
-        """A conversation's messages in the order they were written."""
+    def set_active_leaf(self, *, conversation_id: int, leaf_id: int) -> None:
+        """Show the branch ending at ``leaf_id`` (the list's order is left alone)."""
+        with self._session() as session:
+            session.execute(
+                update(Conversation)
+                .where(col(Conversation.id) == conversation_id)
+                .values(active_leaf_id=leaf_id)
+            )
+            session.commit()
+
+    def list_messages(self, *, conversation_id: int) -> list[StoredMessage]:
+        """Every message of a conversation, all branches, in the order they were written."""
         query = (
             select(Message)
             .where(Message.conversation_id == conversation_id)
             .order_by(col(Message.id))
         )
         with self._session() as session:
-            return list(session.exec(query))
+            return [stored_message(row) for row in session.exec(query)]
+
+    def tree(self, *, conversation_id: int) -> Tree:
+        """The conversation's shape: every message's id and parent, nothing else."""
+        query = sa_select(MESSAGES.c.id, MESSAGES.c.parent_id).where(
+            MESSAGES.c.conversation_id == conversation_id
+        )
+        with self._session() as session:
+            return Tree(Node(int(r[0]), r[1]) for r in session.execute(query))
+
+    def path(self, *, leaf_id: int | None) -> list[StoredMessage]:
+        """The messages from the root down to ``leaf_id``, in order (empty for None)."""
+        if leaf_id is None:
+            return []
+        path = path_ids(leaf_id)
+        query = select(Message).join(path, col(Message.id) == path.c.id).order_by(col(Message.id))
+        with self._session() as session:
+            return [stored_message(row) for row in session.exec(query)]
+
+    def messages(self, *, ids: list[int]) -> list[StoredMessage]:
+        """The given messages, oldest first."""
+        if not ids:
+            return []
+        query = select(Message).where(col(Message.id).in_(ids)).order_by(col(Message.id))
+        with self._session() as session:
+            return [stored_message(row) for row in session.exec(query)]
+
+    def path_cost(self, *, leaf_id: int | None) -> Decimal:
+        """Exact total cost of the messages on the path to ``leaf_id`` (each counted once)."""
+        if leaf_id is None:
+            return Decimal(0)
+        path = path_ids(leaf_id)
+        query = sa_select(func.sum(MESSAGES.c.cost_usd)).where(
+            MESSAGES.c.id.in_(sa_select(path.c.id))
+        )
+        with self._session() as session:
+            part = session.execute(query).scalar()
+        return part if isinstance(part, Decimal) else picodollars_to_usd(part)
+
+    def fork(
+        self, *, source: list[StoredMessage], title: str, owner_id: int | None
+    ) -> ConversationInfo:
+        """A new conversation holding a copy of the path ``source`` (root first), in one
+        transaction; copies name their original and carry no cost."""
+        first = source[0]
+        with self._session() as session:
+            origin = session.get(Conversation, first.conversation_id)
+            assert origin is not None
+            conversation = Conversation(
+                title=title,
+                model=origin.model,
+                system_prompt=origin.system_prompt,
+                context_strategy=origin.context_strategy,
+                owner_id=owner_id,
+                message_count=len(source),
+            )
+            session.add(conversation)
+            session.flush()
+            parent: int | None = None
+            for message in source:
+                copy = Message(
+                    conversation_id=conversation.id or 0,
+                    parent_id=parent,
+                    forked_from_id=message.id,
+                    **{name: getattr(message, name) for name in _COPIED},
+                )
+                session.add(copy)
+                session.flush()
+                parent = copy.id
+            conversation.active_leaf_id = parent
+            session.add(conversation)
+            session.commit()
+            session.refresh(conversation)
+        return conversation_info(conversation)
 
     def has_messages(self, *, conversation_id: int) -> bool:
         """True once anything was written in the conversation."""
@@ -110,10 +226,11 @@ class ChatRepository:
         with self._session() as session:
             return session.exec(query).first() is not None
 
-    def get_message(self, *, message_id: int) -> Message | None:
+    def get_message(self, *, message_id: int) -> StoredMessage | None:
         """One message, or None."""
         with self._session() as session:
-            return session.get(Message, message_id)
+            row = session.get(Message, message_id)
+            return stored_message(row) if row is not None else None
 
     def add_message(
         self,
@@ -123,33 +240,45 @@ class ChatRepository:
         content: str,
         status: MessageStatus = MessageStatus.COMPLETE,
         model: str | None = None,
-        parent_id: int | None = None,
+        parent_id: int | _ActiveLeaf | None = ACTIVE_LEAF,
         error: str | None = None,
         token_count: int | None = None,
         token_encoding: str | None = None,
-    ) -> Message:
-        """Insert a message (committed before this returns) and bump the conversation."""
+        activate: bool = True,
+    ) -> StoredMessage:
+        """Insert a message under ``parent_id`` (by default the active leaf; None: a new
+        root), committed before this returns, and bump the conversation; ``activate`` makes
+        it the active leaf in the same transaction."""
         message = Message(
             conversation_id=conversation_id,
             role=role,
             content=content,
             status=status.value,
             model=model,
-            parent_id=parent_id,
             error=error,
             token_count=token_count,
             token_encoding=token_encoding,
         )
         with self._session() as session:
+            if isinstance(parent_id, _ActiveLeaf):
+                conversation = session.get(Conversation, conversation_id)
+                message.parent_id = conversation.active_leaf_id if conversation else None
+            else:
+                message.parent_id = parent_id
             session.add(message)
+            session.flush()
+            values: dict[str, object] = {
+                "updated_at": utcnow(),
+                "message_count": col(Conversation.message_count) + 1,
+            }
+            if activate:
+                values["active_leaf_id"] = message.id
             session.execute(
-                update(Conversation)
-                .where(col(Conversation.id) == conversation_id)
-                .values(updated_at=utcnow(), message_count=col(Conversation.message_count) + 1)
+                update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
             )
             session.commit()
             session.refresh(message)
-        return message
+        return stored_message(message)
 
     def checkpoint(
         self,
@@ -174,7 +303,7 @@ class ChatRepository:
             session.execute(update(Message).where(col(Message.id) == message_id).values(values))
             session.commit()
 
-    def reopen(self, *, message_id: int) -> Message:
+    def reopen(self, *, message_id: int) -> StoredMessage:
         """Mark a stored reply ``streaming`` again (it is being continued); return it."""
         with self._session() as session:
             message = session.get(Message, message_id)
@@ -185,7 +314,7 @@ class ChatRepository:
             session.add(message)
             session.commit()
             session.refresh(message)
-        return message
+        return stored_message(message)
 
     def finish_message(
         self,
@@ -209,7 +338,7 @@ class ChatRepository:
         total_ms: int | None = None,
         token_count: int | None = None,
         token_encoding: str | None = None,
-    ) -> Message:
+    ) -> StoredMessage:
         """Store a reply's final text, status, usage, cost and timings; return the row."""
         with self._session() as session:
             message = session.get(Message, message_id)
@@ -236,7 +365,7 @@ class ChatRepository:
             session.add(message)
             session.commit()
             session.refresh(message)
-        return message
+        return stored_message(message)
 
     def claim_unowned(self, *, owner_id: int) -> int:
         """Give every conversation without an owner to ``owner_id`` (hosted mode's first

@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import Boolean, Column, Index, String, Text, false
 from sqlmodel import Field, SQLModel
 
+from neural_terminal.domain.conversations import ContextStrategy, MessageStatus
 from neural_terminal.store.money_column import ExactUSD
+
+__all__ = [
+    "AuthSession",
+    "Budget",
+    "BudgetReservation",
+    "ContextStrategy",
+    "Conversation",
+    "LoginFailure",
+    "Message",
+    "MessageStatus",
+    "ModelPrice",
+    "PriceChange",
+    "Summary",
+    "User",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime:
     """The current time in UTC, zone-aware (SQLModel refuses naive datetimes)."""
     return datetime.now(UTC)
-
-
-class MessageStatus(StrEnum):
-    """Life cycle of a stored message."""
-
-    STREAMING = "streaming"
-    COMPLETE = "complete"
-    INTERRUPTED = "interrupted"
-    ERROR = "error"
-
-
-class ContextStrategy(StrEnum):
-    """How a conversation that outgrows the model's window is cut down."""
-
-    SLIDING = "sliding"
-    BOOKENDS = "bookends"
 
 
 class Conversation(SQLModel, table=True):
@@ -49,6 +49,9 @@ class Conversation(SQLModel, table=True):
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # The newest message of the branch on show: the transcript is the path from the root to
+    # it, and a send answers it (None: no messages yet). Not a foreign key, like owner_id.
+    active_leaf_id: int | None = None
     # Hosted mode: the user (users.id) it belongs to, with its messages, summaries and
     # reservations. Empty in local mode (one owner, who sees everything). Not a foreign key
     # (see migration 0006); users are never deleted.
@@ -56,7 +59,11 @@ class Conversation(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    """One message; assistant messages carry tokens, exact cost and latency."""
+    """One node of a conversation's tree; assistant messages carry tokens, cost and latency.
+
+    ``parent_id`` is the message this one answers or follows (None: a root). Siblings are
+    alternatives: an edited question, a regenerated or retried reply.
+    """
 
     __tablename__ = "messages"
     # Contexts walk a conversation back from its newest message.
@@ -64,7 +71,7 @@ class Message(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
-    parent_id: int | None = Field(default=None, foreign_key="messages.id")
+    parent_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
     role: str = Field(max_length=16)
     content: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(default=MessageStatus.COMPLETE.value, max_length=16)
@@ -95,11 +102,15 @@ class Message(SQLModel, table=True):
     # Tokens this message adds to a prompt (chat framing included), counted once when stored.
     token_count: int | None = None
     token_encoding: str | None = Field(default=None, max_length=32)
+    # A fork's copy of another conversation's message. Copies carry no cost: it was spent
+    # (and is counted) once, in the original.
+    forked_from_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Summary(SQLModel, table=True):
-    """A model-written summary of the messages ``first_message_id..last_message_id``.
+    """A model-written summary of the path from ``first_message_id`` down to
+    ``last_message_id`` (its ancestor chain in the tree, both ends included).
 
     Bookends conversations put it in place of the middle they leave out; its cost counts
     against the conversation's spend like a reply's.

@@ -10,6 +10,28 @@ from neural_terminal.ui.state import ChatState
 def composer() -> rx.Component:
     """The message box with Send and Stop."""
     return rx.el.form(
+        rx.cond(
+            ChatState.editing_id != 0,
+            rx.hstack(
+                rx.text(
+                    "editing a message: sending makes a new branch beside it",
+                    size="1",
+                    class_name="nt-amber",
+                ),
+                rx.el.button(
+                    "cancel edit",
+                    type="button",
+                    id="cancel-edit",
+                    on_click=ChatState.cancel_edit,
+                    class_name="nt-button",
+                    style={"padding": "0 6px", "font_size": "11px"},
+                ),
+                id="editing",
+                spacing="2",
+                align="center",
+                padding_bottom="4px",
+            ),
+        ),
         rx.hstack(
             rx.el.textarea(
                 name="message",

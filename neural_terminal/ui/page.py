@@ -36,9 +36,18 @@ def _header() -> rx.Component:
             style={"padding": "2px 4px", "font_size": "12px"},
         ),
         rx.text(
-            "conversation ",
+            rx.cond(ChatState.tree_cost != "", "branch ", "conversation "),
             rx.el.span(ChatState.total_cost, class_name="nt-figure", id="conversation-cost"),
+            rx.cond(
+                ChatState.tree_cost != "",
+                rx.el.span(
+                    " · all branches ",
+                    rx.el.span(ChatState.tree_cost, class_name="nt-figure", id="tree-cost"),
+                ),
+            ),
             size="1",
+            title="The branch on show (messages shared with other branches counted once), "
+            "and every branch of the conversation",
         ),
         budget_meter(),
         _account(),

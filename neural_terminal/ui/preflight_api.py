@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from neural_terminal.bootstrap import services
-from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn, OverBudget
+from neural_terminal.chat.turns.turn import TurnRequest
+from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.ui.budget_view import preflight_text
 
@@ -21,18 +22,17 @@ MAX_DRAFT_CHARS = 1_000_000
 
 
 def _answer(viewer: Viewer, conversation_id: int, model: str, text: str) -> dict[str, object]:
-    chat = services().chat
+    request = TurnRequest.send(
+        conversation_id or None,
+        text,
+        model=model or services().settings.model,
+        viewer=viewer,
+    )
     try:
-        if conversation_id:
-            services().access.conversation(viewer, conversation_id)
-        estimate = chat.check_budget(conversation_id, model or services().settings.model, text)
-        refused = None
-    except OverBudget as exc:
-        estimate = chat.preflight(conversation_id, model or services().settings.model, text)
-        refused = exc.user_message
+        preview = services().chat.preview(request)
     except NeuralTerminalError as exc:
         return {"estimate": "", "refused": exc.user_message}
-    return {"estimate": preflight_text(estimate), "refused": refused}
+    return {"estimate": preflight_text(preview.estimate), "refused": preview.refused}
 
 
 async def preflight(request: Request) -> JSONResponse:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from neural_terminal.chat.turns.replies import (
     ReplyDelta,
     ReplyEvent,
+    ReplyEvents,
     ReplyFinished,
     ReplyRetrying,
     ReplyStarted,
@@ -45,9 +46,9 @@ class ReplyBatch:
 
 @dataclass
 class ReplyBatcher:
-    """``async for batch in ReplyBatcher(chat.send(...)).batches(): ...``."""
+    """``async for batch in ReplyBatcher(chat.start(request)).batches(): ...``."""
 
-    events: AsyncGenerator[ReplyEvent, None]
+    events: ReplyEvents
     interval_s: float | Callable[[], float] = 0.04
     refused: NeuralTerminalError | None = None
     stopped: bool = False
@@ -95,7 +96,7 @@ class ReplyBatcher:
         except asyncio.CancelledError:
             self.stopped = True  # Stop cancelled this task; the partial reply is stored
         except NeuralTerminalError as exc:
-            self.refused = exc  # refused before anything was stored (e.g. already streaming)
+            self.refused = exc  # refused before anything was stored (a limit, a busy turn...)
         finally:
             self._done = True
             self._wake.set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neural_terminal.ui.state import ChatState
+from neural_terminal.ui.tree_vars import OutlineRow
 from neural_terminal.ui.views import ConversationView
 
 
@@ -16,6 +17,30 @@ def _conversation_row(conversation: rx.Var[ConversationView]) -> rx.Component:
         padding="6px 10px",
         on_click=ChatState.open_conversation(conversation.id),
         id=f"conv-{conversation.id}",
+    )
+
+
+def _outline_row(row: rx.Var[OutlineRow]) -> rx.Component:
+    return rx.box(
+        rx.text(rx.cond(row.current, "▶ ", "  ") + row.label, size="1", trim="both"),
+        class_name="nt-branch",
+        data_current=row.current.to_string(),
+        padding="2px 10px",
+        on_click=ChatState.switch_branch(row.leaf_id),
+        title="Show this branch",
+    )
+
+
+def _outline() -> rx.Component:
+    """Every branch of the open conversation, by where it splits off the one on show."""
+    return rx.cond(
+        ChatState.outline.length() > 0,
+        rx.vstack(
+            rx.text("BRANCHES", size="1", class_name="nt-dim", padding_top="8px"),
+            rx.box(rx.foreach(ChatState.outline, _outline_row), width="100%", id="outline"),
+            spacing="1",
+            width="100%",
+        ),
     )
 
 
@@ -69,6 +94,7 @@ def sidebar() -> rx.Component:
             align="center",
         ),
         _model_picker(),
+        _outline(),
         rx.text("CONVERSATIONS", size="1", class_name="nt-dim", padding_top="8px"),
         rx.box(
             rx.foreach(ChatState.conversations, _conversation_row),

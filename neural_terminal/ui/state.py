@@ -11,31 +11,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import reflex as rx
 
 from neural_terminal.bootstrap import services
 from neural_terminal.chat.context.builder import PreparedContext
-from neural_terminal.chat.turns.replies import ReplyFinished
+from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
+from neural_terminal.domain.conversations import ContextStrategy
 from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period, zone
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.store.budget_store import BudgetConfig
-from neural_terminal.store.tables import ContextStrategy
 from neural_terminal.ui.budget_state import BudgetVars
 from neural_terminal.ui.budget_view import parse_limit, price_change_text
 from neural_terminal.ui.live_script import append_script, cost_script
 from neural_terminal.ui.reply_batches import ReplyBatcher, frame_interval
+from neural_terminal.ui.tree_vars import TreeVars
 from neural_terminal.ui.views import (
     ConversationView,
     MessageView,
     ModelView,
     breaker_text,
     context_meter,
-    conversation_total,
     conversation_view,
     elided_notice,
     message_view,
@@ -48,15 +50,12 @@ RECENT_LIMIT = 40
 LIVE_COST_EVERY_S = 0.25
 
 
-class ChatState(BudgetVars, rx.State):
+class ChatState(BudgetVars, TreeVars, rx.State):
     """Conversations, the open transcript and the reply in progress."""
 
     conversations: list[ConversationView] = []
     active_id: int = 0
     title: str = ""
-    history: list[MessageView] = []
-    recent: list[MessageView] = []
-    total_cost: str = "$0.0000"
     streaming: bool = False
     streaming_id: int = 0
     left_out_after: int = 0
@@ -81,11 +80,13 @@ class ChatState(BudgetVars, rx.State):
     # Hosted mode: who is signed in (the header offers to log out); empty in local mode.
     signed_in_as: str = ""
     is_admin: bool = False
+    # The user message being edited: the next send makes a new branch beside it.
+    editing_id: int = 0
 
+    # What stream_reply starts: a turn's kind, its text and the message it acts on.
+    _pending_kind: str = TurnKind.SEND.value
     _pending_text: str = ""
-    # What stream_reply runs: "send" the pending text, or "continue"/"retry" a reply.
-    _pending_action: str = "send"
-    _pending_message_id: int = 0
+    _pending_target: int = 0
     # Whose state this is (the gate's viewer header): another user's is dropped, never shown.
     _owner: str = ""
 
@@ -132,9 +133,15 @@ class ChatState(BudgetVars, rx.State):
         self.title = ""
         self.history = []
         self.recent = []
+        self.path_pos = {}
+        self.leaf_id = 0
+        self.sibling_label, self.sibling_prev, self.sibling_next = {}, {}, {}
+        self.outline = []
+        self.editing_id = 0
         self.left_out_after = self.left_out_before = 0
         self._update_actions()
-        self.total_cost = conversation_total([])
+        self.total_cost = format_usd(Decimal(0))
+        self.tree_cost = ""
         self.notice = ""
         self.last_opened = ""
         self.context_notice = ""
@@ -170,64 +177,88 @@ class ChatState(BudgetVars, rx.State):
 
     @rx.event
     def send(self, form_data: dict[str, Any]) -> Any:
-        """Validate and hand the text to the streaming handler; the composer keeps bad input."""
-        text = str(form_data.get("message", ""))
+        """Hand the text to the streaming handler, which starts the turn (a new branch when
+        a message is being edited); the composer is cleared once the words are stored."""
         if self.streaming:
             return None
-        chat = services().chat
-        try:
-            chat.validate(text)
-            self._check_send_limits()
-            # Told before sending: a message larger than the window is cut, or refused.
-            warning = chat.precheck(self.active_id, self.model, text)
-            # Refused before any network call when the estimate would break a limit.
-            chat.check_budget(self.active_id, self.model, text)
-        except NeuralTerminalError as exc:
-            self.notice = exc.user_message
-            self._show_budget()
-            return None
-        if not self.active_id:
-            conversation = chat.create_conversation(
-                model=self.model,
-                context_strategy=ContextStrategy(self.context_strategy),
-                owner_id=self._viewer().user_id,
-            )
-            self.active_id = conversation.id or 0
-            self.last_opened = str(self.active_id)
-        self._pending_text = text
-        self._pending_action = "send"
+        editing = self.editing_id
+        self._pending_kind = (TurnKind.EDIT if editing else TurnKind.SEND).value
+        self._pending_text = str(form_data.get("message", ""))
+        self._pending_target = editing
         self.streaming = True
         self.notice = ""
-        self.context_notice = warning or ""
-        return [rx.set_value("composer", ""), ChatState.stream_reply]
+        return ChatState.stream_reply
+
+    @rx.event
+    def edit_message(self, message_id: int) -> Any:
+        """Put a message of yours in the composer; sending it makes a new branch beside it."""
+        if self.streaming:
+            return None
+        for row in (*self.history, *self.recent):
+            if row.id == message_id and row.role == "user":
+                self.editing_id = message_id
+                self.notice = ""
+                return [rx.set_value("composer", row.content), rx.set_focus("composer")]
+        return None
+
+    @rx.event
+    def cancel_edit(self) -> Any:
+        """Leave the edit: the composer is emptied and the next send continues the branch."""
+        self.editing_id = 0
+        return rx.set_value("composer", "")
 
     @rx.event
     def continue_reply(self, message_id: int) -> Any:
         """Carry on an interrupted reply in the same message."""
-        return self._start_on_reply("continue", message_id)
+        return self._start_on(TurnKind.CONTINUE, message_id)
 
     @rx.event
     def retry_reply(self, message_id: int) -> Any:
-        """Answer the same message again in a new reply."""
-        return self._start_on_reply("retry", message_id)
+        """Answer the same message again in a new reply beside the failed one."""
+        return self._start_on(TurnKind.RETRY, message_id)
 
-    def _start_on_reply(self, action: str, message_id: int) -> Any:
+    @rx.event
+    def regenerate(self, message_id: int) -> Any:
+        """A new reply beside this one (both are kept; switch with < >)."""
+        return self._start_on(TurnKind.REGENERATE, message_id)
+
+    def _start_on(self, kind: TurnKind, message_id: int) -> Any:
         if self.streaming or not self.active_id:
             return None
-        try:
-            message = services().access.message(self._viewer(), message_id)
-            self._check_send_limits()
-        except NeuralTerminalError as exc:
-            self.notice = exc.user_message
-            return None
-        if message.conversation_id != self.active_id:
-            self.notice = "That reply is not in the open conversation."
-            return None
-        self._pending_action = action
-        self._pending_message_id = message_id
+        self._pending_kind = kind.value
+        self._pending_text = ""
+        self._pending_target = message_id
         self.streaming = True
         self.notice = ""
         return ChatState.stream_reply
+
+    @rx.event
+    def switch_branch(self, message_id: int) -> None:
+        """Show the branch through ``message_id`` (an alternative, or an outline entry)."""
+        if not self.active_id or not message_id:
+            return
+        try:
+            view = services().chat.switch(self.active_id, message_id, known=self._known_ids())
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self._show_branch(view)
+        self._update_actions()
+        self._refresh_context()
+
+    @rx.event
+    def fork(self, message_id: int) -> None:
+        """A new conversation from the path down to ``message_id``; it opens."""
+        if self.streaming:
+            self.notice = "A reply is streaming; fork once it ends (or stop it)."
+            return
+        try:
+            forked = services().chat.fork(message_id, viewer=self._viewer())
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self._refresh_sidebar()
+        self._open(forked.id)
 
     @rx.event
     def save_budget(self, form_data: dict[str, Any]) -> None:
@@ -264,19 +295,14 @@ class ChatState(BudgetVars, rx.State):
 
     @rx.event(background=True)
     async def stream_reply(self) -> AsyncIterator[Any]:
-        """Run the turn; new text goes to the page as small appends, at most 25 a second."""
+        """Run the turn; new text goes to the page as small appends, at most 25 a second.
+        A refused turn leaves the composer as it was and says why."""
         async with self:
-            text, conversation_id = self._pending_text, self.active_id
-            action, message_id = self._pending_action, self._pending_message_id
-            self._pending_text, self._pending_action, self._pending_message_id = "", "send", 0
+            request = self._pending_request()
+            self._pending_kind, self._pending_text, self._pending_target = "send", "", 0
         chat = services().chat
-        if action == "continue":
-            events = chat.continue_reply(message_id)
-        elif action == "retry":
-            events = chat.retry_reply(message_id)
-        else:
-            events = chat.send(conversation_id, text)
-        batcher = ReplyBatcher(events, interval_s=lambda: frame_interval(chat.streams_in_flight()))
+        turn = chat.start(request)
+        batcher = ReplyBatcher(turn, interval_s=lambda: frame_interval(chat.streams_in_flight()))
         reply_id = 0
         finished: ReplyFinished | None = None
         retrying = False
@@ -286,11 +312,9 @@ class ChatState(BudgetVars, rx.State):
                 started = batch.started
                 reply_id = started.assistant_message_id
                 async with self:
-                    if started.user_message is not None:
-                        self.recent.append(message_view(started.user_message))
-                    self.streaming_id = reply_id  # a continued reply is hidden while live
-                    if started.context is not None:
-                        self._show_context(started.context)
+                    self._started(started)
+                if request.kind.takes_text:  # the words are stored: the composer empties
+                    yield rx.set_value("composer", "")
             if batch.retrying is not None:
                 retrying = True
                 async with self:
@@ -324,14 +348,41 @@ class ChatState(BudgetVars, rx.State):
             self.streaming = False
             self.streaming_id = 0
             self._show_breaker()
-            self._update_actions()
             self._refresh_sidebar()
-            self._refresh_totals()
+            self._refresh_branch()
+            self._update_actions()
             self._refresh_context()
             self._show_budget()
-        if batcher.refused is not None and action == "send":
-            # Refused under the budget lock (another tab spent it first): the words come back.
-            yield rx.set_value("composer", text)
+
+    def _pending_request(self) -> TurnRequest:
+        """The turn ``send`` or a reply's button asked for, as the service takes it."""
+        kind = TurnKind(self._pending_kind)
+        viewer = self._viewer()
+        if kind.takes_text:
+            return TurnRequest(
+                kind,
+                conversation_id=self.active_id or None,
+                text=self._pending_text,
+                target_id=self._pending_target or None,
+                parent_id=self.leaf_id or None if kind is TurnKind.SEND else None,
+                model=self.model,
+                strategy=ContextStrategy(self.context_strategy),
+                viewer=viewer,
+            )
+        return TurnRequest(kind, target_id=self._pending_target, viewer=viewer)
+
+    def _started(self, started: ReplyStarted) -> None:
+        """The words are stored and the reply's row exists: show the path it is on."""
+        if not self.active_id:
+            self.active_id = started.conversation_id
+            self.last_opened = str(self.active_id)
+        self.streaming_id = started.assistant_message_id  # a continued reply is hidden while live
+        self.editing_id = 0
+        self.context_notice = started.notice or ""
+        self._refresh_branch()
+        self._refresh_sidebar()
+        if started.context is not None:
+            self._show_context(started.context)
 
     def _show_budget(self) -> None:
         """Header figures and banners from the database (events publish on a crossing)."""
@@ -347,9 +398,8 @@ class ChatState(BudgetVars, rx.State):
         self.recent.append(view)
 
     def _update_actions(self) -> None:
-        """Offer Continue and Retry on the latest reply when it broke off."""
-        rows = self.recent or self.history
-        last = rows[-1] if rows else None
+        """Offer Continue and Retry on the path's last reply when it broke off."""
+        last = next((r for r in (*self.recent, *self.history) if r.id == self.leaf_id), None)
         if last is None or last.role != "assistant":
             self.action_id, self.can_continue, self.can_retry = 0, False, False
             return
@@ -367,12 +417,6 @@ class ChatState(BudgetVars, rx.State):
             raise NotSignedIn()
         return viewer
 
-    def _check_send_limits(self) -> None:
-        """Hosted mode: a user's sends a minute and replies at once (SendLimitError)."""
-        viewer = self._viewer()
-        if viewer.user_id is not None:
-            services().send_limits.check(owner_id=viewer.user_id)
-
     def _is_admin(self) -> bool:
         """Local mode's owner, or an admin of hosted mode (asked afresh, never cached)."""
         viewer = self._viewer()
@@ -384,19 +428,19 @@ class ChatState(BudgetVars, rx.State):
             return
         try:
             services().access.conversation(self._viewer(), conversation_id)
-            conversation, messages = services().chat.load(conversation_id)
+            view = services().chat.branch(conversation_id)
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
             return
+        conversation = view.conversation
         self.active_id = conversation_id
         self.title = conversation.title
         self.model = conversation.model
+        self.editing_id = 0
         # Finished turns go to `recent`, so completing a reply never resends the history. A
         # reply still streaming (a reload mid-reply) is drawn live, not from its checkpoint.
-        self.history = [message_view(m) for m in messages if m.id != self.streaming_id]
-        self.recent = []
+        self._show_branch(view, fresh=True)
         self.context_strategy = conversation.context_strategy
-        self.total_cost = format_usd(services().chat.conversation_cost(conversation_id))
         self._show_budget()
         self._update_actions()
         self.last_opened = str(conversation_id)
@@ -413,10 +457,10 @@ class ChatState(BudgetVars, rx.State):
             if row.id == self.active_id:
                 self.title = row.title
 
-    def _refresh_totals(self) -> None:
+    def _refresh_branch(self) -> None:
+        """The path on show, its alternatives and costs, after the tree changed."""
         if self.active_id:
-            # Summaries written for bookends contexts are spend too.
-            self.total_cost = format_usd(services().chat.conversation_cost(self.active_id))
+            self._show_branch(services().chat.branch(self.active_id, known=self._known_ids()))
 
     def _refresh_context(self) -> None:
         """Meter and greying for what the next request would keep."""

@@ -1,4 +1,8 @@
-"""The transcript: history, this visit's messages, then the reply in progress with a cursor.
+"""The transcript: the path on show, oldest first, then the reply in progress with a cursor.
+
+Every message the page was sent stays in ``history``/``recent``; a row is shown when it is on
+the path (``path_pos``) and placed by its position there (flex order), so switching branches
+moves no text that the page already has (ui/tree_vars.py).
 
 Model output is rendered by ``rx.markdown(..., use_raw=False)``: raw HTML in a reply is shown
 as text, never parsed, so it cannot run script in the page (see DESIGN.md).
@@ -6,10 +10,21 @@ as text, never parsed, so it cannot run script in the page (see DESIGN.md).
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from neural_terminal.ui.state import ChatState
 from neural_terminal.ui.views import MessageView
+
+# After every message of any path.
+LAST = 10_000_000
+# The tree's dicts as the page reads them (keys are message ids as text).
+_PATH_POS = cast(ObjectVar[dict[str, int]], ChatState.path_pos)
+_LABEL = cast(ObjectVar[dict[str, str]], ChatState.sibling_label)
+_PREV = cast(ObjectVar[dict[str, int]], ChatState.sibling_prev)
+_NEXT = cast(ObjectVar[dict[str, int]], ChatState.sibling_next)
 
 
 def model_markdown(text: rx.Var[str] | str) -> rx.Component:
@@ -24,6 +39,8 @@ def _in_context(message: rx.Var[MessageView]) -> rx.Var[bool]:
 
 
 def _message(message: rx.Var[MessageView]) -> rx.Component:
+    key = message.id.to_string()
+    shown = _PATH_POS.contains(key) & (message.id != ChatState.streaming_id)
     body = rx.cond(
         message.role == "user",
         rx.text(message.content, white_space="pre-wrap", class_name="nt-prompt"),
@@ -36,12 +53,15 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
             rx.text("! " + message.error, size="1", class_name="nt-error msg-error"),
         ),
         rx.cond(message.meta != "", rx.text(message.meta, size="1", class_name="nt-figure")),
+        _message_bar(message, key),
         _reply_actions(message),
         class_name="nt-msg",
+        id="msg-" + key,
         data_role=message.role,
         data_status=message.status,
-        # A reply being continued is drawn live below until it is stored again.
-        display=rx.cond(message.id == ChatState.streaming_id, "none", "block"),
+        # Hidden when on another branch, and while it is drawn live below (being continued).
+        display=rx.cond(shown, "block", "none"),
+        order=_PATH_POS.get(key, 0),
         # Messages the model no longer sees are greyed out (assets/terminal.css).
         data_in_context=_in_context(message).to_string(),
         title=rx.cond(_in_context(message), "", "outside the model's context window"),
@@ -50,8 +70,80 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
     )
 
 
+def _small_button(
+    label: str, disabled: rx.Var[bool] | None = None, **props: object
+) -> rx.Component:
+    return rx.el.button(
+        label,
+        type="button",
+        disabled=ChatState.streaming if disabled is None else disabled,
+        style={"padding": "0 6px", "font_size": "11px"},
+        **props,
+    )
+
+
+def _message_bar(message: rx.Var[MessageView], key: rx.Var[str]) -> rx.Component:
+    """``< 2/3 >`` between alternatives, then edit or regenerate, and fork."""
+    return rx.hstack(
+        rx.cond(
+            _LABEL.contains(key),
+            rx.hstack(
+                # Switching is allowed while a reply streams: it goes on on its own branch.
+                _small_button(
+                    "<",
+                    disabled=_PREV.get(key, 0) == 0,
+                    class_name="nt-button sibling-prev",
+                    title="The previous alternative ([)",
+                    on_click=ChatState.switch_branch(_PREV.get(key, 0)),
+                    aria_label="previous alternative",
+                ),
+                rx.el.span(_LABEL.get(key, ""), class_name="sibling-label"),
+                _small_button(
+                    ">",
+                    disabled=_NEXT.get(key, 0) == 0,
+                    class_name="nt-button sibling-next",
+                    title="The next alternative (])",
+                    on_click=ChatState.switch_branch(_NEXT.get(key, 0)),
+                    aria_label="next alternative",
+                ),
+                spacing="1",
+                align="center",
+                class_name="nt-siblings",
+            ),
+        ),
+        rx.cond(
+            message.role == "user",
+            _small_button(
+                "edit ✎",
+                class_name="nt-button edit-message",
+                title="Put this message in the composer; sending it makes a new branch",
+                on_click=ChatState.edit_message(message.id),
+            ),
+            rx.cond(
+                message.status != "streaming",
+                _small_button(
+                    "regenerate ↻",
+                    class_name="nt-button regenerate-reply",
+                    title="A new reply beside this one; both are kept",
+                    on_click=ChatState.regenerate(message.id),
+                ),
+            ),
+        ),
+        _small_button(
+            "fork ⑂",
+            class_name="nt-button fork-message",
+            title="A new conversation from the start down to this message",
+            on_click=ChatState.fork(message.id),
+        ),
+        spacing="2",
+        margin_top="4px",
+        class_name="nt-message-bar",
+        align="center",
+    )
+
+
 def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
-    """Continue and Retry under the latest reply when it broke off."""
+    """Continue and Retry under the path's last reply when it broke off."""
     return rx.cond(
         (message.id == ChatState.action_id) & ChatState.can_retry & ~ChatState.streaming,
         rx.hstack(
@@ -73,7 +165,7 @@ def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
                 type="button",
                 class_name="nt-button retry-reply",
                 id="retry-reply",
-                title="Answer the same message again, as a new reply",
+                title="Answer the same message again, as a new reply beside this one",
                 on_click=ChatState.retry_reply(message.id),
                 disabled=ChatState.streaming,
                 style={"padding": "2px 10px"},
@@ -86,10 +178,12 @@ def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
 
 def _reply_in_progress() -> rx.Component:
     # Filled by assets/terminal.js from appended batches (plain text until the reply is
-    # complete, then it is rendered as markdown with the finished messages).
+    # complete, then it is rendered as markdown with the finished messages). Hidden, and
+    # still filled, while the page shows another branch.
+    on_path = _PATH_POS.contains(ChatState.streaming_id.to_string())
     return rx.cond(
         ChatState.streaming,
-        rx.fragment(
+        rx.box(
             rx.box(
                 rx.el.span(
                     id="live-text",
@@ -105,15 +199,18 @@ def _reply_in_progress() -> rx.Component:
             ),
             # The running cost estimate, beside the reply's text (never part of it).
             rx.text("", id="live-cost", size="1", class_name="nt-figure", padding="0 12px"),
+            order=LAST,
+            display=rx.cond(on_path, "block", "none"),
+            id="live-reply",
         ),
     )
 
 
 def transcript() -> rx.Component:
-    """Every message of the open conversation, oldest first."""
+    """Every message of the path on show, oldest first."""
     return rx.box(
         rx.cond(
-            (ChatState.history.length() + ChatState.recent.length()) == 0,
+            _PATH_POS.length() == 0,
             rx.cond(
                 ~ChatState.streaming,
                 rx.text(
@@ -130,4 +227,6 @@ def transcript() -> rx.Component:
         width="100%",
         overflow_y="auto",
         padding="16px",
+        display="flex",
+        flex_direction="column",
     )

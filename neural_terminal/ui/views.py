@@ -6,9 +6,9 @@ import dataclasses
 from decimal import Decimal
 
 from neural_terminal.chat.context.window import Window
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
-from neural_terminal.store.tables import Conversation, Message
 from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
 
 
@@ -42,7 +42,7 @@ class ModelView:
     prices: str = ""
 
 
-def message_view(message: Message) -> MessageView:
+def message_view(message: StoredMessage) -> MessageView:
     """The transcript row for a stored message."""
     return MessageView(
         id=message.id or 0,
@@ -65,7 +65,7 @@ def breaker_text(status: BreakerStatus) -> str:
     return f"upstream paused · next probe {at:%H:%M:%S}" if at else "upstream paused"
 
 
-def message_meta(message: Message) -> str:
+def message_meta(message: StoredMessage) -> str:
     """``model · 12 in / 80 out · $0.0001 · first token 210 ms · 2.1 s · 38 tok/s``."""
     parts = [message.model or "?"]
     if message.prompt_tokens is not None or message.completion_tokens is not None:
@@ -95,7 +95,7 @@ def message_meta(message: Message) -> str:
     return " · ".join(parts)
 
 
-def conversation_view(conversation: Conversation) -> ConversationView:
+def conversation_view(conversation: ConversationInfo) -> ConversationView:
     """The sidebar row for a conversation."""
     return ConversationView(
         id=conversation.id or 0, title=conversation.title, model=conversation.model
@@ -118,7 +118,7 @@ def model_prices(model: ModelInfo) -> str:
     )
 
 
-def conversation_total(messages: list[Message]) -> str:
+def conversation_total(messages: list[StoredMessage]) -> str:
     """The conversation's spend so far, for the header."""
     costs = [m.cost_usd for m in messages if m.cost_usd is not None]
     return format_usd(sum(costs, Decimal(0)))

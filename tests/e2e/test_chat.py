@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.sync_api import Page, expect
 
+from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import Message
 from tests.e2e.conftest import PageWatch
 from tests.e2e.server import RunningApp
 
@@ -71,7 +71,7 @@ def wait_reply_done(page: Page, timeout_ms: int = 60_000) -> None:
     expect(page.locator("#composer")).to_be_enabled(timeout=timeout_ms)
 
 
-def stored_messages(app: RunningApp) -> list[Message]:
+def stored_messages(app: RunningApp) -> list[StoredMessage]:
     """Every message in the app's database, oldest first."""
     engine = make_engine(app.database_url)
     repo = ChatRepository(engine)

@@ -123,7 +123,9 @@ async def test_a_budget_cuts_a_simulated_stream_within_one_delta(services: Servi
     assert sim is not None
     conversation = services.chat.create_conversation(model="sim/terminal-small")
     assert conversation.id is not None
-    limit = Decimal("0.0003")
+    # Above the pre-flight estimate (the context and an expected reply of 512 tokens), far
+    # below what 3,000 tokens cost: refused mid-stream, not before it.
+    limit = Decimal("0.0012")
     services.budget.store.set_config(BudgetConfig(limit))
 
     events = await collect(services.chat.send(conversation.id, "[[sim:tokens=3000]] go"))

@@ -202,7 +202,9 @@ async def test_retry_regenerates_the_reply_beside_the_failed_one(priced: Service
 
     assert isinstance(finished, ReplyFinished)
     assert finished.error is None
-    user, old, new = priced.chat.load(conversation.id)[1]
+    user, old, new = priced.repository.list_messages(conversation_id=conversation.id)
     assert old.status == "interrupted"
     assert (new.status, new.parent_id) == ("complete", user.id)
+    # The retry is the branch on show; the broken attempt stays beside it.
+    assert [m.id for m in priced.chat.load(conversation.id)[1]] == [user.id, new.id]
     assert new.content == "".join(_full_reply(text))

@@ -20,26 +20,36 @@ def store(database_url: str) -> Iterator[ContextStore]:
     engine.dispose()
 
 
-def test_rows_come_without_text_newest_or_oldest_first(
+def test_a_path_comes_without_text_root_first_and_without_other_branches(
     repository: ChatRepository, store: ContextStore
 ) -> None:
     conversation = repository.create_conversation(model="m")
-    cid = conversation.id or 0
-    ids = [
-        repository.add_message(
-            conversation_id=cid, role=role, content=text, token_count=7, token_encoding="o200k_base"
-        ).id
-        or 0
-        for role, text in [("user", "a"), ("assistant", ""), ("user", "b")]
-    ]
-    newest = store.newest_rows(conversation_id=cid, limit=2)
-    assert [r.id for r in newest] == ids[:0:-1]
-    assert [r.has_text for r in newest] == [True, False]
-    assert store.newest_rows(conversation_id=cid, before=ids[1])[0].id == ids[0]
-    assert [r.id for r in store.oldest_rows(conversation_id=cid, after=ids[0])] == ids[1:]
-    assert store.message_count(conversation_id=cid) == 3
-    assert store.count_messages(conversation_id=cid, after=ids[0], before=ids[2]) == 1
-    assert store.contents([ids[0], ids[2]]) == {ids[0]: "a", ids[2]: "b"}
+    cid = conversation.id
+
+    def add(role: str, text: str, parent: int | None) -> int:
+        message = repository.add_message(
+            conversation_id=cid,
+            role=role,
+            content=text,
+            parent_id=parent,
+            token_count=7,
+            token_encoding="o200k_base",
+        )
+        return message.id
+
+    question = add("user", "a", None)
+    failed = add("assistant", "", question)
+    retried = add("assistant", "r", question)
+    follow_up = add("user", "b", failed)
+    other = add("user", "c", retried)
+
+    path = store.path_rows(leaf_id=follow_up)
+    assert [r.id for r in path] == [question, failed, follow_up]
+    assert [r.has_text for r in path] == [True, False, True]
+    assert [r.id for r in store.path_rows(leaf_id=other)] == [question, retried, other]
+    assert store.path_rows(leaf_id=None) == []
+    assert store.active_leaf(conversation_id=cid) == other  # the newest message added
+    assert store.contents([question, follow_up]) == {question: "a", follow_up: "b"}
 
 
 def test_recounts_are_stored(repository: ChatRepository, store: ContextStore) -> None:
@@ -84,9 +94,12 @@ def test_summaries_are_found_by_range_and_their_cost_is_spend(
     assert found is not None
     assert found.content == "up to 10"
     assert store.find_summary(conversation_id=cid, first_message_id=3, last_message_id=11) is None
-    widest = store.widest_summary(conversation_id=cid, first_message_id=3, up_to=19)
+    # Only summaries ending on the path asked about count: 20 is on another branch here.
+    widest = store.widest_summary(conversation_id=cid, first_message_id=3, ends=[5, 10, 19])
     assert widest is not None
     assert widest.last_message_id == 10
+    assert store.widest_summary(conversation_id=cid, first_message_id=3, ends=[5]) is None
+    assert store.widest_summary(conversation_id=cid, first_message_id=3, ends=[]) is None
     assert repository.conversation_cost(conversation_id=cid) == Decimal("0.2500010001")
     loaded = repository.get_conversation(conversation_id=cid)
     assert loaded is not None

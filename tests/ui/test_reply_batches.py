@@ -13,13 +13,13 @@ from collections.abc import AsyncGenerator
 import pytest
 
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.errors import InvalidInput
-from neural_terminal.store.tables import Message
 from neural_terminal.ui.reply_batches import ReplyBatch, ReplyBatcher, frame_interval
 from tests import virtual_time
 
-USER = Message(id=1, conversation_id=1, role="user", content="q")
-DONE = ReplyFinished(Message(id=2, conversation_id=1, role="assistant", content="done"))
+USER = StoredMessage(id=1, conversation_id=1, role="user", content="q")
+DONE = ReplyFinished(StoredMessage(id=2, conversation_id=1, role="assistant", content="done"))
 
 
 async def turn(

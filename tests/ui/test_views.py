@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.models import ModelInfo, ModelPricing
-from neural_terminal.store.tables import Message
 from neural_terminal.ui.views import (
     MessageView,
     conversation_total,
@@ -15,7 +15,8 @@ from neural_terminal.ui.views import (
 
 
 def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
-    message = Message(
+    message = StoredMessage(
+        id=1,
         conversation_id=1,
         role="assistant",
         model="sim/terminal-small",
@@ -33,7 +34,7 @@ def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
 
 
 def test_footer_of_a_reply_without_usage_says_so() -> None:
-    message = Message(conversation_id=1, role="assistant", model="m", total_ms=500)
+    message = StoredMessage(id=1, conversation_id=1, role="assistant", model="m", total_ms=500)
     assert message_meta(message) == "m · cost n/a · 0.5 s"
 
 
@@ -50,13 +51,15 @@ def test_model_prices_are_per_million_tokens() -> None:
 
 def test_conversation_total_is_exact() -> None:
     messages = [
-        Message(conversation_id=1, role="assistant", cost_usd=Decimal("0.00005")) for _ in range(3)
+        StoredMessage(id=1, conversation_id=1, role="assistant", cost_usd=Decimal("0.00005"))
+        for _ in range(3)
     ]
     assert conversation_total(messages) == "$0.0002"
 
 
 def test_an_estimated_cost_is_marked_as_one() -> None:
-    message = Message(
+    message = StoredMessage(
+        id=1,
         conversation_id=1,
         role="assistant",
         model="m",

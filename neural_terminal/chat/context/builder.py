@@ -1,18 +1,19 @@
 """The context window: which stored messages go into the next prompt, counted exactly.
 
-Sliding window keeps the system prompt and the newest exchanges that fit, with one marker
-where older ones were left out. Bookends also keep the first exchange and put a cached,
-model-written summary where the middle was. A message too large for the whole window keeps
-its start and end around a visible marker. Choices are made from stored per-message counts;
-the recipe's count is additive per message, so the payload's total is exact without encoding
-the history again.
+A prompt is built from one path of the conversation's tree: the root down to the message
+being answered; other branches never enter it. Sliding window keeps the system prompt and the
+newest exchanges that fit, with one marker where older ones were left out. Bookends also keep
+the first exchange and put a cached, model-written summary where the middle was. A message too
+large for the whole window keeps its start and end around a visible marker. Choices are made
+from stored per-message counts; the recipe's count is additive per message, so the payload's
+total is exact without encoding the history again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,11 +24,12 @@ from neural_terminal.chat.context.summaries import Summariser
 from neural_terminal.chat.context.units import CountedRow, Unit, first_unit, units_newest_first
 from neural_terminal.chat.context.window import Window, WindowPolicy, window_for
 from neural_terminal.domain.chat import PromptMessage, Role
+from neural_terminal.domain.conversations import ContextStrategy, ConversationInfo
 from neural_terminal.domain.errors import ContextTooLarge, NeuralTerminalError
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.store.context_store import ContextStore
-from neural_terminal.store.tables import ContextStrategy, Conversation, Summary
+from neural_terminal.store.tables import Summary
 from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS, TokenCounter
 
 logger = logging.getLogger(__name__)
@@ -81,13 +83,25 @@ class PreparedContext:
 
 
 @dataclass
-class _Plan:
-    """Units chosen for the prompt, before their text is loaded."""
+class ContextPlan:
+    """Units of one path chosen for a prompt, before their text is loaded: what an estimate
+    needs (``tokens``), and what ``ContextBuilder.finish`` turns into the prompt."""
 
+    conversation: ConversationInfo
+    leaf_id: int | None
     window: Window
     system: str | None
     system_tokens: int
     recent: list[Unit]  # oldest first
+    # Sent after the path (Continue's instruction and partial reply), with their tokens.
+    tail: tuple[PromptMessage, ...] = ()
+    tail_tokens: int = 0
+    path_length: int = 0
+    # The user message being sent, not stored yet when the plan is made: its text, and the
+    # stand-in id it has in the plan (after every stored message of the path).
+    new_text: str | None = None
+    new_id: int | None = None
+    new_tokens: int = 0
     head: list[Unit] = field(default_factory=list)
     gap: tuple[int, int] | None = None  # ids (after, before) left out
     bridge: str | None = None  # the marker or summary message between head and recent
@@ -105,7 +119,8 @@ class _Plan:
     def tokens(self) -> int:
         units = sum(u.tokens for u in self.head) + sum(u.tokens for u in self.recent)
         body = units - self.elided
-        return REPLY_PRIMER_TOKENS + self.system_tokens + self.bridge_tokens + body
+        fixed = REPLY_PRIMER_TOKENS + self.system_tokens + self.tail_tokens
+        return fixed + self.bridge_tokens + body
 
 
 @dataclass(frozen=True)
@@ -152,80 +167,140 @@ class ContextBuilder:
                 await self._catalogue.models()
         return self.window_now(model, max_tokens)
 
+    def is_unknown(self, model: str) -> bool:
+        """True while the catalogue (as last fetched) does not describe ``model``."""
+        return self._catalogue.get(model) is None
+
     def window_now(self, model: str, max_tokens: int | None = None) -> Window:
         """The window of ``model`` from the catalogue as last fetched."""
         info = self._catalogue.get(model)
         scheme = self._counter.scheme(model)
         return window_for(model, info, scheme, self._policy, max_tokens=max_tokens)
 
-    def check_message(
-        self, window: Window, *, system_prompt: str | None, tokens: int, has_history: bool
-    ) -> int:
-        """Tokens the message will lose to elision (0 if none); ContextTooLarge if hopeless."""
-        budget = window.tokens - REPLY_PRIMER_TOKENS - self._system_tokens(system_prompt, window)
-        if tokens <= budget:
-            return 0
-        if has_history:
-            budget -= self._marker_reserve(window)
-        content = budget - self._counter.count_message("user", "", window.encoding)
-        if content < MIN_MESSAGE_TOKENS:
-            raise ContextTooLarge(detail=f"window={window.tokens} message={tokens} room={content}")
-        return tokens - budget
+    def plan(
+        self,
+        conversation: ConversationInfo,
+        *,
+        leaf_id: int | None,
+        new_message: tuple[str, int] | None = None,
+        tail: Sequence[PromptMessage] = (),
+        window: Window | None = None,
+    ) -> ContextPlan:
+        """Choose, from stored counts, what of the path to ``leaf_id`` goes into the prompt
+        answering it, or answering ``new_message`` (its text and tokens, counted once by the
+        caller) sent under it; ContextTooLarge when even the message answered cannot fit."""
+        window = window or self.window_now(conversation.model)
+        encoding = window.encoding
+        tail_tokens = sum(self._counter.count_message(m.role, m.content, encoding) for m in tail)
+        return self._plan(
+            conversation,
+            window,
+            leaf_id,
+            tuple(tail),
+            tail_tokens,
+            pending=True,
+            new_message=new_message,
+        )
 
-    async def prepare(
-        self, conversation: Conversation, *, max_tokens: int | None = None
-    ) -> PreparedContext:
-        """The prompt for a request whose newest stored message is the one being sent."""
-        window = await self.window(conversation.model, max_tokens)
-        plan = self._plan(conversation, window, pending=True)
+    async def finish(self, plan: ContextPlan) -> PreparedContext:
+        """The prompt of a plan: writes the bookends summary it needs (a request upstream),
+        loads the chosen texts; publishes ContextTruncated when anything was left out."""
         if plan.summary_range is not None:
-            plan = await self._summarise(conversation, plan)
-        context = self._assemble(plan, conversation)
+            plan = await self._summarise(plan)
+        context = self._assemble(plan)
         if context.truncated:
             self._bus.publish(
                 ContextTruncated(
-                    conversation.id or 0,
+                    plan.conversation.id,
                     context.dropped_messages,
                     context.prompt_tokens,
-                    window.tokens,
+                    plan.window.tokens,
                 )
             )
         return context
 
-    def preview(self, conversation: Conversation) -> PreparedContext:
-        """What the next request would keep of the stored history (no summary is written)."""
+    async def prepare(
+        self,
+        conversation: ConversationInfo,
+        *,
+        leaf_id: int | None = None,
+        tail: Sequence[PromptMessage] = (),
+        max_tokens: int | None = None,
+    ) -> PreparedContext:
+        """The prompt answering ``leaf_id`` (None: the active leaf as stored now), planned
+        and finished in one go."""
+        window = await self.window(conversation.model, max_tokens)
+        leaf = (
+            leaf_id
+            if leaf_id is not None
+            else self._store.active_leaf(conversation_id=conversation.id)
+        )
+        plan = self.plan(conversation, leaf_id=leaf, tail=tail, window=window)
+        return await self.finish(plan)
+
+    def preview(
+        self, conversation: ConversationInfo, leaf_id: int | None = None
+    ) -> PreparedContext:
+        """What the next request on the path to ``leaf_id`` (None: the active leaf as stored
+        now) would keep of it (no summary is written)."""
         window = self.window_now(conversation.model)
-        plan = self._plan(conversation, window, pending=False)
+        leaf = (
+            leaf_id
+            if leaf_id is not None
+            else self._store.active_leaf(conversation_id=conversation.id)
+        )
+        plan = self._plan(conversation, window, leaf, (), 0, pending=False)
         if plan.summary_range is not None:
             # An unwritten summary is estimated at its budget.
             plan.bridge_tokens = self._summary_budget(window)
-        return self._result(plan, conversation, ())
+        return self._result(plan, ())
 
     # -- choosing ---------------------------------------------------------------------------
 
     def _plan(
         self,
-        conversation: Conversation,
+        conversation: ConversationInfo,
         window: Window,
+        leaf_id: int | None,
+        tail: tuple[PromptMessage, ...],
+        tail_tokens: int,
         *,
         pending: bool,
         strategy: str | None = None,
-    ) -> _Plan:
-        cid = conversation.id or 0
+        new_message: tuple[str, int] | None = None,
+    ) -> ContextPlan:
         strategy = strategy or conversation.context_strategy
         system_tokens = self._system_tokens(conversation.system_prompt, window)
-        budget = window.tokens - REPLY_PRIMER_TOKENS - system_tokens
-        fit = _fit_newest(units_newest_first(self._rows.newest_first(cid, window.encoding)), budget)
-        base = _Plan(window, conversation.system_prompt, system_tokens, recent=fit.kept[::-1])
+        budget = window.tokens - REPLY_PRIMER_TOKENS - system_tokens - tail_tokens
+        rows = self._rows.path(leaf_id, window.encoding)
+        new_id = None
+        if new_message is not None:
+            new_id = (rows[-1].id if rows else 0) + 1
+            rows.append(CountedRow(new_id, "user", new_message[1]))
+        fit = _fit_newest(units_newest_first(reversed(rows)), budget)
+        base = ContextPlan(
+            conversation,
+            leaf_id,
+            window,
+            conversation.system_prompt,
+            system_tokens,
+            recent=fit.kept[::-1],
+            tail=tail,
+            tail_tokens=tail_tokens,
+            path_length=len(rows),
+            new_text=new_message[0] if new_message is not None else None,
+            new_id=new_id,
+            new_tokens=new_message[1] if new_message is not None else 0,
+        )
         if fit.overflow is None:
             return base
         if strategy == ContextStrategy.BOOKENDS.value:
-            plan = self._bookends(cid, base, fit, budget, pending=pending)
+            plan = self._bookends(rows, base, fit, budget, pending=pending)
             if plan is not None:
                 return plan
-        return self._sliding(cid, base, fit, budget, pending=pending)
+        return self._sliding(base, fit, budget, pending=pending)
 
-    def _sliding(self, cid: int, plan: _Plan, fit: _Fit, budget: int, *, pending: bool) -> _Plan:
+    def _sliding(self, plan: ContextPlan, fit: _Fit, budget: int, *, pending: bool) -> ContextPlan:
         kept = list(fit.kept)
         room = budget - self._marker_reserve(plan.window)
         total = sum(u.tokens for u in kept)
@@ -238,7 +313,7 @@ class ContextBuilder:
                 raise ContextTooLarge(detail=f"window={plan.window.tokens} room={content}")
             kept, plan.elide_to = [fit.newest], content
         before = kept[-1].first_id if kept else fit.newest_row_id + 1
-        dropped = self._store.message_count(conversation_id=cid) - _rows(kept)
+        dropped = plan.path_length - _rows(kept)
         plan.recent = kept[::-1]
         plan.gap = (0, before)
         plan.dropped = dropped
@@ -250,10 +325,10 @@ class ContextBuilder:
         return plan
 
     def _bookends(
-        self, cid: int, plan: _Plan, fit: _Fit, budget: int, *, pending: bool
-    ) -> _Plan | None:
+        self, rows: list[CountedRow], plan: ContextPlan, fit: _Fit, budget: int, *, pending: bool
+    ) -> ContextPlan | None:
         """Head + summary + recent, or None when bookends cannot do better than sliding."""
-        found = self._head(cid, plan.window.encoding)
+        found = _head(rows)
         if found is None:
             return None
         head, first_dropped = found
@@ -278,7 +353,9 @@ class ContextBuilder:
         slack_last = _newest_dropped(fit, len(slack)).last_id
         plan.head = [head]
         cached = self._store.widest_summary(
-            conversation_id=cid, first_message_id=first_dropped, up_to=slack_last
+            conversation_id=plan.conversation.id,
+            first_message_id=first_dropped,
+            ends=[row.id for row in rows if first_dropped <= row.id <= slack_last],
         )
         if cached is not None and cached.last_message_id >= min_last:
             recent = [u for u in recent if u.first_id > cached.last_message_id]
@@ -291,31 +368,22 @@ class ContextBuilder:
         plan.recent = recent[::-1]
         before = recent[-1].first_id if recent else fit.newest_row_id + 1
         plan.gap = (head.last_id, before)
-        plan.dropped = self._store.message_count(conversation_id=cid) - _rows([head, *recent])
+        plan.dropped = plan.path_length - _rows([head, *recent])
         return plan
 
-    def _head(self, cid: int, encoding: str) -> tuple[Unit, int] | None:
-        """The first exchange and the id of the message after it."""
-        rows: list[CountedRow] = []
-        for row in self._rows.oldest_first(cid, encoding):
-            unit = first_unit([*rows, row])
-            if unit is not None:
-                return unit, row.id
-            rows.append(row)
-        return None
-
-    async def _summarise(self, conversation: Conversation, plan: _Plan) -> _Plan:
+    async def _summarise(self, plan: ContextPlan) -> ContextPlan:
         """Write the summary of the planned gap, or fall back to sliding when that fails."""
-        cid = conversation.id or 0
+        conversation = plan.conversation
+        cid = conversation.id
         assert plan.summary_range is not None
         first, last = plan.summary_range
         if self._summariser is not None:
+            segment = [r for r in self._store.path_rows(leaf_id=last) if r.id >= first]
             try:
                 summary = await self._summariser.summarise(
                     conversation_id=cid,
                     model=self._policy.summary_model or conversation.model,
-                    first_id=first,
-                    last_id=last,
+                    segment=segment,
                     message_count=plan.dropped,
                     max_tokens=max(16, self._summary_budget(plan.window) - SUMMARY_FRAMING),
                     base=plan.summary_base,
@@ -327,9 +395,19 @@ class ContextBuilder:
                 self._bridge_summary(plan, summary)
                 plan.summary_range = None
                 return plan
-        return self._plan(conversation, plan.window, pending=True, strategy="sliding")
+        new = (plan.new_text, plan.new_tokens) if plan.new_text is not None else None
+        return self._plan(
+            conversation,
+            plan.window,
+            plan.leaf_id,
+            plan.tail,
+            plan.tail_tokens,
+            pending=True,
+            strategy=ContextStrategy.SLIDING.value,
+            new_message=new,
+        )
 
-    def _bridge_summary(self, plan: _Plan, summary: Summary) -> None:
+    def _bridge_summary(self, plan: ContextPlan, summary: Summary) -> None:
         encoding = plan.window.encoding
         budget = self._summary_budget(plan.window)
         header = SUMMARY.format(n=summary.message_count, text="")
@@ -341,10 +419,12 @@ class ContextBuilder:
 
     # -- assembling -------------------------------------------------------------------------
 
-    def _assemble(self, plan: _Plan, conversation: Conversation) -> PreparedContext:
+    def _assemble(self, plan: ContextPlan) -> PreparedContext:
         units = [*plan.head, *plan.recent]
         ids = [i for unit in units for i in unit.prompt_ids]
-        texts = self._store.contents(ids)
+        texts = self._store.contents(i for i in ids if i != plan.new_id)
+        if plan.new_id is not None and plan.new_text is not None:
+            texts[plan.new_id] = plan.new_text
         roles = {row.id: row.role for unit in units for row in unit.rows}
         body = [PromptMessage(_role(roles[i]), texts[i]) for i in ids]
         if plan.elide_to is not None and body:
@@ -363,25 +443,21 @@ class ContextBuilder:
         if plan.bridge is not None:
             messages.append(PromptMessage("system", plan.bridge))
         messages.extend(body[head_count:])
-        result = self._result(plan, conversation, tuple(messages))
+        messages.extend(plan.tail)
+        result = self._result(plan, tuple(messages))
         if result.prompt_tokens > plan.window.tokens:  # a bug, not a user error: say so loudly
             raise ContextTooLarge(
                 detail=f"prepared {result.prompt_tokens} tokens for a {plan.window.tokens} window"
             )
         return result
 
-    def _result(
-        self,
-        plan: _Plan,
-        conversation: Conversation,
-        messages: tuple[PromptMessage, ...],
-    ) -> PreparedContext:
+    def _result(self, plan: ContextPlan, messages: tuple[PromptMessage, ...]) -> PreparedContext:
         after, before = plan.gap if plan.gap is not None and plan.dropped else (0, 0)
         return PreparedContext(
             messages=messages,
             prompt_tokens=plan.tokens,
             window=plan.window,
-            strategy=conversation.context_strategy,
+            strategy=plan.conversation.context_strategy,
             dropped_messages=max(plan.dropped, 0),
             left_out_after=after,
             left_out_before=before,
@@ -401,6 +477,12 @@ class ContextBuilder:
 
     def _summary_budget(self, window: Window) -> int:
         return min(self._policy.summary_max_tokens, window.tokens // 8)
+
+
+def _head(rows: list[CountedRow]) -> tuple[Unit, int] | None:
+    """The path's first exchange and the id of the message after it."""
+    unit = first_unit(rows)
+    return (unit, rows[len(unit.rows)].id) if unit is not None else None
 
 
 def _fit_newest(units: Iterator[Unit], budget: int) -> _Fit:

@@ -1,4 +1,4 @@
-"""A conversation's messages as stored token counts, read a page at a time.
+"""The path being answered as stored token counts.
 
 Counts are taken from the database; a message is encoded again only when it has no count yet
 (written before counts existed, or a reply cut off by a restart) or was counted with another
@@ -7,46 +7,21 @@ encoding than the current model's, and the new count is stored so that happens o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from neural_terminal.chat.context.units import PROMPT_ROLES, CountedRow
 from neural_terminal.store.context_store import ContextRow, ContextStore
 from neural_terminal.tokens.counter import TokenCounter
 
-PAGE = 256
-
 
 class CountedRows:
-    """Walks a conversation newest first or oldest first with a token count per message."""
+    """The path to a message, oldest first, with a token count per message."""
 
-    def __init__(self, *, store: ContextStore, counter: TokenCounter, page: int = PAGE) -> None:
+    def __init__(self, *, store: ContextStore, counter: TokenCounter) -> None:
         self._store = store
         self._counter = counter
-        self._page = page
 
-    def newest_first(self, conversation_id: int, encoding: str) -> Iterator[CountedRow]:
-        """Every message, newest first, lazily."""
-        before: int | None = None
-        while True:
-            page = self._store.newest_rows(
-                conversation_id=conversation_id, before=before, limit=self._page
-            )
-            yield from self._counted(page, encoding)
-            if len(page) < self._page:
-                return
-            before = page[-1].id
-
-    def oldest_first(self, conversation_id: int, encoding: str) -> Iterator[CountedRow]:
-        """Every message, oldest first, lazily."""
-        after: int | None = None
-        while True:
-            page = self._store.oldest_rows(
-                conversation_id=conversation_id, after=after, limit=self._page
-            )
-            yield from self._counted(page, encoding)
-            if len(page) < self._page:
-                return
-            after = page[-1].id
+    def path(self, leaf_id: int | None, encoding: str) -> list[CountedRow]:
+        """Every message from the root down to ``leaf_id``, counted in ``encoding``."""
+        return self._counted(self._store.path_rows(leaf_id=leaf_id), encoding)
 
     def _counted(self, page: list[ContextRow], encoding: str) -> list[CountedRow]:
         stale = [row for row in page if _in_prompt(row) and _stale(row, encoding)]

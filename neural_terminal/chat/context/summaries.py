@@ -1,17 +1,20 @@
 """Summaries of the middle a bookends context leaves out, written by a model and cached.
 
+A summary covers a segment of one path (its first and last message name it: the last one's
+ancestors down from the first), so a summary written on one branch never stands in on another.
+
 A new summary builds on the previous one for the same start when the dropped range has only
 grown (a rolling summary), so each request stays about as large as what was newly dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from neural_terminal.chat.context.window import Window
 from neural_terminal.domain.chat import ChatRequest, PromptMessage, UsageReport
-from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.context_store import ContextRow, ContextStore
 from neural_terminal.store.tables import Summary
 from neural_terminal.tokens.counter import TokenCounter
 
@@ -23,7 +26,6 @@ INSTRUCTIONS = (
 PREVIOUS = "Summary of the earlier part:\n{text}\n\n"
 LEFT_OUT = "[{n} older messages did not fit into this request and are not covered.]\n\n"
 SPEAKERS = {"user": "User", "assistant": "Assistant"}
-PAGE = 200
 
 
 class CompletionUpstream(Protocol):
@@ -52,19 +54,20 @@ class Summariser:
         *,
         conversation_id: int,
         model: str,
-        first_id: int,
-        last_id: int,
+        segment: Sequence[ContextRow],
         message_count: int,
         max_tokens: int,
         base: Summary | None,
         window_of: WindowOf,
     ) -> Summary:
-        """Summarise messages ``first_id..last_id`` (building on ``base``) and store it."""
+        """Summarise a path segment, oldest first (building on ``base``), and store it."""
         window = await window_of(model, max_tokens)
+        first_id, last_id = segment[0].id, segment[-1].id
         low = base.last_message_id + 1 if base is not None else first_id
         system = PromptMessage("system", INSTRUCTIONS.format(words=max(20, max_tokens * 2 // 3)))
         prefix = PREVIOUS.format(text=base.content) if base is not None else ""
-        lines, left_out = self._transcript(conversation_id, window, low, last_id, system, prefix)
+        rows = [row for row in segment if row.id >= low]
+        lines, left_out = self._transcript(window, rows, system, prefix)
         note = LEFT_OUT.format(n=left_out) if left_out else ""
         request = ChatRequest(
             model=model,
@@ -87,14 +90,13 @@ class Summariser:
 
     def _transcript(
         self,
-        conversation_id: int,
         window: Window,
-        low: int,
-        high: int,
+        rows: Sequence[ContextRow],
         system: PromptMessage,
         prefix: str,
     ) -> tuple[list[str], int]:
-        """The newest messages of ``low..high`` that fit the summariser's window, in order.
+        """The newest of ``rows`` that fit the summariser's window, in order, and how many
+        older ones were left out.
 
         Chosen by stored counts (a message costs about as much in a transcript line as in a
         prompt), then the request is counted exactly and trimmed until it fits.
@@ -103,34 +105,20 @@ class Summariser:
         overhead = self._counter.count_prompt([system, PromptMessage("user", prefix)], encoding)
         budget = window.tokens - overhead - 32  # the left-out note
         chosen: list[tuple[int, str]] = []
-        full = False
-        before = high + 1
-        while not full:
-            page = self._store.newest_rows(
-                conversation_id=conversation_id, before=before, limit=PAGE
-            )
-            rows = [r for r in page if r.id >= low]
-            for row in rows:
-                if not (row.has_text and row.role in SPEAKERS):
-                    continue
-                cost = row.token_count if row.token_encoding == encoding else None
-                if cost is None:
-                    text = self._store.contents([row.id]).get(row.id, "")
-                    cost = self._counter.count_message(row.role, text, encoding)
-                if cost > budget:
-                    full = True
-                    break
-                budget -= cost
-                chosen.append((row.id, row.role))
-            if len(rows) < len(page) or not page:
-                break
-            before = page[-1].id
         left_out = 0
-        if full:
-            oldest = chosen[-1][0] if chosen else high + 1
-            left_out = self._store.count_messages(
-                conversation_id=conversation_id, after=low - 1, before=oldest
-            )
+        for index in range(len(rows) - 1, -1, -1):
+            row = rows[index]
+            if not (row.has_text and row.role in SPEAKERS):
+                continue
+            cost = row.token_count if row.token_encoding == encoding else None
+            if cost is None:
+                text = self._store.contents([row.id]).get(row.id, "")
+                cost = self._counter.count_message(row.role, text, encoding)
+            if cost > budget:
+                left_out = index + 1
+                break
+            budget -= cost
+            chosen.append((row.id, row.role))
         chosen.reverse()
         texts = self._store.contents(i for i, _ in chosen)
         lines = [f"{SPEAKERS[role]}: {texts[i]}" for i, role in chosen]

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.domain.chat import ChatRequest, UsageReport
+from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.costing import CostSource, TokenUsage, bill
-from neural_terminal.store.tables import Message
 
 N = TypeVar("N", int, Decimal)
 
@@ -34,7 +34,7 @@ class Carried:
     total_ms: int | None = None
 
     @classmethod
-    def of(cls, message: Message) -> Carried:
+    def of(cls, message: StoredMessage) -> Carried:
         """The stored state of ``message``."""
         return cls(
             text=message.content,

@@ -1,24 +1,19 @@
 """Pre-flight estimates and the reservation a reply streams under.
 
-Pre-flight: the prompt tokens of the context that would actually be sent (stored counts, as
-the context window chooses them, plus the new message) x prompt price, plus the expected
-completion (the request's max_tokens, else a configurable default) x completion price, plus
-any per-request price.
+Pre-flight: the prompt tokens of the context that would actually be sent (the turn's context
+plan: stored counts, as the window chooses them, plus the new message) x prompt price, plus
+the expected completion (a configurable default) x completion price, plus any per-request
+price.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.spend.budget import BudgetGuard, BudgetStatus
 from neural_terminal.chat.spend.estimate import CostEstimator, price
 from neural_terminal.chat.spend.watch import SpendWatch
-from neural_terminal.domain.chat import PromptMessage
-from neural_terminal.store.tables import Conversation
-from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS
 
 ZERO = Decimal(0)
 
@@ -41,12 +36,10 @@ class Spending:
         *,
         guard: BudgetGuard,
         estimator: CostEstimator,
-        context: ContextBuilder,
         expected_reply_tokens: int,
     ) -> None:
         self._guard = guard
         self._estimator = estimator
-        self._context = context
         self._expected = expected_reply_tokens
 
     @property
@@ -54,21 +47,15 @@ class Spending:
         """The budget guard."""
         return self._guard
 
-    def preflight(self, conversation: Conversation | None, model: str, text: str) -> Preflight:
-        """The estimate for sending ``text`` now in ``conversation`` (None: a new one)."""
-        window = self._context.window_now(conversation.model if conversation else model)
-        tokens = self._context.counter.count_message("user", text, window.encoding)
-        if conversation is not None and conversation.id is not None:
-            history = self._context.preview(conversation).prompt_tokens
-        else:
-            history = REPLY_PRIMER_TOKENS
-        # The window cuts what does not fit, so no request is ever larger than it.
-        prompt = min(history + tokens, max(window.tokens, tokens))
-        return self._priced(window.model, prompt)
-
-    def preflight_of(self, model: str, prompt: Sequence[PromptMessage]) -> Preflight:
-        """The estimate for a request whose prompt is already built (Continue, Retry)."""
-        return self._priced(model, self._estimator.prompt_tokens(model, prompt))
+    def priced(self, model: str, prompt_tokens: int) -> Preflight:
+        """The estimate for a request of ``prompt_tokens`` on ``model`` and the expected reply."""
+        pricing = self._estimator.pricing(model)
+        cost = (
+            None
+            if pricing is None
+            else price(pricing, prompt_tokens=prompt_tokens, completion_tokens=self._expected)
+        )
+        return Preflight(model, prompt_tokens, self._expected, cost)
 
     def check(self, conversation_id: int | None, estimate: Preflight) -> BudgetStatus:
         """OverBudget when ``estimate`` must not be sent (no reservation is made)."""
@@ -86,12 +73,3 @@ class Spending:
             reservation_id=reservation,
             reserved=amount + (carried or ZERO),
         )
-
-    def _priced(self, model: str, prompt_tokens: int) -> Preflight:
-        pricing = self._estimator.pricing(model)
-        cost = (
-            None
-            if pricing is None
-            else price(pricing, prompt_tokens=prompt_tokens, completion_tokens=self._expected)
-        )
-        return Preflight(model, prompt_tokens, self._expected, cost)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from neural_terminal.chat.context.builder import PreparedContext
+from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
-from neural_terminal.store.tables import Message
 
 
 @dataclass(frozen=True)
@@ -18,11 +20,14 @@ class ReplyStarted:
     none); ``resumed_text`` is the text the reply already has when it is being continued.
     """
 
-    user_message: Message | None
+    user_message: StoredMessage | None
     assistant_message_id: int
     # What the prompt holds; None only when the context could not be prepared.
     context: PreparedContext | None = None
     resumed_text: str = ""
+    conversation_id: int = 0
+    # Said before the reply: the new message is cut to fit the window.
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,18 @@ class ReplyDelta:
 class ReplyFinished:
     """The reply is stored for good; ``error`` says why it is not complete, if it is not."""
 
-    message: Message
+    message: StoredMessage
     error: NeuralTerminalError | None = None
 
 
 ReplyEvent = ReplyStarted | ReplyRetrying | ReplyDelta | ReplyFinished
+
+
+class ReplyEvents(Protocol):
+    """A turn's events (a Turn, or any async generator of them): iterated once, closable."""
+
+    def __aiter__(self) -> AsyncIterator[ReplyEvent]: ...
+
+    async def aclose(self) -> None:
+        """Stop early; what arrived is kept."""
+        ...

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,10 +27,10 @@ from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
 from neural_terminal.chat.turns.upstream import ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
+from neural_terminal.domain.conversations import MessageStatus, StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import Message, MessageStatus
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.upstream.breaker import CircuitBreaker
 from neural_terminal.upstream.retry import RetryPolicy, is_upstream_failure, retry_reason
@@ -124,7 +124,7 @@ class ReplyStreamer:
         *,
         encoding: str | None = None,
         watch: SpendWatch | None = None,
-    ) -> AsyncIterator[ReplyEvent]:
+    ) -> AsyncGenerator[ReplyEvent, None]:
         """Yield ReplyRetrying and ReplyDelta events, then one ReplyFinished; never raises
         a NeuralTerminalError. Closing early (Stop) stores the partial reply. ``encoding``
         names how the finished reply's tokens are counted for later context windows."""
@@ -272,7 +272,7 @@ class ReplyStreamer:
         progress: _Progress,
         status: MessageStatus,
         error: str | None,
-    ) -> Message:
+    ) -> StoredMessage:
         self._live.pop(message_id, None)
         now = self._clock()
         carried = progress.carried

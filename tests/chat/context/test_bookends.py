@@ -12,11 +12,11 @@ from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.summaries import Summariser
 from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.chat import PromptMessage, Usage, UsageReport
+from neural_terminal.domain.conversations import ContextStrategy, ConversationInfo
 from neural_terminal.domain.errors import ProviderUnavailable
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import ContextStrategy, Conversation
 from neural_terminal.tokens.counter import TokenCounter
 from tests.chat.conftest import MODELS
 from tests.chat.context.test_context import SYSTEM, TINY, chat_history, check_payload, store
@@ -34,7 +34,7 @@ def repo(engine: Engine) -> ChatRepository:
     return ChatRepository(engine)
 
 
-def bookends(repo: ChatRepository) -> Conversation:
+def bookends(repo: ChatRepository) -> ConversationInfo:
     return repo.create_conversation(
         model=TINY, system_prompt=SYSTEM, context_strategy=ContextStrategy.BOOKENDS
     )

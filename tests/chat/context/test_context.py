@@ -12,12 +12,12 @@ from neural_terminal.chat.context.builder import MARKER, ContextBuilder, Prepare
 from neural_terminal.chat.context.elide import ELISION_MARKER
 from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.chat import PromptMessage
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
 from neural_terminal.domain.errors import ContextTooLarge
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.tables import Conversation, Message
 from neural_terminal.tokens.counter import TokenCounter, scheme_for
 from tests.fakes import FakeCatalogue
 
@@ -37,7 +37,9 @@ def events(bus: EventBus) -> list[ContextTruncated]:
     return seen
 
 
-def store(repo: ChatRepository, conversation: Conversation, role: str, text: str) -> Message:
+def store(
+    repo: ChatRepository, conversation: ConversationInfo, role: str, text: str
+) -> StoredMessage:
     """Store a message with its count, as the orchestrator does."""
     encoding = scheme_for(conversation.model).encoding
     tokens = TokenCounter().count_message(role, text, encoding)
@@ -55,9 +57,9 @@ def sentence(i: int, words: int = 40) -> str:
 
 
 def chat_history(
-    repo: ChatRepository, conversation: Conversation, exchanges: int, words: int = 40
-) -> list[Message]:
-    stored: list[Message] = []
+    repo: ChatRepository, conversation: ConversationInfo, exchanges: int, words: int = 40
+) -> list[StoredMessage]:
+    stored: list[StoredMessage] = []
     for i in range(exchanges):
         stored.append(store(repo, conversation, "user", "Q" + sentence(i, words)))
         stored.append(store(repo, conversation, "assistant", "A" + sentence(i, words)))
@@ -256,19 +258,19 @@ async def test_a_single_oversized_message_keeps_its_start_and_end(
     assert events[-1].dropped_messages == 4
 
 
-def test_the_user_is_told_before_sending_or_refused(context_builder: ContextBuilder) -> None:
-    window = context_builder.window_now(TINY)
+def test_a_new_message_is_planned_whole_cut_or_refused(
+    repo: ChatRepository, context_builder: ContextBuilder
+) -> None:
+    conversation = repo.create_conversation(model=TINY)
     assert (
-        context_builder.check_message(window, system_prompt=None, tokens=100, has_history=True) == 0
+        context_builder.plan(conversation, leaf_id=None, new_message=("hi", 100)).elide_to is None
     )
-    assert (
-        context_builder.check_message(window, system_prompt=None, tokens=5000, has_history=False)
-        > 0
-    )
+    cut = context_builder.plan(conversation, leaf_id=None, new_message=("long", 5000))
+    assert cut.elide_to is not None
+    assert 0 < cut.elide_to < 5000
+    crowded = repo.create_conversation(model=TINY, system_prompt="x " * 760)
     with pytest.raises(ContextTooLarge):
-        context_builder.check_message(
-            window, system_prompt="x " * 760, tokens=5000, has_history=True
-        )
+        context_builder.plan(crowded, leaf_id=None, new_message=("long", 5000))
 
 
 @pytest.mark.asyncio

@@ -61,9 +61,7 @@ def chat(
     guard: BudgetGuard,
 ) -> ChatOrchestrator:
     estimator = CostEstimator(lambda m: info.pricing if (info := catalogue.get(m)) else None)
-    spending = Spending(
-        guard=guard, estimator=estimator, context=context_builder, expected_reply_tokens=EXPECTED
-    )
+    spending = Spending(guard=guard, estimator=estimator, expected_reply_tokens=EXPECTED)
     return ChatOrchestrator(
         repository=repo,
         upstream=upstream,

@@ -13,6 +13,7 @@ from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.turn import TurnRequest
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import (
     ContextTooLarge,
@@ -338,23 +339,19 @@ async def test_events_are_published_and_a_failing_subscriber_breaks_nothing(
 
 
 @pytest.mark.asyncio
-async def test_a_message_that_cannot_fit_is_stored_and_refused_without_a_request(
+async def test_a_message_that_cannot_fit_is_refused_before_anything_is_stored(
     chat: ChatOrchestrator, upstream: FakeUpstream, repo: ChatRepository
 ) -> None:
     conversation = chat.create_conversation(model="sim/tiny-window", system_prompt="rule " * 740)
-    assert conversation.id is not None
     with pytest.raises(ContextTooLarge):
-        chat.precheck(conversation.id, conversation.model, "x " * 2000)
+        chat.preview(TurnRequest.send(conversation.id, "x " * 2000))
 
-    events = await collect(chat.send(conversation.id, "x " * 2000))
+    with pytest.raises(ContextTooLarge):
+        await collect(chat.send(conversation.id, "x " * 2000))
 
-    finished = events[-1]
-    assert isinstance(finished, ReplyFinished)
-    assert isinstance(finished.error, ContextTooLarge)
     assert upstream.history == []  # never a silent upstream 400
-    user, reply = repo.list_messages(conversation_id=conversation.id)
-    assert user.content == "x " * 2000  # the words are kept
-    assert (reply.status, reply.error) == ("error", ContextTooLarge.default_message)
+    # Nothing stored: the words stay in the composer, with the reason beside them.
+    assert repo.list_messages(conversation_id=conversation.id) == []
 
 
 @pytest.mark.asyncio
@@ -364,7 +361,7 @@ async def test_an_oversized_message_is_announced_then_sent_cut(
     conversation = chat.create_conversation(model="sim/tiny-window")
     assert conversation.id is not None
     text = "start " + "filler " * 3000 + "end"
-    notice = chat.precheck(conversation.id, conversation.model, text)
+    notice = chat.preview(TurnRequest.send(conversation.id, text)).notice
     assert notice is not None
     assert "left out" in notice
     upstream.enqueue(_reply("ok"))
@@ -373,6 +370,7 @@ async def test_an_oversized_message_is_announced_then_sent_cut(
 
     started = events[0]
     assert isinstance(started, ReplyStarted)
+    assert started.notice == notice
     assert started.context is not None
     assert started.context.elided_tokens > 0
     sent = upstream.history[0].messages[-1].content

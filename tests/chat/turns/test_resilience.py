@@ -26,6 +26,7 @@ from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import (
     BadRequest,
     CircuitOpen,
+    ConversationNotFound,
     InsufficientCredits,
     InvalidApiKey,
     InvalidInput,
@@ -532,7 +533,7 @@ async def test_retry_answers_again_beside_the_failed_reply(
 
 
 @pytest.mark.asyncio
-async def test_only_the_latest_broken_reply_can_be_continued_or_retried(
+async def test_only_a_broken_reply_can_be_continued_or_retried(
     chat: ChatOrchestrator, upstream: FakeUpstream
 ) -> None:
     conversation_id = _conversation(chat)
@@ -552,7 +553,14 @@ async def test_only_the_latest_broken_reply_can_be_continued_or_retried(
         await collect(chat.continue_reply(failed.message.id))  # nothing to continue
     upstream.enqueue(_ok("three"))
     await collect(chat.send(conversation_id, "three"))
-    with pytest.raises(InvalidInput, match="Only the latest reply"):
-        await collect(chat.retry_reply(failed.message.id))
-    with pytest.raises(InvalidInput, match="no longer exists"):
+    # An earlier broken reply can still be retried: the retry is a new branch beside it.
+    upstream.enqueue(_ok("again"))
+    retried = (await collect(chat.retry_reply(failed.message.id)))[-1]
+    assert isinstance(retried, ReplyFinished)
+    assert (retried.message.parent_id, retried.message.content) == (
+        failed.message.parent_id,
+        "again",
+    )
+    assert [m.content for m in chat.load(conversation_id)[1]] == ["one", "done", "two", "again"]
+    with pytest.raises(ConversationNotFound, match="does not exist"):
         await collect(chat.retry_reply(9999))

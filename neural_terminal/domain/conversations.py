@@ -1,0 +1,104 @@
+"""Conversations and their messages as plain values: what services and the UI see of them.
+
+Rows stay in ``store/``; the repository hands these up. A conversation is a tree of messages
+(``parent_id``); what the user sees is the path from the root to ``active_leaf_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class MessageStatus(StrEnum):
+    """Life cycle of a stored message."""
+
+    STREAMING = "streaming"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+class ContextStrategy(StrEnum):
+    """How a conversation that outgrows the model's window is cut down."""
+
+    SLIDING = "sliding"
+    BOOKENDS = "bookends"
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """A conversation's settings and where its active branch ends."""
+
+    id: int
+    title: str
+    model: str
+    system_prompt: str | None = None
+    context_strategy: str = ContextStrategy.SLIDING.value
+    active_leaf_id: int | None = None
+    budget_usd: Decimal | None = None
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One message as stored: text, place in the tree, and for replies tokens, cost, timings."""
+
+    id: int
+    conversation_id: int
+    role: str
+    content: str = ""
+    parent_id: int | None = None
+    status: str = MessageStatus.COMPLETE.value
+    error: str | None = None
+    model: str | None = None
+    generation_id: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+    cost_usd: Decimal | None = None
+    cost_is_estimate: bool = False
+    computed_cost_usd: Decimal | None = None
+    cost_source: str | None = None
+    estimate_usd: Decimal | None = None
+    drift_usd: Decimal | None = None
+    first_token_ms: int | None = None
+    total_ms: int | None = None
+    token_count: int | None = None
+    token_encoding: str | None = None
+    forked_from_id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BranchLine:
+    """One branch of a conversation's outline: where it leaves the path on show."""
+
+    leaf_id: int
+    # How many messages it shares with the path on show, and the first one it does not.
+    shared: int
+    first_id: int
+    first_role: str
+    first_text: str
+    length: int
+    current: bool
+
+
+@dataclass(frozen=True)
+class BranchView:
+    """The path on show of a conversation and what a page needs around it.
+
+    ``messages`` holds only the path's messages the caller said it lacked (on open: all).
+    """
+
+    conversation: ConversationInfo
+    path_ids: tuple[int, ...]
+    messages: tuple[StoredMessage, ...]
+    # For each message of the path that has alternatives: ``2/3`` and its neighbours' ids.
+    siblings: dict[int, tuple[str, int | None, int | None]]
+    branch_cost: Decimal
+    total_cost: Decimal
+    branches: tuple[BranchLine, ...]

@@ -1,0 +1,31 @@
+"""Rows to plain values: what the store hands up to services (values up, rows down)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
+from neural_terminal.store.tables import Conversation, Message
+
+_MESSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(StoredMessage))
+
+
+def conversation_info(row: Conversation) -> ConversationInfo:
+    """The value of a conversation row."""
+    return ConversationInfo(
+        id=row.id or 0,
+        title=row.title,
+        model=row.model,
+        system_prompt=row.system_prompt,
+        context_strategy=row.context_strategy,
+        active_leaf_id=row.active_leaf_id,
+        budget_usd=row.budget_usd,
+        owner_id=row.owner_id,
+    )
+
+
+def stored_message(row: Message) -> StoredMessage:
+    """The value of a message row."""
+    values = {name: getattr(row, name) for name in _MESSAGE_FIELDS}
+    values["id"] = row.id or 0
+    return StoredMessage(**values)

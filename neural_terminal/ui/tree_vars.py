@@ -1,0 +1,82 @@
+"""The conversation tree's vars, mixed into the chat state.
+
+The page keeps every message it has been sent in two lists (``history``, then ``recent``) and
+shows those on the path in path order (``path_pos``: a position per id, which the rows use as
+their flex order). Switching branches therefore sends the new positions, the new alternatives
+marks and only the messages the page has never had, never the whole transcript again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from neural_terminal.domain.conversations import BranchLine, BranchView
+from neural_terminal.domain.money import format_usd
+from neural_terminal.ui.views import MessageView, message_view
+
+
+@dataclasses.dataclass
+class OutlineRow:
+    """One branch of the outline: where it splits off, and how to go there."""
+
+    leaf_id: int = 0
+    label: str = ""
+    current: bool = False
+
+
+class TreeVars(rx.State, mixin=True):
+    """The path on show, the alternatives along it, the outline and the two costs."""
+
+    history: list[MessageView] = []
+    recent: list[MessageView] = []
+    path_pos: dict[str, int] = {}
+    leaf_id: int = 0
+    sibling_label: dict[str, str] = {}
+    sibling_prev: dict[str, int] = {}
+    sibling_next: dict[str, int] = {}
+    outline: list[OutlineRow] = []
+    # The path's cost (shared messages once), and every branch's when that differs.
+    total_cost: str = "$0.0000"
+    tree_cost: str = ""
+
+    def _known_ids(self) -> set[int]:
+        return {row.id for row in self.history} | {row.id for row in self.recent}
+
+    def _show_branch(self, view: BranchView, *, fresh: bool = False) -> None:
+        """Show ``view``: on a fresh page every message, else only the new ones appended."""
+        if fresh:
+            self.history = [message_view(m) for m in view.messages]
+            self.recent = []
+        elif view.messages:
+            known = self._known_ids()
+            self.recent = [
+                *self.recent,
+                *(message_view(m) for m in view.messages if m.id not in known),
+            ]
+        self.path_pos = {str(i): n for n, i in enumerate(view.path_ids)}
+        self.leaf_id = view.path_ids[-1] if view.path_ids else 0
+        labels, previous, following = {}, {}, {}
+        for message_id, (label, before, after) in view.siblings.items():
+            labels[str(message_id)] = label
+            previous[str(message_id)] = before or 0
+            following[str(message_id)] = after or 0
+        self._set_if_changed("sibling_label", labels)
+        self._set_if_changed("sibling_prev", previous)
+        self._set_if_changed("sibling_next", following)
+        self._set_if_changed("outline", [_outline_row(line) for line in view.branches])
+        self.total_cost = format_usd(view.branch_cost)
+        tree = format_usd(view.total_cost)
+        self.tree_cost = tree if view.total_cost != view.branch_cost else ""
+
+    def _set_if_changed(self, name: str, value: object) -> None:
+        """Assigning marks a var dirty (resent whole): only when it really changed."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+
+
+def _outline_row(line: BranchLine) -> OutlineRow:
+    who = "you" if line.first_role == "user" else "reply"
+    label = f"@{line.shared + 1} {who}: {line.first_text or '(empty)'} · {line.length} msgs"
+    return OutlineRow(leaf_id=line.leaf_id, label=label, current=line.current)
