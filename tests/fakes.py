@@ -55,9 +55,9 @@ class FakeUpstream:
         self.closed = 0
         self.waiting = asyncio.Event()
 
-    def enqueue(self, reply: ScriptedReply) -> None:
-        """Script the next request's reply."""
-        self.queue.append(reply)
+    def enqueue(self, *replies: ScriptedReply) -> None:
+        """Script the next requests' replies, in order."""
+        self.queue.extend(replies)
 
     @asynccontextmanager
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[FakeStream]:

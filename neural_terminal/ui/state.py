@@ -225,6 +225,14 @@ class ChatState(BudgetVars, TreeVars, rx.State):
     def _start_on(self, kind: TurnKind, message_id: int) -> Any:
         if self.streaming or not self.active_id:
             return None
+        try:  # someone else's message is refused at once, like a missing one
+            message = services().access.message(self._viewer(), message_id)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return None
+        if message.conversation_id != self.active_id:
+            self.notice = "That reply is not in the open conversation."
+            return None
         self._pending_kind = kind.value
         self._pending_text = ""
         self._pending_target = message_id

@@ -124,7 +124,7 @@ def test_a_reply_streams_in_visibly_and_survives_a_reload(
 
     page.reload()
     open_app(page, app)
-    expect(page.locator('.nt-msg[data-role="user"]').last).to_have_text(question)
+    expect(page.locator('.nt-msg[data-role="user"] .nt-prompt').last).to_have_text(question)
     first_words = " ".join(reply.content.split()[:3]).lstrip("# ")
     expect(page.locator('.nt-msg[data-role="assistant"]').last).to_contain_text(first_words)
     assert watch.page_errors == []

@@ -89,7 +89,7 @@ def test_a_killed_server_loses_at_most_a_second_and_continue_completes_the_reply
 
     with running_app(crash_dir, NEURAL_TERMINAL_SIM_TOKENS_PER_SECOND="2000") as second:
         open_app(page, second)
-        expect(page.locator('.nt-msg[data-role="user"]').last).to_have_text(text)
+        expect(page.locator('.nt-msg[data-role="user"] .nt-prompt').last).to_have_text(text)
         reply = page.locator(LAST_REPLY).last
         expect(reply).to_have_attribute("data-status", "interrupted")
         expect(reply).to_contain_text("server stopped")

@@ -43,6 +43,6 @@ def test_an_unreachable_upstream_is_explained_and_loses_nothing(
         "is anyone out there?"
     ]
     page.reload()
-    expect(page.locator('.nt-msg[data-role="user"]').last).to_have_text(
+    expect(page.locator('.nt-msg[data-role="user"] .nt-prompt').last).to_have_text(
         "is anyone out there?", timeout=60_000
     )

@@ -97,7 +97,7 @@ class Begun:
     notice: str | None = None
 
     def end(self) -> None:
-        """Release the conversation and whatever of the reservation is left."""
+        """Release the conversation and whatever of the reservation is left (idempotent)."""
         self.turns.end(self.conversation_id)
         if self.watch is not None:
             self.watch.release()  # idempotent: the streamer released it on storing
@@ -171,7 +171,9 @@ class Turn:
                     conversation_id=begun.conversation_id,
                     notice=begun.notice,
                 )
-                yield ReplyFinished(begun.unanswered(exc), exc)
+                unanswered = begun.unanswered(exc)
+                begun.end()
+                yield ReplyFinished(unanswered, exc)
                 return
             yield ReplyStarted(
                 begun.user_message,
@@ -192,6 +194,10 @@ class Turn:
             )
             async with contextlib.aclosing(stream) as replies:
                 async for event in replies:
+                    if isinstance(event, ReplyFinished):
+                        # Stored for good: the conversation is free before the caller hears
+                        # it, even if it reads no further.
+                        begun.end()
                     yield event
         finally:
             begun.end()
