@@ -235,6 +235,7 @@ document.addEventListener("click", async (event) => {
 // [ and ] switch between the alternatives of a message (an edited question, a regenerated
 // reply): the message holding the focus, else the newest one on show that has alternatives.
 // Rows are placed by their flex order (the branch's path), not by their place in the DOM.
+const ntOrder = (el) => Number(getComputedStyle(el).order || 0);
 document.addEventListener("keydown", (event) => {
   if (event.key !== "[" && event.key !== "]") return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -247,7 +248,7 @@ document.addEventListener("keydown", (event) => {
     const rows = [...document.querySelectorAll("#transcript > .nt-msg")].filter(
       (el) => shown(el) && el.querySelector(".nt-siblings"),
     );
-    rows.sort((a, b) => Number(a.style.order || 0) - Number(b.style.order || 0));
+    rows.sort((a, b) => ntOrder(a) - ntOrder(b));
     row = rows[rows.length - 1];
   }
   const button = row?.querySelector(event.key === "[" ? ".sibling-prev" : ".sibling-next");

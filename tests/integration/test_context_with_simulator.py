@@ -6,7 +6,7 @@ import pytest
 
 from neural_terminal.bootstrap import Services
 from neural_terminal.chat.turns.orchestrator import collect
-from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished, ReplyStarted
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.store.tables import ContextStrategy
 
@@ -73,3 +73,41 @@ async def test_a_conversation_outgrowing_a_tiny_window_never_gets_a_400(
         assert services.chat.conversation_cost(conversation.id) > sum(
             m.cost_usd or 0 for m in messages
         )  # the summaries' cost counts too
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("strategy", [ContextStrategy.SLIDING, ContextStrategy.BOOKENDS])
+async def test_retry_regenerate_and_continue_fit_a_tiny_window_in_a_long_conversation(
+    services: Services, strategy: ContextStrategy
+) -> None:
+    """They answer their own path through the same context window as a send: the simulator
+    refuses a prompt larger than its window with a 400, and none comes."""
+    await services.catalogue.models()
+    conversation = services.chat.create_conversation(
+        model="sim/tiny-window", system_prompt="Stay in character.", context_strategy=strategy
+    )
+    for i in range(5):
+        await _turn(services, conversation.id, f"turn {i}: tell me more [[sim:tokens=150]]")
+    cut = services.chat.send(conversation.id, "one more [[sim:tokens=200]]")
+    async for event in cut:  # stopped after some text, as Stop does
+        if isinstance(event, ReplyDelta) and event.text.strip():
+            await cut.aclose()
+            break
+    partial = services.chat.load(conversation.id)[1][-1]
+    assert (partial.status, bool(partial.content)) == ("interrupted", True)
+
+    for kind, turn in (
+        ("retry", services.chat.retry_reply(partial.id)),
+        ("regenerate", services.chat.regenerate(partial.id)),
+        ("continue", services.chat.continue_reply(partial.id)),  # the first attempt, still cut
+    ):
+        events = await collect(turn)
+        started, finished = events[0], events[-1]
+        assert isinstance(started, ReplyStarted)
+        assert isinstance(finished, ReplyFinished)
+        assert finished.error is None, (kind, finished.error)
+        assert started.context is not None
+        assert started.context.truncated
+        assert started.context.prompt_tokens <= started.context.window.tokens
+        carried = (partial.prompt_tokens or 0) if kind == "continue" else 0
+        assert finished.message.prompt_tokens == carried + started.context.prompt_tokens
