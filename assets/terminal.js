@@ -178,6 +178,8 @@ document.addEventListener("input", (event) => {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({
           conversation_id: Number(target.dataset.conversationId || 0),
+          parent_id: Number(target.dataset.leafId || 0),
+          edit_of: Number(target.dataset.editingId || 0),
           model: target.dataset.model || "",
           text: target.value,
         }),

@@ -42,6 +42,9 @@ def composer() -> rx.Component:
                 disabled=ChatState.streaming,
                 # Read by assets/terminal.js for the debounced pre-flight estimate.
                 data_conversation_id=ChatState.active_id.to_string(),
+                # The branch the draft answers (or the message it edits), for the estimate.
+                data_leaf_id=ChatState.leaf_id.to_string(),
+                data_editing_id=ChatState.editing_id.to_string(),
                 data_model=ChatState.model,
                 data_max_chars=ChatState.max_message_chars.to_string(),
                 style={"flex": "1", "resize": "vertical", "padding": "8px"},

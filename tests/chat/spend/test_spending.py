@@ -16,7 +16,8 @@ from neural_terminal.chat.spend.reconcile import Reconciler
 from neural_terminal.chat.spend.spending import Spending
 from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import ChatOrchestrator, collect
-from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished
+from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import BudgetStop, OverBudget
 from neural_terminal.domain.models import ModelInfo, ModelPricing
@@ -155,6 +156,31 @@ async def test_the_preflight_prompt_is_the_context_that_would_be_sent(
     assert estimate is not None
     assert started.context is not None  # type: ignore[union-attr]
     assert estimate.prompt_tokens == started.context.prompt_tokens  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_an_edit_is_priced_on_its_own_path_not_the_branch_on_show(
+    chat: ChatOrchestrator, upstream: FakeUpstream
+) -> None:
+    conversation = chat.create_conversation(model="priced")
+    for text in ("first question", "second question, rather longer than the first one"):
+        upstream.enqueue(ScriptedReply([TextDelta("an answer"), UsageReport(Usage(5, 2))]))
+        await collect(chat.send(conversation.id, text))
+    first_question = chat.load(conversation.id)[1][0]
+    edit = TurnRequest(TurnKind.EDIT, text="first, edited", target_id=first_question.id)
+    as_send = chat.preview(TurnRequest.send(conversation.id, "first, edited")).estimate
+    estimate = chat.preview(edit).estimate
+
+    upstream.enqueue(ScriptedReply([TextDelta("ok"), UsageReport(Usage(5, 1))]))
+    events = await collect(chat.start(edit))
+
+    started = events[0]
+    assert isinstance(started, ReplyStarted)
+    assert started.context is not None
+    assert estimate is not None
+    assert as_send is not None
+    assert estimate.prompt_tokens == started.context.prompt_tokens
+    assert estimate.prompt_tokens < as_send.prompt_tokens  # nothing of the other branch
 
 
 @pytest.mark.asyncio

@@ -6,7 +6,6 @@ import asyncio
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
 
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context.builder import ContextBuilder
@@ -25,31 +24,6 @@ from neural_terminal.domain.errors import (
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.repository import ChatRepository
 from tests.fakes import FakeUpstream, ScriptedReply, Ticker, streaming_turn
-
-
-@pytest.fixture
-def repo(engine: Engine) -> ChatRepository:
-    return ChatRepository(engine)
-
-
-@pytest.fixture
-def upstream() -> FakeUpstream:
-    return FakeUpstream()
-
-
-@pytest.fixture
-def chat(
-    repo: ChatRepository, upstream: FakeUpstream, bus: EventBus, context_builder: ContextBuilder
-) -> ChatOrchestrator:
-    return ChatOrchestrator(
-        repository=repo,
-        upstream=upstream,
-        bus=bus,
-        turns=ActiveTurns(),
-        context=context_builder,
-        max_message_chars=200_000,
-        clock=Ticker(0.1),
-    )
 
 
 def _reply(*texts: str, cost: str | None = "0.00002") -> ScriptedReply:

@@ -6,11 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
 
-from neural_terminal.chat.bus import EventBus
-from neural_terminal.chat.context.builder import ContextBuilder
-from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import ChatOrchestrator, collect
 from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
 from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
@@ -19,34 +15,9 @@ from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, StreamInterrupted
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.repository import ChatRepository
-from tests.fakes import FakeUpstream, ScriptedReply, Ticker
+from tests.fakes import FakeUpstream, ScriptedReply
 
 MODEL = "sim/terminal-small"
-
-
-@pytest.fixture
-def repo(engine: Engine) -> ChatRepository:
-    return ChatRepository(engine)
-
-
-@pytest.fixture
-def upstream() -> FakeUpstream:
-    return FakeUpstream()
-
-
-@pytest.fixture
-def chat(
-    repo: ChatRepository, upstream: FakeUpstream, bus: EventBus, context_builder: ContextBuilder
-) -> ChatOrchestrator:
-    return ChatOrchestrator(
-        repository=repo,
-        upstream=upstream,
-        bus=bus,
-        turns=ActiveTurns(),
-        context=context_builder,
-        max_message_chars=200_000,
-        clock=Ticker(0.1),
-    )
 
 
 def reply(text: str, cost: str = "0.001") -> ScriptedReply:
