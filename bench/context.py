@@ -93,6 +93,7 @@ def seed(engine: Engine, conversation_id: int, size: int, pool: list[tuple[str, 
             {
                 "id": i + 1,
                 "parent_id": i or None,
+                "depth": i,
                 "conversation_id": conversation_id,
                 "role": role,
                 "content": text,

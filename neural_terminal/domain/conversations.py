@@ -51,6 +51,7 @@ class StoredMessage:
     role: str
     content: str = ""
     parent_id: int | None = None
+    depth: int = 0
     status: str = MessageStatus.COMPLETE.value
     error: str | None = None
     model: str | None = None

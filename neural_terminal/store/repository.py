@@ -204,10 +204,11 @@ class ChatRepository:
             session.add(conversation)
             session.flush()
             parent: int | None = None
-            for message in source:
+            for depth, message in enumerate(source):
                 copy = Message(
                     conversation_id=conversation.id or 0,
                     parent_id=parent,
+                    depth=depth,
                     forked_from_id=message.id,
                     **{name: getattr(message, name) for name in _COPIED},
                 )
@@ -265,6 +266,9 @@ class ChatRepository:
                 message.parent_id = conversation.active_leaf_id if conversation else None
             else:
                 message.parent_id = parent_id
+            if message.parent_id is not None:
+                parent = session.get(Message, message.parent_id)
+                message.depth = parent.depth + 1 if parent is not None else 0
             session.add(message)
             session.flush()
             values: dict[str, object] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Index, String, Text, false
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus
@@ -72,6 +72,8 @@ class Message(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
+    # Messages above it on its path (0 for a root): a path's length without walking it.
+    depth: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     role: str = Field(max_length=16)
     content: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(default=MessageStatus.COMPLETE.value, max_length=16)

@@ -62,26 +62,33 @@ def test_recounts_are_stored(repository: ChatRepository, store: ContextStore) ->
     assert (stored.token_count, stored.token_encoding) == (9, "cl100k_base")
 
 
-def test_summaries_are_found_by_range_and_their_cost_is_spend(
+def test_summaries_are_found_by_range_on_the_path_and_their_cost_is_spend(
     repository: ChatRepository, store: ContextStore
 ) -> None:
     conversation = repository.create_conversation(
         model="m", context_strategy=ContextStrategy.BOOKENDS
     )
-    cid = conversation.id or 0
+    cid = conversation.id
+    line = [
+        repository.add_message(conversation_id=cid, role="user", content=f"m{i}").id
+        for i in range(12)
+    ]
+    side = repository.add_message(
+        conversation_id=cid, role="user", content="side", parent_id=line[5]
+    ).id
     reply = repository.add_message(
         conversation_id=cid, role="assistant", content="r", status=MessageStatus.STREAMING
     )
     repository.finish_message(
-        message_id=reply.id or 0,
+        message_id=reply.id,
         content="r",
         status=MessageStatus.COMPLETE,
         cost_usd=Decimal("0.000001"),
     )
-    for last, cost in ((10, "0.0000000001"), (20, "0.25")):
+    for last, cost in ((line[9], "0.0000000001"), (side, "0.25")):
         store.add_summary(
             conversation_id=cid,
-            first_message_id=3,
+            first_message_id=line[2],
             last_message_id=last,
             message_count=4,
             content=f"up to {last}",
@@ -90,17 +97,28 @@ def test_summaries_are_found_by_range_and_their_cost_is_spend(
             completion_tokens=1,
             cost_usd=Decimal(cost),
         )
-    found = store.find_summary(conversation_id=cid, first_message_id=3, last_message_id=10)
+    found = store.find_summary(
+        conversation_id=cid, first_message_id=line[2], last_message_id=line[9]
+    )
     assert found is not None
-    assert found.content == "up to 10"
-    assert store.find_summary(conversation_id=cid, first_message_id=3, last_message_id=11) is None
-    # Only summaries ending on the path asked about count: 20 is on another branch here.
-    widest = store.widest_summary(conversation_id=cid, first_message_id=3, ends=[5, 10, 19])
-    assert widest is not None
-    assert widest.last_message_id == 10
-    assert store.widest_summary(conversation_id=cid, first_message_id=3, ends=[5]) is None
-    assert store.widest_summary(conversation_id=cid, first_message_id=3, ends=[]) is None
+    assert found.content == f"up to {line[9]}"
+
+    # Only a summary ending on the path asked about serves it.
+    def on_line(up_to: int) -> int | None:
+        found = store.widest_summary(
+            conversation_id=cid, first_message_id=line[2], up_to=up_to, leaf_id=line[11]
+        )
+        return found.last_message_id if found is not None else None
+
+    assert on_line(side) == line[9]
+    assert on_line(line[8]) is None
+    on_side = store.widest_summary(
+        conversation_id=cid, first_message_id=line[2], up_to=side, leaf_id=side
+    )
+    assert on_side is not None
+    assert on_side.last_message_id == side
+    assert [r.id for r in store.path_segment(first_id=line[2], last_id=line[9])] == line[2:10]
+    assert [r.id for r in store.path_head(leaf_id=side, max_depth=2)] == line[:3]
+    assert [r.id for r in store.path_page(from_id=line[11], limit=3)] == line[:8:-1]
+    assert (store.depth(message_id=side), store.depth(message_id=None)) == (6, -1)
     assert repository.conversation_cost(conversation_id=cid) == Decimal("0.2500010001")
-    loaded = repository.get_conversation(conversation_id=cid)
-    assert loaded is not None
-    assert loaded.context_strategy == "bookends"

@@ -117,6 +117,8 @@ def test_0007_turns_linear_conversations_with_retries_into_trees(database_url: s
     assert [m.id for m in repository.path(leaf_id=second.active_leaf_id)] == [6, 7]
     tree = repository.tree(conversation_id=1)
     assert tree.siblings(3) == [2, 3]  # the failed attempt is a branch beside its retry
+    depths = {m.id: m.depth for m in repository.list_messages(conversation_id=1)}
+    assert depths == {1: 0, 2: 1, 3: 1, 4: 2, 5: 3}
     assert tree.newest_leaf(2) == 2
     if engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
         with engine.begin() as connection:
@@ -125,5 +127,5 @@ def test_0007_turns_linear_conversations_with_retries_into_trees(database_url: s
                     text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
                 )
     added = repository.add_message(conversation_id=1, role="user", content="third question")
-    assert added.parent_id == 5  # a new message follows the branch on show
+    assert (added.parent_id, added.depth) == (5, 4)  # it follows the branch on show
     engine.dispose()

@@ -12,6 +12,7 @@ total is exact without encoding the history again.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ MARKER = (
 SUMMARY = "[Summary of {n:,} earlier messages left out here to fit the context window:]\n{text}"
 # The summary request leaves room for the header the summary is shown under.
 SUMMARY_FRAMING = 40
+# The first exchange of a path lies within this many messages of its root (a question and
+# its reply; more only for replies written before any question, e.g. imported ones).
+HEAD_DEPTH = 16
 # Below this many tokens of its own, an elided message says too little to be worth sending.
 MIN_MESSAGE_TOKENS = 32
 
@@ -272,12 +276,14 @@ class ContextBuilder:
         strategy = strategy or conversation.context_strategy
         system_tokens = self._system_tokens(conversation.system_prompt, window)
         budget = window.tokens - REPLY_PRIMER_TOKENS - system_tokens - tail_tokens
-        rows = self._rows.path(leaf_id, window.encoding)
+        rows = self._rows.newest_first(leaf_id, window.encoding)
+        path_length = self._store.depth(message_id=leaf_id) + 1
         new_id = None
         if new_message is not None:
-            new_id = (rows[-1].id if rows else 0) + 1
-            rows.append(CountedRow(new_id, "user", new_message[1]))
-        fit = _fit_newest(units_newest_first(reversed(rows)), budget)
+            new_id = (leaf_id or 0) + 1
+            rows = itertools.chain([CountedRow(new_id, "user", new_message[1])], rows)
+            path_length += 1
+        fit = _fit_newest(units_newest_first(rows), budget)
         base = ContextPlan(
             conversation,
             leaf_id,
@@ -287,7 +293,7 @@ class ContextBuilder:
             recent=fit.kept[::-1],
             tail=tail,
             tail_tokens=tail_tokens,
-            path_length=len(rows),
+            path_length=path_length,
             new_text=new_message[0] if new_message is not None else None,
             new_id=new_id,
             new_tokens=new_message[1] if new_message is not None else 0,
@@ -295,7 +301,7 @@ class ContextBuilder:
         if fit.overflow is None:
             return base
         if strategy == ContextStrategy.BOOKENDS.value:
-            plan = self._bookends(rows, base, fit, budget, pending=pending)
+            plan = self._bookends(base, fit, budget, pending=pending)
             if plan is not None:
                 return plan
         return self._sliding(base, fit, budget, pending=pending)
@@ -325,9 +331,14 @@ class ContextBuilder:
         return plan
 
     def _bookends(
-        self, rows: list[CountedRow], plan: ContextPlan, fit: _Fit, budget: int, *, pending: bool
+        self, plan: ContextPlan, fit: _Fit, budget: int, *, pending: bool
     ) -> ContextPlan | None:
         """Head + summary + recent, or None when bookends cannot do better than sliding."""
+        if plan.leaf_id is None:
+            return None
+        rows = self._rows.head(plan.leaf_id, plan.window.encoding, max_depth=HEAD_DEPTH)
+        if plan.new_id is not None and len(rows) == plan.path_length - 1:
+            rows.append(CountedRow(plan.new_id, "user", plan.new_tokens))  # a short path
         found = _head(rows)
         if found is None:
             return None
@@ -355,7 +366,8 @@ class ContextBuilder:
         cached = self._store.widest_summary(
             conversation_id=plan.conversation.id,
             first_message_id=first_dropped,
-            ends=[row.id for row in rows if first_dropped <= row.id <= slack_last],
+            up_to=slack_last,
+            leaf_id=plan.leaf_id,
         )
         if cached is not None and cached.last_message_id >= min_last:
             recent = [u for u in recent if u.first_id > cached.last_message_id]
@@ -378,7 +390,7 @@ class ContextBuilder:
         assert plan.summary_range is not None
         first, last = plan.summary_range
         if self._summariser is not None:
-            segment = [r for r in self._store.path_rows(leaf_id=last) if r.id >= first]
+            segment = self._store.path_segment(first_id=first, last_id=last)
             try:
                 summary = await self._summariser.summarise(
                     conversation_id=cid,
