@@ -34,9 +34,7 @@ def upgrade() -> None:
     """Add the active leaf and the fork origin; link every parentless user message."""
     op.add_column("conversations", sa.Column("active_leaf_id", sa.Integer(), nullable=True))
     op.add_column("messages", sa.Column("forked_from_id", sa.Integer(), nullable=True))
-    op.add_column(
-        "messages", sa.Column("depth", sa.Integer(), nullable=False, server_default="0")
-    )
+    op.add_column("messages", sa.Column("depth", sa.Integer(), nullable=False, server_default="0"))
     op.create_index("ix_messages_parent_id", "messages", ["parent_id"])
     op.execute(
         "UPDATE messages SET parent_id = (SELECT max(earlier.id) FROM messages AS earlier "

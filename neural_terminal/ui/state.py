@@ -372,7 +372,8 @@ class ChatState(BudgetVars, TreeVars, rx.State):
                 conversation_id=self.active_id or None,
                 text=self._pending_text,
                 target_id=self._pending_target or None,
-                parent_id=self.leaf_id or None if kind is TurnKind.SEND else None,
+                # A send answers the branch this page shows (another tab may show another).
+                parent_id=(self.leaf_id or None) if kind is TurnKind.SEND else None,
                 model=self.model,
                 strategy=ContextStrategy(self.context_strategy),
                 viewer=viewer,

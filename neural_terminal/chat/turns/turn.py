@@ -16,21 +16,18 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from neural_terminal.chat.context.builder import ContextBuilder, ContextPlan
 from neural_terminal.chat.spend.reply_accounting import Carried
 from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.replies import ReplyEvent, ReplyFinished, ReplyStarted
+from neural_terminal.chat.turns.streaming import ReplyStreamer
 from neural_terminal.domain.chat import ChatRequest
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus, StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.repository import ChatRepository
-
-if TYPE_CHECKING:
-    from neural_terminal.chat.turns.streaming import ReplyStreamer
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +67,24 @@ class TurnRequest:
     viewer: Viewer | None = None
 
     @classmethod
-    def send(cls, conversation_id: int | None, text: str, **more: object) -> TurnRequest:
-        """New text under the active leaf."""
-        return cls(TurnKind.SEND, conversation_id, text, **more)  # type: ignore[arg-type]
+    def send(
+        cls,
+        conversation_id: int | None,
+        text: str,
+        *,
+        parent_id: int | None = None,
+        model: str = "",
+        viewer: Viewer | None = None,
+    ) -> TurnRequest:
+        """New text under ``parent_id`` (None: the active leaf)."""
+        return cls(
+            TurnKind.SEND,
+            conversation_id,
+            text,
+            parent_id=parent_id,
+            model=model,
+            viewer=viewer,
+        )
 
     @classmethod
     def on(cls, kind: TurnKind, target_id: int, text: str | None = None) -> TurnRequest:
