@@ -259,3 +259,11 @@ document.addEventListener("keydown", (event) => {
     button.click();
   }
 });
+
+// Escape leaves a title being renamed in the sidebar as it was.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !(event.target instanceof HTMLInputElement)) return;
+  if (event.target.id !== "rename-input") return;
+  event.preventDefault();
+  document.getElementById("rename-cancel")?.click();
+});

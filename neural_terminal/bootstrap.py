@@ -23,6 +23,7 @@ from neural_terminal.chat.catalogue import ModelCatalogue
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.summaries import CompletionUpstream, Summariser
 from neural_terminal.chat.context.window import WindowPolicy
+from neural_terminal.chat.library import Library
 from neural_terminal.chat.spend.budget import BudgetGuard
 from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.reconcile import Reconciler
@@ -37,11 +38,12 @@ from neural_terminal.domain.errors import UpstreamNotConfigured
 from neural_terminal.domain.events import MessageCompleted
 from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.domain.money import set_display_places
-from neural_terminal.domain.periods import Period
+from neural_terminal.domain.periods import Period, zone
 from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
 from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
+from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.price_store import PriceStore
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.send_activity import SendActivityStore
@@ -76,6 +78,7 @@ class Services:
     access: ConversationAccess
     accounts: AccountServices
     send_limits: SendLimits
+    library: Library
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
@@ -183,6 +186,7 @@ def build_services(
         sends_per_minute=max(1, settings.sends_per_minute),
         streams_per_user=max(1, settings.streams_per_user),
     )
+    access = ConversationAccess(repository)
     chat = ChatOrchestrator(
         repository=repository,
         upstream=reachable,
@@ -207,9 +211,16 @@ def build_services(
         budget=budget,
         prices=prices,
         reconciler=reconciler,
-        access=ConversationAccess(repository),
+        access=access,
         accounts=build_accounts(engine),
         send_limits=send_limits,
+        library=Library(
+            store=LibraryStore(engine),
+            repository=repository,
+            access=access,
+            trash_days=settings.trash_days,
+            time_zone=lambda: zone(budget.store.config().time_zone),
+        ),
     )
 
 
@@ -259,6 +270,9 @@ def services() -> Services:
         # Their replies were just marked interrupted (one worker: see README, Known limits).
         _services.budget.store.release_all()
         _services.budget.store.ensure()
+        purged = _services.library.purge_expired()
+        if purged:
+            logger.info("purged %d conversations past their time in the trash", purged)
         if settings.auth == "accounts":
             _give_unowned_to_first_admin(_services)
     return _services

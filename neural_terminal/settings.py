@@ -52,6 +52,8 @@ class Settings:
     budget_period: str = "none"
     time_zone: str = "UTC"
     expected_reply_tokens: int = 512
+    # Days a deleted conversation stays in the trash (restorable) before it is purged.
+    trash_days: int = 30
     money_places_small: int = 4
     money_places_large: int = 2
     # Set by ``python -m neural_terminal.launch``: the backend serves the built site itself.
@@ -208,6 +210,7 @@ def load_settings(
         budget_period=_period(env.get("NEURAL_TERMINAL_BUDGET_PERIOD", "none")),
         time_zone=text("NEURAL_TERMINAL_TIME_ZONE", defaults.time_zone),
         expected_reply_tokens=int(number("NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS")),
+        trash_days=max(0, int(number("NEURAL_TERMINAL_TRASH_DAYS"))),
         money_places_small=int(number("NEURAL_TERMINAL_MONEY_PLACES_SMALL")),
         money_places_large=int(number("NEURAL_TERMINAL_MONEY_PLACES_LARGE")),
         serve_frontend=_flag(env.get("NEURAL_TERMINAL_SERVE_FRONTEND", "")),

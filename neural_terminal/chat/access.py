@@ -11,6 +11,8 @@ from neural_terminal.domain.errors import ConversationNotFound
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.repository import ChatRepository
 
+IN_TRASH = "That conversation is in the trash: restore it to open it."
+
 
 class ConversationAccess:
     """Looks conversations and messages up on behalf of a viewer."""
@@ -18,11 +20,18 @@ class ConversationAccess:
     def __init__(self, repository: ChatRepository) -> None:
         self._repo = repository
 
-    def conversation(self, viewer: Viewer, conversation_id: int) -> ConversationInfo:
-        """The viewer's conversation, or ConversationNotFound (also for someone else's)."""
+    def conversation(
+        self, viewer: Viewer, conversation_id: int, *, in_trash: bool = False
+    ) -> ConversationInfo:
+        """The viewer's conversation, or ConversationNotFound (also for someone else's); one
+        in the trash only when ``in_trash`` (to restore it), else it says where it is."""
         conversation = self._repo.get_conversation(conversation_id=conversation_id)
         if conversation is None or not viewer.owns(conversation.owner_id):
             raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
+        if (conversation.deleted_at is not None) != in_trash:
+            if in_trash:
+                raise ConversationNotFound("That conversation is not in the trash.")
+            raise ConversationNotFound(IN_TRASH, detail=f"conversation_id={conversation_id}")
         return conversation
 
     def message(self, viewer: Viewer, message_id: int) -> StoredMessage:

@@ -40,6 +40,27 @@ class ConversationInfo:
     active_leaf_id: int | None = None
     budget_usd: Decimal | None = None
     owner_id: int | None = None
+    pinned: bool = False
+    archived: bool = False
+    # In the trash since then (None: not deleted); restorable until it is purged.
+    deleted_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Shelf(StrEnum):
+    """Where a conversation is kept: the list, the archive (off the list), the trash."""
+
+    LIST = "list"
+    ARCHIVED = "archived"
+    TRASH = "trash"
+
+
+@dataclass(frozen=True)
+class LibraryLine:
+    """One conversation as a shelf lists it: what it is, and what it cost (every branch)."""
+
+    conversation: ConversationInfo
+    cost_usd: Decimal
 
 
 @dataclass(frozen=True)

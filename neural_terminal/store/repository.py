@@ -112,15 +112,22 @@ class ChatRepository:
         title: str | None = None,
         model: str | None = None,
         context_strategy: ContextStrategy | None = None,
+        system_prompt: str | None = None,
+        touch: bool = True,
     ) -> None:
-        """Rename it, change its model or context strategy; bumps ``updated_at``."""
-        values: dict[str, object] = {"updated_at": utcnow()}
+        """Rename it, change its model, context strategy or system prompt ('' for none);
+        ``touch`` bumps ``updated_at`` (its place in the list)."""
+        values: dict[str, object] = {"updated_at": utcnow()} if touch else {}
+        if system_prompt is not None:
+            values["system_prompt"] = system_prompt or None
         if title is not None:
             values["title"] = title
         if model is not None:
             values["model"] = model
         if context_strategy is not None:
             values["context_strategy"] = context_strategy.value
+        if not values:
+            return
         with self._session() as session:
             session.execute(
                 update(Conversation).where(col(Conversation.id) == conversation_id).values(values)

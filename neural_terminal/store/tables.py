@@ -37,6 +37,12 @@ class Conversation(SQLModel, table=True):
     """A chat: its title, model, optional system prompt and context strategy."""
 
     __tablename__ = "conversations"
+    # A shelf (the list, archived, the trash) of one owner, newest activity first.
+    __table_args__ = (
+        Index(
+            "ix_conversations_owner_shelf", "owner_id", "deleted_at", "archived_at", "updated_at"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(default="New conversation", max_length=200)
@@ -56,6 +62,12 @@ class Conversation(SQLModel, table=True):
     # reservations. Empty in local mode (one owner, who sees everything). Not a foreign key
     # (see migration 0006); users are never deleted.
     owner_id: int | None = Field(default=None, index=True)
+    # The library: pinned to the top; archived (off the list, still found by search); in the
+    # trash (restorable until purged); purged (words gone, costs kept, never shown again).
+    pinned_at: datetime | None = None
+    archived_at: datetime | None = None
+    deleted_at: datetime | None = None
+    purged_at: datetime | None = None
 
 
 class Message(SQLModel, table=True):

@@ -21,6 +21,10 @@ def conversation_info(row: Conversation) -> ConversationInfo:
         active_leaf_id=row.active_leaf_id,
         budget_usd=row.budget_usd,
         owner_id=row.owner_id,
+        pinned=row.pinned_at is not None,
+        archived=row.archived_at is not None,
+        deleted_at=row.deleted_at,
+        updated_at=row.updated_at,
     )
 
 

@@ -49,6 +49,15 @@ def _header() -> rx.Component:
             title="The branch on show (messages shared with other branches counted once), "
             "and every branch of the conversation",
         ),
+        rx.el.button(
+            "system ▾",
+            type="button",
+            on_click=ChatState.toggle_system,
+            id="system-toggle",
+            class_name="nt-button",
+            title="This conversation's system prompt",
+            style={"padding": "2px 8px", "font_size": "12px"},
+        ),
         budget_meter(),
         _account(),
         width="100%",
@@ -80,8 +89,69 @@ SIMULATED = (
 )
 
 
+def _system_panel() -> rx.Component:
+    """The open conversation's system prompt (a new one: for its first turn on)."""
+    return rx.cond(
+        ChatState.system_open,
+        rx.el.form(
+            rx.el.textarea(
+                name="system_prompt",
+                id="system-prompt",
+                default_value=ChatState.system_prompt,
+                placeholder="(none) e.g. You are a terse assistant for a Linux terminal.",
+                rows=4,
+                style={"width": "100%", "padding": "6px"},
+            ),
+            rx.hstack(
+                rx.el.button("save", type="submit", id="system-save", class_name="nt-button"),
+                rx.text(
+                    "applies from the next reply on, and counts in the context like a message",
+                    size="1",
+                    class_name="nt-dim",
+                ),
+                spacing="2",
+                align="center",
+            ),
+            on_submit=ChatState.save_system,
+            reset_on_submit=False,
+            class_name="nt-panel",
+            style={"width": "100%", "padding": "8px 16px"},
+        ),
+    )
+
+
+def _undo() -> rx.Component:
+    """Right after a delete: what went to the trash, and the way back."""
+    return rx.cond(
+        ChatState.undo_id != 0,
+        rx.hstack(
+            rx.text(
+                "Deleted “",
+                ChatState.undo_title,
+                "”: it stays in the trash, restorable, until it is purged.",
+                size="1",
+            ),
+            rx.el.button(
+                "undo",
+                type="button",
+                id="undo-delete",
+                class_name="nt-button",
+                on_click=ChatState.undo_delete,
+                style={"padding": "0 8px"},
+            ),
+            class_name="nt-banner",
+            id="undo-banner",
+            padding="4px 16px",
+            width="100%",
+            align="center",
+        ),
+    )
+
+
 def _banners() -> rx.Component:
     return rx.fragment(
+        _system_panel(),
+        _undo(),
         budget_panel(),
         budget_banners(),
         rx.cond(ChatState.simulated, banner(SIMULATED, element_id="simulator-banner")),

@@ -9,14 +9,134 @@ from neural_terminal.ui.tree_vars import OutlineRow
 from neural_terminal.ui.views import ConversationView
 
 
+def _tiny(label: str, *, kind: str = "", **props: object) -> rx.Component:
+    """A small button; ``kind`` is an extra class naming what it does."""
+    return rx.el.button(
+        label,
+        type="button",
+        class_name=f"nt-button nt-tiny {kind}".strip(),
+        style={"padding": "0 4px"},
+        **props,
+    )
+
+
+def _row_actions(conversation: rx.Var[ConversationView]) -> rx.Component:
+    """Rename, pin, archive and delete on the list; restore in the trash."""
+    cid = conversation.id
+    return rx.match(
+        ChatState.shelf,
+        (
+            "trash",
+            _tiny("restore ↺", kind="restore", on_click=ChatState.restore(cid)),
+        ),
+        rx.hstack(
+            _tiny("✎", title="Rename", on_click=ChatState.start_rename(cid), aria_label="rename"),
+            _tiny(
+                rx.cond(conversation.pinned, "★", "☆"),
+                title=rx.cond(conversation.pinned, "Unpin", "Pin to the top"),
+                on_click=ChatState.toggle_pin(cid, conversation.pinned),
+                aria_label="pin",
+            ),
+            rx.cond(
+                ChatState.shelf == "archived",
+                _tiny("↩", title="Back on the list", on_click=ChatState.unarchive(cid)),
+                _tiny("▣", title="Archive: off the list", on_click=ChatState.archive(cid)),
+            ),
+            _tiny(
+                "✕",
+                title="Delete (to the trash; undo right after, restore within the retention)",
+                on_click=ChatState.delete_conversation(cid),
+                aria_label="delete",
+            ),
+            spacing="1",
+            class_name="nt-conv-actions",
+        ),
+    )
+
+
+def _title(conversation: rx.Var[ConversationView]) -> rx.Component:
+    """The title, or the rename box while it is being renamed."""
+    return rx.cond(
+        ChatState.renaming_id == conversation.id,
+        rx.el.form(
+            rx.hstack(
+                rx.el.input(
+                    name="title",
+                    id="rename-input",
+                    default_value=conversation.title,
+                    max_length=200,
+                    style={"flex": "1", "padding": "2px 4px"},
+                ),
+                # Escape in the box presses it too (assets/terminal.js).
+                _tiny(
+                    "×",
+                    id="rename-cancel",
+                    title="Keep the old title",
+                    on_click=ChatState.cancel_rename,
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            on_submit=ChatState.rename,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.text(
+            conversation.title,
+            size="2",
+            trim="both",
+            class_name="nt-conv-title",
+            on_click=ChatState.open_conversation(conversation.id),
+            on_double_click=ChatState.start_rename(conversation.id),
+        ),
+    )
+
+
 def _conversation_row(conversation: rx.Var[ConversationView]) -> rx.Component:
-    return rx.box(
-        rx.text(conversation.title, size="2", trim="both", class_name="nt-conv-title"),
-        class_name="nt-conv",
-        data_active=(conversation.id == ChatState.active_id).to_string(),
-        padding="6px 10px",
-        on_click=ChatState.open_conversation(conversation.id),
-        id=f"conv-{conversation.id}",
+    return rx.fragment(
+        rx.cond(
+            conversation.group != "",
+            rx.text(conversation.group, size="1", class_name="nt-dim nt-group", padding_top="6px"),
+        ),
+        rx.box(
+            _title(conversation),
+            rx.hstack(
+                rx.text(conversation.cost, size="1", class_name="nt-figure nt-conv-cost"),
+                rx.spacer(),
+                _row_actions(conversation),
+                width="100%",
+                align="center",
+            ),
+            class_name="nt-conv",
+            data_active=(conversation.id == ChatState.active_id).to_string(),
+            padding="4px 10px",
+            id=f"conv-{conversation.id}",
+        ),
+    )
+
+
+def _shelves() -> rx.Component:
+    """The list, the archive and the trash, with how many each holds."""
+
+    def shelf(name: str, label: str) -> rx.Component:
+        count = ChatState.shelf_counts.get(name, 0)
+        return rx.el.button(
+            label,
+            *(() if name == "list" else (" (" + count.to_string() + ")",)),
+            type="button",
+            id=f"shelf-{name}",
+            class_name="nt-button nt-tiny",
+            data_current=(ChatState.shelf == name).to_string(),
+            on_click=ChatState.show_shelf(name),
+            style={"padding": "0 6px"},
+        )
+
+    return rx.hstack(
+        shelf("list", "conversations"),
+        shelf("archived", "archived"),
+        shelf("trash", "trash"),
+        spacing="1",
+        padding_top="8px",
     )
 
 
@@ -95,9 +215,19 @@ def sidebar() -> rx.Component:
         ),
         _model_picker(),
         _outline(),
-        rx.text("CONVERSATIONS", size="1", class_name="nt-dim", padding_top="8px"),
+        _shelves(),
         rx.box(
             rx.foreach(ChatState.conversations, _conversation_row),
+            rx.cond(
+                ChatState.more_conversations,
+                rx.el.button(
+                    "more ▾",
+                    type="button",
+                    id="more-conversations",
+                    class_name="nt-button nt-tiny",
+                    on_click=ChatState.more,
+                ),
+            ),
             width="100%",
             overflow_y="auto",
             flex="1",

@@ -29,16 +29,15 @@ from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.store.budget_store import BudgetConfig
 from neural_terminal.ui.budget_state import BudgetVars
 from neural_terminal.ui.budget_view import parse_limit, price_change_text
+from neural_terminal.ui.library_state import LibraryVars
 from neural_terminal.ui.live_script import append_script, cost_script
 from neural_terminal.ui.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.tree_vars import TreeVars
 from neural_terminal.ui.views import (
-    ConversationView,
     MessageView,
     ModelView,
     breaker_text,
     context_meter,
-    conversation_view,
     elided_notice,
     message_view,
     model_prices,
@@ -50,10 +49,9 @@ RECENT_LIMIT = 40
 LIVE_COST_EVERY_S = 0.25
 
 
-class ChatState(BudgetVars, TreeVars, rx.State):
+class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
     """Conversations, the open transcript and the reply in progress."""
 
-    conversations: list[ConversationView] = []
     active_id: int = 0
     title: str = ""
     streaming: bool = False
@@ -131,6 +129,7 @@ class ChatState(BudgetVars, TreeVars, rx.State):
     def _clear(self) -> None:
         self.active_id = 0
         self.title = ""
+        self.system_prompt = ""
         self.history = []
         self.recent = []
         self.path_pos = {}
@@ -376,6 +375,7 @@ class ChatState(BudgetVars, TreeVars, rx.State):
                 parent_id=(self.leaf_id or None) if kind is TurnKind.SEND else None,
                 model=self.model,
                 strategy=ContextStrategy(self.context_strategy),
+                system_prompt=self.system_prompt,
                 viewer=viewer,
             )
         return TurnRequest(kind, target_id=self._pending_target, viewer=viewer)
@@ -445,6 +445,7 @@ class ChatState(BudgetVars, TreeVars, rx.State):
         self.active_id = conversation_id
         self.title = conversation.title
         self.model = conversation.model
+        self.system_prompt = conversation.system_prompt or ""
         self.editing_id = 0
         # Finished turns go to `recent`, so completing a reply never resends the history. A
         # reply still streaming (a reload mid-reply) is drawn live, not from its checkpoint.
@@ -458,13 +459,9 @@ class ChatState(BudgetVars, TreeVars, rx.State):
         self._show_model(services().catalogue.get(conversation.model))
         self._refresh_context()
 
-    def _refresh_sidebar(self) -> None:
-        rows = [conversation_view(c) for c in services().access.conversations(self._viewer())]
-        if rows != self.conversations:  # assigning marks the var dirty: resend only changes
-            self.conversations = rows
-        for row in rows:
-            if row.id == self.active_id:
-                self.title = row.title
+    def _after_system_change(self) -> None:
+        """The meter and greying count the new system prompt from the next turn on."""
+        self._refresh_context()
 
     def _refresh_branch(self) -> None:
         """The path on show, its alternatives and costs, after the tree changed."""

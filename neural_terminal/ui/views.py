@@ -6,7 +6,7 @@ import dataclasses
 from decimal import Decimal
 
 from neural_terminal.chat.context.window import Window
-from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
+from neural_terminal.domain.conversations import LibraryLine, StoredMessage
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
 from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
@@ -26,11 +26,15 @@ class MessageView:
 
 @dataclasses.dataclass
 class ConversationView:
-    """One line of the sidebar."""
+    """One line of the sidebar: its title, its cost (every branch), and the date group it
+    opens when it is the first of one (``today``, ``yesterday``... ; else empty)."""
 
     id: int = 0
     title: str = ""
     model: str = ""
+    cost: str = ""
+    group: str = ""
+    pinned: bool = False
 
 
 @dataclasses.dataclass
@@ -95,10 +99,16 @@ def message_meta(message: StoredMessage) -> str:
     return " · ".join(parts)
 
 
-def conversation_view(conversation: ConversationInfo) -> ConversationView:
-    """The sidebar row for a conversation."""
+def conversation_view(line: LibraryLine, group: str = "") -> ConversationView:
+    """The sidebar row for a conversation (``group``: the header it opens, if any)."""
+    conversation = line.conversation
     return ConversationView(
-        id=conversation.id or 0, title=conversation.title, model=conversation.model
+        id=conversation.id,
+        title=conversation.title,
+        model=conversation.model,
+        cost=format_usd(line.cost_usd),
+        group=group,
+        pinned=conversation.pinned,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from neural_terminal.chat.access import IN_TRASH
 from neural_terminal.chat.context.builder import ContextBuilder, ContextPlan
 from neural_terminal.chat.spend.reply_accounting import Carried
 from neural_terminal.chat.spend.send_limits import SendLimits
@@ -131,6 +132,7 @@ class TurnService:
             conversation = self._repo.create_conversation(
                 model=conversation.model,
                 title=title_from(shape.text or ""),
+                system_prompt=conversation.system_prompt,
                 context_strategy=request.strategy,
                 owner_id=owner,
             )
@@ -230,6 +232,7 @@ class TurnService:
                 id=0,
                 title=DEFAULT_TITLE,
                 model=request.model,
+                system_prompt=(request.system_prompt or "").strip() or None,
                 context_strategy=request.strategy.value,
             )
         conversation = self._conversation(request.conversation_id, request)
@@ -244,6 +247,8 @@ class TurnService:
         viewer = request.viewer
         if conversation is None or (viewer is not None and not viewer.owns(conversation.owner_id)):
             raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
+        if conversation.deleted_at is not None:  # a tab still showing it: nothing goes in
+            raise ConversationNotFound(IN_TRASH, detail=f"conversation_id={conversation_id}")
         return conversation
 
     def _target(self, request: TurnRequest) -> tuple[StoredMessage, ConversationInfo]:
@@ -257,10 +262,11 @@ class TurnService:
         message = self._repo.get_message(message_id=request.target_id)
         if message is None:
             raise missing
-        try:
-            return message, self._conversation(message.conversation_id, request)
-        except ConversationNotFound:
-            raise missing from None
+        owner = self._repo.get_conversation(conversation_id=message.conversation_id)
+        viewer = request.viewer
+        if owner is None or (viewer is not None and not viewer.owns(owner.owner_id)):
+            raise missing
+        return message, self._conversation(message.conversation_id, request)
 
 
 def _check_target(kind: TurnKind, target: StoredMessage) -> None:

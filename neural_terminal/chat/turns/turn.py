@@ -64,6 +64,8 @@ class TurnRequest:
     parent_id: int | None = None
     model: str = ""
     strategy: ContextStrategy = ContextStrategy.SLIDING
+    # A new conversation's system prompt (an existing one keeps its own).
+    system_prompt: str | None = None
     viewer: Viewer | None = None
 
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import Engine
 
 from neural_terminal.chat.turns.orchestrator import ChatOrchestrator, collect
 from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
@@ -14,6 +15,7 @@ from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, StreamInterrupted
 from neural_terminal.domain.viewer import Viewer
+from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.repository import ChatRepository
 from tests.fakes import FakeUpstream, ScriptedReply
 
@@ -200,3 +202,34 @@ async def test_fork_copies_the_path_without_its_costs(
     assert chat.conversation_cost(cid) == Decimal("0.002")
     with pytest.raises(ConversationNotFound):
         chat.fork(first.message.id, viewer=Viewer(7))
+
+
+@pytest.mark.asyncio
+async def test_a_conversation_in_the_trash_takes_no_turn(
+    chat: ChatOrchestrator, upstream: FakeUpstream, repo: ChatRepository, engine: Engine
+) -> None:
+    cid = chat.create_conversation(model=MODEL).id
+    upstream.enqueue(reply("A"))
+    answer = await finished(chat.send(cid, "Q"))
+    LibraryStore(engine).move(conversation_id=cid, deleted=True)
+
+    for turn in (chat.send(cid, "more?"), chat.regenerate(answer.message.id)):
+        with pytest.raises(ConversationNotFound, match="in the trash"):
+            await collect(turn)
+    assert len(upstream.history) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_new_conversation_starts_with_the_system_prompt_given(
+    chat: ChatOrchestrator, upstream: FakeUpstream
+) -> None:
+    upstream.enqueue(reply("ok"))
+    request = TurnRequest(
+        TurnKind.SEND, text="hello", model=MODEL, system_prompt="  Answer in French.  "
+    )
+    events = await collect(chat.start(request))
+
+    assert sent(upstream) == [("system", "Answer in French."), ("user", "hello")]
+    started = events[0]
+    assert isinstance(started, ReplyStarted)
+    assert chat.branch(started.conversation_id).conversation.system_prompt == "Answer in French."

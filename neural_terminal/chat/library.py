@@ -1,0 +1,146 @@
+"""Your conversations as a library: shelves grouped by date with their costs, rename, pin,
+archive, the trash (restore within the retention, then purged) and each conversation's
+system prompt. Every id is checked against the viewer (another's reads like a missing one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from neural_terminal.chat.access import ConversationAccess
+from neural_terminal.domain.conversations import ConversationInfo, LibraryLine, Shelf
+from neural_terminal.domain.errors import InvalidInput
+from neural_terminal.domain.viewer import Viewer
+from neural_terminal.store.library_store import LibraryStore
+from neural_terminal.store.repository import ChatRepository
+
+PAGE = 100
+TITLE_CHARS = 200
+SYSTEM_PROMPT_CHARS = 20_000
+GROUPS = ("pinned", "today", "yesterday", "this week", "older")
+
+
+@dataclass(frozen=True)
+class ShelfPage:
+    """Lines of a shelf, each with the date group it falls in, and whether more follow."""
+
+    shelf: Shelf
+    lines: tuple[tuple[str, LibraryLine], ...]
+    total: int
+    more: bool
+
+
+def date_group(line: LibraryLine, now: datetime, tz: ZoneInfo) -> str:
+    """``pinned``, ``today``, ``yesterday``, ``this week`` (the 7 days before) or ``older``,
+    by the last activity in the user's time zone."""
+    conversation = line.conversation
+    if conversation.pinned:
+        return "pinned"
+    when = conversation.updated_at
+    if when is None:
+        return "older"
+    if when.tzinfo is None:  # SQLite hands datetimes back without their zone: they are UTC
+        when = when.replace(tzinfo=UTC)
+    days = (now.astimezone(tz).date() - when.astimezone(tz).date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return "this week" if days < 7 else "older"
+
+
+class Library:
+    """Shelves and the moves between them, for one viewer at a time."""
+
+    def __init__(
+        self,
+        *,
+        store: LibraryStore,
+        repository: ChatRepository,
+        access: ConversationAccess,
+        trash_days: int,
+        time_zone: Callable[[], ZoneInfo],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._repo = repository
+        self._access = access
+        self._trash_days = trash_days
+        self._zone = time_zone
+        self._clock = clock
+
+    @property
+    def trash_days(self) -> int:
+        """How long a deleted conversation can be restored."""
+        return self._trash_days
+
+    def shelf(self, viewer: Viewer, shelf: Shelf, *, limit: int = PAGE) -> ShelfPage:
+        """The first ``limit`` lines of a shelf (a page shows PAGE more at a time)."""
+        lines = self._store.page(owner_id=viewer.user_id, shelf=shelf, offset=0, limit=limit)
+        total = self._store.count(owner_id=viewer.user_id, shelf=shelf)
+        now, tz = self._clock(), self._zone()
+        grouped = tuple(
+            ("trash" if shelf is Shelf.TRASH else date_group(line, now, tz), line) for line in lines
+        )
+        return ShelfPage(shelf, grouped, total, more=total > len(lines))
+
+    def counts(self, viewer: Viewer) -> dict[Shelf, int]:
+        """How many conversations each shelf holds."""
+        return {s: self._store.count(owner_id=viewer.user_id, shelf=s) for s in Shelf}
+
+    def rename(self, viewer: Viewer, conversation_id: int, title: str) -> ConversationInfo:
+        """Give it a title of your own (one line, at most TITLE_CHARS characters)."""
+        self._access.conversation(viewer, conversation_id)
+        line = " ".join(title.split())
+        if not line:
+            raise InvalidInput("A title needs at least one character; the old one is kept.")
+        if len(line) > TITLE_CHARS:
+            raise InvalidInput(f"A title holds at most {TITLE_CHARS} characters.")
+        self._repo.update_conversation(conversation_id=conversation_id, title=line, touch=False)
+        return self._access.conversation(viewer, conversation_id)
+
+    def pin(self, viewer: Viewer, conversation_id: int, pinned: bool) -> None:
+        """Pin it to the top of the list, or unpin it."""
+        self._access.conversation(viewer, conversation_id)
+        self._store.move(conversation_id=conversation_id, pinned=pinned)
+
+    def archive(self, viewer: Viewer, conversation_id: int, archived: bool) -> None:
+        """Take it off the list (it stays whole and can come back), or bring it back."""
+        self._access.conversation(viewer, conversation_id)
+        self._store.move(conversation_id=conversation_id, archived=archived)
+
+    def delete(self, viewer: Viewer, conversation_id: int) -> ConversationInfo:
+        """Put it in the trash: off every list, restorable for ``trash_days`` days."""
+        conversation = self._access.conversation(viewer, conversation_id)
+        self._store.move(conversation_id=conversation_id, deleted=True)
+        return conversation
+
+    def restore(self, viewer: Viewer, conversation_id: int) -> None:
+        """Take it out of the trash, back where it was (list or archive)."""
+        self._access.conversation(viewer, conversation_id, in_trash=True)
+        self._store.move(conversation_id=conversation_id, deleted=False)
+
+    def purge_expired(self) -> int:
+        """Purge what has been in the trash longer than ``trash_days``; how many."""
+        return self._store.purge(deleted_before=self._clock() - timedelta(days=self._trash_days))
+
+    def set_system_prompt(self, viewer: Viewer, conversation_id: int, text: str) -> None:
+        """Its system prompt from the next turn on (empty: none)."""
+        self._access.conversation(viewer, conversation_id)
+        self._repo.update_conversation(
+            conversation_id=conversation_id, system_prompt=check_system_prompt(text), touch=False
+        )
+
+
+def check_system_prompt(text: str) -> str:
+    """A system prompt as stored ('' for none); InvalidInput when it is too long."""
+    prompt = text.strip()
+    if len(prompt) > SYSTEM_PROMPT_CHARS:
+        raise InvalidInput(
+            f"A system prompt holds at most {SYSTEM_PROMPT_CHARS:,} characters; "
+            f"this one is {len(prompt):,}."
+        )
+    return prompt

@@ -1,0 +1,148 @@
+"""The library's shelves: a page of one owner's conversations with their costs, moving
+conversations between the list, the archive and the trash, and purging the trash.
+
+Purging keeps every message row and its cost (budgets sum spend from them: money spent stays
+spent) and removes every word: texts, errors, summaries, the title and the system prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Engine, Table, func, select, update
+from sqlmodel import Session, col
+
+from neural_terminal.domain.conversations import LibraryLine, Shelf
+from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.tables import Conversation, Message, Summary, utcnow
+from neural_terminal.store.values import conversation_info
+
+PURGED_TITLE = "(purged)"
+_MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
+_SUMMARIES: Table = Summary.__table__  # type: ignore[attr-defined]
+
+
+class LibraryStore:
+    """Shelf queries and moves over one database; every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session:
+            yield session
+
+    def page(
+        self, *, owner_id: int | None, shelf: Shelf, offset: int = 0, limit: int = 100
+    ) -> list[LibraryLine]:
+        """One page of a shelf: pinned first (the list), then newest activity first."""
+        query = select(Conversation).where(*_on_shelf(owner_id, shelf))
+        if shelf is Shelf.LIST:
+            query = query.order_by(
+                col(Conversation.pinned_at).is_(None), col(Conversation.pinned_at).desc()
+            )
+        order = (
+            col(Conversation.deleted_at) if shelf is Shelf.TRASH else col(Conversation.updated_at)
+        )
+        query = (
+            query.order_by(order.desc(), col(Conversation.id).desc()).offset(offset).limit(limit)
+        )
+        with self._session() as session:
+            rows = list(session.scalars(query))
+            costs = self._costs(session, [row.id or 0 for row in rows])
+        return [
+            LibraryLine(conversation_info(row), costs.get(row.id or 0, Decimal(0))) for row in rows
+        ]
+
+    def count(self, *, owner_id: int | None, shelf: Shelf) -> int:
+        """How many conversations a shelf holds."""
+        query = select(func.count()).select_from(Conversation).where(*_on_shelf(owner_id, shelf))
+        with self._session() as session:
+            return int(session.execute(query).scalar() or 0)
+
+    def move(
+        self,
+        *,
+        conversation_id: int,
+        pinned: bool | None = None,
+        archived: bool | None = None,
+        deleted: bool | None = None,
+    ) -> None:
+        """Pin or unpin, archive or bring back, put in the trash or restore."""
+        now = utcnow()
+        values: dict[str, object] = {}
+        for name, flag in (
+            ("pinned_at", pinned),
+            ("archived_at", archived),
+            ("deleted_at", deleted),
+        ):
+            if flag is not None:
+                values[name] = now if flag else None
+        if not values:
+            return
+        with self._session() as session:
+            session.execute(
+                update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
+            )
+            session.commit()
+
+    def purge(self, *, deleted_before: datetime) -> int:
+        """Remove every word of the conversations in the trash since before then; how many."""
+        expired = (
+            select(col(Conversation.id))
+            .where(col(Conversation.deleted_at) < deleted_before)
+            .where(col(Conversation.purged_at).is_(None))
+        )
+        with self._session() as session:
+            ids = [i for i in session.scalars(expired) if i is not None]
+            if not ids:
+                return 0
+            session.execute(
+                update(Message)
+                .where(col(Message.conversation_id).in_(ids))
+                .values(content="", error=None)
+            )
+            session.execute(
+                update(Summary).where(col(Summary.conversation_id).in_(ids)).values(content="")
+            )
+            session.execute(
+                update(Conversation)
+                .where(col(Conversation.id).in_(ids))
+                .values(purged_at=utcnow(), title=PURGED_TITLE, system_prompt=None)
+            )
+            session.commit()
+        return len(ids)
+
+    def _costs(self, session: Session, ids: list[int]) -> dict[int, Decimal]:
+        """Every message and summary of each conversation, summed by the database."""
+        totals: dict[int, Decimal] = {}
+        if not ids:
+            return totals
+        for table in (_MESSAGES, _SUMMARIES):
+            query = (
+                select(table.c.conversation_id, func.sum(table.c.cost_usd))
+                .where(table.c.conversation_id.in_(ids))
+                .group_by(table.c.conversation_id)
+            )
+            for cid, part in session.execute(query):
+                # SUM keeps the column's type: ExactUSD turns picodollars back into dollars.
+                amount = part if isinstance(part, Decimal) else picodollars_to_usd(part)
+                totals[int(cid)] = totals.get(int(cid), Decimal(0)) + amount
+        return totals
+
+
+def _on_shelf(owner_id: int | None, shelf: Shelf) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [col(Conversation.purged_at).is_(None)]
+    if owner_id is not None:
+        where.append(col(Conversation.owner_id) == owner_id)
+    if shelf is Shelf.TRASH:
+        where.append(col(Conversation.deleted_at).is_not(None))
+    else:
+        where.append(col(Conversation.deleted_at).is_(None))
+        archived = col(Conversation.archived_at)
+        where.append(archived.is_not(None) if shelf is Shelf.ARCHIVED else archived.is_(None))
+    return where

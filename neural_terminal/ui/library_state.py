@@ -1,0 +1,202 @@
+"""The library's vars and events, mixed into the chat state: the sidebar's shelves grouped by
+date, rename, pin, archive, delete with undo, restore, and the conversation's system prompt.
+
+The methods at the end are the chat state's (it opens and clears conversations).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from neural_terminal.bootstrap import services
+from neural_terminal.chat.library import PAGE, ShelfPage, check_system_prompt
+from neural_terminal.domain.conversations import Shelf
+from neural_terminal.domain.errors import NeuralTerminalError
+from neural_terminal.domain.viewer import Viewer
+from neural_terminal.ui.views import ConversationView, conversation_view
+
+
+class LibraryVars(rx.State, mixin=True):
+    """Which shelf is on show and its lines, the rename in progress, the undo offer."""
+
+    conversations: list[ConversationView] = []
+    shelf: str = Shelf.LIST.value
+    more_conversations: bool = False
+    shelf_counts: dict[str, int] = {}
+    renaming_id: int = 0
+    # The conversation just deleted, offered back ("undo") until the next move.
+    undo_id: int = 0
+    undo_title: str = ""
+    system_open: bool = False
+    system_prompt: str = ""
+
+    _shown: int = PAGE
+
+    if TYPE_CHECKING:  # the chat state's vars
+        active_id: int
+        title: str
+        notice: str
+        streaming: bool
+
+    @rx.event
+    def show_shelf(self, shelf: str) -> None:
+        """Show the list, the archive or the trash."""
+        self.shelf = Shelf(shelf).value if shelf in tuple(Shelf) else Shelf.LIST.value
+        self._shown = PAGE
+        self.renaming_id = 0
+        self._refresh_sidebar()
+
+    @rx.event
+    def more(self) -> None:
+        """Show the next page of the shelf."""
+        self._refresh_sidebar(grow=True)
+
+    @rx.event
+    def start_rename(self, conversation_id: int) -> Any:
+        """Edit a title in place (Enter keeps it, Escape leaves it)."""
+        self.renaming_id = conversation_id
+        return rx.set_focus("rename-input")
+
+    @rx.event
+    def cancel_rename(self) -> None:
+        """Leave the title as it was."""
+        self.renaming_id = 0
+
+    @rx.event
+    def rename(self, form_data: dict[str, Any]) -> None:
+        """Keep the title typed in place."""
+        conversation_id, self.renaming_id = self.renaming_id, 0
+        try:
+            renamed = services().library.rename(
+                self._viewer(), conversation_id, str(form_data.get("title", ""))
+            )
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        if renamed.id == self.active_id:
+            self.title = renamed.title
+        self._refresh_sidebar()
+
+    @rx.event
+    def toggle_pin(self, conversation_id: int, pinned: bool) -> None:
+        """Pin to the top, or unpin."""
+        self._library_move(lambda v: services().library.pin(v, conversation_id, not pinned))
+
+    @rx.event
+    def archive(self, conversation_id: int) -> None:
+        """Off the list (still whole, on the archive shelf)."""
+        self._library_move(lambda v: services().library.archive(v, conversation_id, True))
+
+    @rx.event
+    def unarchive(self, conversation_id: int) -> None:
+        """Back on the list."""
+        self._library_move(lambda v: services().library.archive(v, conversation_id, False))
+
+    @rx.event
+    def delete_conversation(self, conversation_id: int) -> None:
+        """To the trash, with an undo offer; the open one closes."""
+        if self.streaming and conversation_id == self.active_id:
+            self.notice = "A reply is streaming here; stop it before deleting the conversation."
+            return
+        try:
+            deleted = services().library.delete(self._viewer(), conversation_id)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self.undo_id, self.undo_title = deleted.id, deleted.title
+        if conversation_id == self.active_id:
+            self._clear()
+        self._refresh_sidebar()
+
+    @rx.event
+    def undo_delete(self) -> None:
+        """Bring back the conversation just deleted, and open it."""
+        conversation_id = self.undo_id
+        self.undo_id, self.undo_title = 0, ""
+        if conversation_id and self._restore(conversation_id):
+            self._open(conversation_id)
+
+    @rx.event
+    def restore(self, conversation_id: int) -> None:
+        """Out of the trash, back where it was."""
+        self._restore(conversation_id)
+
+    @rx.event
+    def toggle_system(self) -> None:
+        """Open or close the system prompt panel."""
+        self.system_open = not self.system_open
+
+    @rx.event
+    def save_system(self, form_data: dict[str, Any]) -> None:
+        """The conversation's system prompt from its next turn on (a new one: from its first)."""
+        text = str(form_data.get("system_prompt", ""))
+        try:
+            if self.active_id:
+                services().library.set_system_prompt(self._viewer(), self.active_id, text)
+            self.system_prompt = check_system_prompt(text)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self.system_open = False
+        self._after_system_change()
+
+    def _restore(self, conversation_id: int) -> bool:
+        try:
+            services().library.restore(self._viewer(), conversation_id)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return False
+        self._refresh_sidebar()
+        return True
+
+    def _library_move(self, move: Any) -> None:
+        try:
+            move(self._viewer())
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self.undo_id, self.undo_title = 0, ""
+        self._refresh_sidebar()
+
+    def _refresh_sidebar(self, *, grow: bool = False) -> None:
+        """The shelf on show from the database: as many lines as shown, a page more when
+        asked; assigned only when something changed (a var is resent whole)."""
+        library = services().library
+        viewer = self._viewer()
+        self._shown += PAGE if grow else 0
+        page = library.shelf(viewer, Shelf(self.shelf), limit=self._shown)
+        rows = _rows(page)
+        if rows != self.conversations:
+            self.conversations = rows
+        self.more_conversations = page.more
+        counts = {shelf.value: n for shelf, n in library.counts(viewer).items()}
+        if counts != self.shelf_counts:
+            self.shelf_counts = counts
+        for row in rows:
+            if row.id == self.active_id:
+                self.title = row.title
+
+    # -- the chat state's ------------------------------------------------------------------
+
+    def _viewer(self) -> Viewer:
+        raise NotImplementedError
+
+    def _open(self, conversation_id: int) -> None:
+        raise NotImplementedError
+
+    def _clear(self) -> None:
+        raise NotImplementedError
+
+    def _after_system_change(self) -> None:
+        raise NotImplementedError
+
+
+def _rows(page: ShelfPage) -> list[ConversationView]:
+    rows: list[ConversationView] = []
+    previous = ""
+    for group, line in page.lines:
+        rows.append(conversation_view(line, group if group != previous else ""))
+        previous = group
+    return rows

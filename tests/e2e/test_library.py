@@ -1,0 +1,95 @@
+"""The library in the browser: rename in place, pin, archive, delete with undo, restore from
+the trash, the costs and date groups of the sidebar, a conversation's system prompt."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from neural_terminal.store.engine import make_engine
+from neural_terminal.store.repository import ChatRepository
+from tests.e2e.server import RunningApp
+from tests.e2e.test_branches import ask
+from tests.e2e.test_chat import open_app, press_enter_with
+
+
+def _row(page: Page, title: str) -> str:
+    """The selector of the sidebar row whose title is ``title``."""
+    return f'.nt-conv:has(.nt-conv-title:text-is("{title}"))'
+
+
+def test_rename_pin_archive_delete_undo_and_restore(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    page.locator("#new-conversation").click()
+    ask(page, "[[sim:tokens=5]] alpha question")
+    page.locator("#new-conversation").click()
+    ask(page, "[[sim:tokens=5]] beta question")
+    alpha, beta = _row(page, "alpha question"), _row(page, "beta question")
+    expect(page.locator(alpha)).to_have_count(1)  # titles leave simulator directives out
+    expect(page.locator(f"{beta} .nt-conv-cost")).to_contain_text("$")
+    expect(page.locator(".nt-group").first).to_have_text("today")
+
+    # Rename in place: Enter keeps it; Escape leaves the old title.
+    page.locator(f"{alpha} [aria-label=rename]").click()
+    page.locator("#rename-input").fill("Alpha, renamed")
+    page.locator("#rename-input").press("Enter")
+    alpha = _row(page, "Alpha, renamed")
+    expect(page.locator(alpha)).to_have_count(1)
+    page.locator(f"{alpha} [aria-label=rename]").click()
+    page.locator("#rename-input").fill("never kept")
+    page.locator("#rename-input").press("Escape")
+    expect(page.locator("#rename-input")).to_have_count(0)
+    expect(page.locator(alpha)).to_have_count(1)
+
+    # Pin: to the top, under its own group.
+    page.locator(f"{alpha} [aria-label=pin]").click()
+    expect(page.locator(".nt-conv .nt-conv-title").first).to_have_text("Alpha, renamed")
+    expect(page.locator(".nt-group").first).to_have_text("pinned")
+
+    # Delete the open one: it closes, with an undo that brings it back and opens it.
+    page.locator(f"{beta} .nt-conv-title").click()
+    expect(page.locator("#title")).to_have_text("beta question")
+    page.locator(f"{beta} [aria-label=delete]").click()
+    expect(page.locator(beta)).to_have_count(0)
+    expect(page.locator("#title")).to_have_text("new conversation")
+    page.locator("#undo-delete").click()
+    expect(page.locator(beta)).to_have_count(1)
+    expect(page.locator("#title")).to_have_text("beta question")
+
+    # Archive: off the list, on the archive shelf, and back.
+    page.locator(f"{beta} [title='Archive: off the list']").click()
+    expect(page.locator(beta)).to_have_count(0)
+    page.locator("#shelf-archived").click()
+    expect(page.locator(beta)).to_have_count(1)
+    page.locator(f"{beta} [title='Back on the list']").click()
+    page.locator("#shelf-list").click()
+    expect(page.locator(beta)).to_have_count(1)
+
+    # Delete, then restore from the trash later.
+    page.locator(f"{beta} [aria-label=delete]").click()
+    expect(page.locator("#shelf-trash")).to_contain_text("(1)")
+    page.locator("#shelf-trash").click()
+    page.locator(f"{beta} .restore").click()
+    expect(page.locator(beta)).to_have_count(0)
+    page.locator("#shelf-list").click()
+    expect(page.locator(beta)).to_have_count(1)
+    engine = make_engine(app.database_url)
+    titles = {c.title for c in ChatRepository(engine).list_conversations()}
+    engine.dispose()
+    assert {"Alpha, renamed", "beta question"} <= titles
+
+
+def test_a_system_prompt_goes_with_the_next_turn(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    page.locator("#new-conversation").click()
+    page.locator("#system-toggle").click()
+    page.locator("#system-prompt").fill("You are a terse terminal.")
+    page.locator("#system-save").click()
+    expect(page.locator("#system-prompt")).to_have_count(0)
+    press_enter_with(page, "[[sim:tokens=5]] who are you?")
+    expect(page.locator("#streaming-reply")).to_have_count(0, timeout=60_000)
+    page.locator("#system-toggle").click()
+    expect(page.locator("#system-prompt")).to_have_value("You are a terse terminal.")
+    engine = make_engine(app.database_url)
+    stored = [c for c in ChatRepository(engine).list_conversations() if c.title == "who are you?"]
+    engine.dispose()
+    assert [c.system_prompt for c in stored] == ["You are a terse terminal."]
