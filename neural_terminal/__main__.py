@@ -1,7 +1,8 @@
 """``python -m neural_terminal COMMAND ...``: the operator's commands.
 
 ``users``: manage the local accounts of hosted mode (neural_terminal/accounts/cli.py).
-``url``: print local mode's address with its token (neural_terminal/security/url_command.py). A new
+``url``: print local mode's address with its token (neural_terminal/security/url_command.py).
+``export``, ``import``: the library to and from files (neural_terminal/chat/library/cli.py). A new
 command is a module with ``register(subparsers)`` that sets ``run`` as the parser's default.
 """
 
@@ -12,11 +13,12 @@ import sys
 from collections.abc import Mapping
 
 from neural_terminal.accounts import cli as users_cli
+from neural_terminal.chat.library import cli as library_cli
 from neural_terminal.console import Console
 from neural_terminal.security import url_command
 from neural_terminal.settings import load_settings
 
-COMMANDS = (users_cli, url_command)
+COMMANDS = (users_cli, url_command, library_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

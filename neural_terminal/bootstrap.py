@@ -24,6 +24,8 @@ from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.summaries import CompletionUpstream, Summariser
 from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.chat.library import Library
+from neural_terminal.chat.library.exporter import Exporter
+from neural_terminal.chat.library.importer import Importer
 from neural_terminal.chat.spend.budget import BudgetGuard
 from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.reconcile import Reconciler
@@ -43,6 +45,7 @@ from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_setting
 from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
+from neural_terminal.store.import_store import ImportStore
 from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.price_store import PriceStore
 from neural_terminal.store.repository import ChatRepository
@@ -79,6 +82,8 @@ class Services:
     accounts: AccountServices
     send_limits: SendLimits
     library: Library
+    exporter: Exporter
+    importer: Importer
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
@@ -187,6 +192,7 @@ def build_services(
         streams_per_user=max(1, settings.streams_per_user),
     )
     access = ConversationAccess(repository)
+    shelves = LibraryStore(engine)
     chat = ChatOrchestrator(
         repository=repository,
         upstream=reachable,
@@ -214,8 +220,10 @@ def build_services(
         access=access,
         accounts=build_accounts(engine),
         send_limits=send_limits,
+        exporter=Exporter(repository=repository, library=shelves, access=access),
+        importer=Importer(ImportStore(engine)),
         library=Library(
-            store=LibraryStore(engine),
+            store=shelves,
             repository=repository,
             access=access,
             trash_days=settings.trash_days,

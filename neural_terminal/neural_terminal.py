@@ -33,7 +33,7 @@ from neural_terminal.security.login import LoginRoutes
 from neural_terminal.security.refusals import RefusalLog
 from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator.app import create_simulator_app
-from neural_terminal.ui import preflight_api, replies_api
+from neural_terminal.ui import export_api, preflight_api, replies_api
 from neural_terminal.ui.admin_page import admin
 from neural_terminal.ui.admin_state import AdminState
 from neural_terminal.ui.page import index
@@ -52,7 +52,7 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     settings = load_settings(backend_url=bootstrap.own_backend_url())
     if settings.serve_frontend and isinstance(reflex_asgi, Starlette):
         reflex_asgi.routes.append(get_frontend_mount())
-    routes: list[BaseRoute] = [*replies_api.routes, *preflight_api.routes]
+    routes: list[BaseRoute] = [*replies_api.routes, *preflight_api.routes, *export_api.routes]
     if settings.auth == "accounts":
         accounts = bootstrap.services().accounts
         login = LoginRoutes(accounts.authenticator, accounts.sessions, _session_cookie())

@@ -92,6 +92,7 @@ class StoredMessage:
     token_count: int | None = None
     token_encoding: str | None = None
     forked_from_id: int | None = None
+    imported_at: datetime | None = None
     created_at: datetime | None = None
 
 
@@ -124,3 +125,19 @@ class BranchView:
     branch_cost: Decimal
     total_cost: Decimal
     branches: tuple[BranchLine, ...]
+
+
+@dataclass(frozen=True)
+class SummaryInfo:
+    """A bookends summary of one path segment, and what writing it cost."""
+
+    id: int
+    first_message_id: int
+    last_message_id: int
+    message_count: int
+    content: str
+    model: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: Decimal | None = None
+    created_at: datetime | None = None

@@ -213,16 +213,19 @@ def _spend(
     conn: Connection, *, since: datetime | None, conversation_id: int | None, starts: PeriodStarts
 ) -> Spend:
     settled = MESSAGES.c.status != MessageStatus.STREAMING.value
+    # Imported costs were spent elsewhere (or before): on the record, never on a budget here.
+    here = MESSAGES.c.imported_at.is_(None)
+    summarised_here = SUMMARIES.c.imported_at.is_(None)
     global_usd = (
-        _sum(conn, MESSAGES, since, None, settled)
-        + _sum(conn, SUMMARIES, since, None)
+        _sum(conn, MESSAGES, since, None, settled, here)
+        + _sum(conn, SUMMARIES, since, None, summarised_here)
         + _sum(conn, RESERVATIONS, since, None)
     )
     if conversation_id is None:
         return Spend(global_usd, Decimal(0), None)
     conversation_usd = (
-        _sum(conn, MESSAGES, None, conversation_id, settled)
-        + _sum(conn, SUMMARIES, None, conversation_id)
+        _sum(conn, MESSAGES, None, conversation_id, settled, here)
+        + _sum(conn, SUMMARIES, None, conversation_id, summarised_here)
         + _sum(conn, RESERVATIONS, None, conversation_id)
     )
     row = conn.execute(

@@ -197,16 +197,6 @@ class ContextStore:
             session.refresh(summary)
         return summary
 
-    def summaries(self, *, conversation_id: int) -> list[Summary]:
-        """Every summary of a conversation, oldest first."""
-        query = (
-            select(Summary)
-            .where(col(Summary.conversation_id) == conversation_id)
-            .order_by(col(Summary.id))
-        )
-        with self._session() as session:
-            return list(session.exec(query))
-
 
 def _row(r: Any) -> ContextRow:
     return ContextRow(int(r[0]), str(r[1]), bool(r[2]), r[3], r[4], r[5], int(r[6]))

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, Table, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
-from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage, SummaryInfo
 from neural_terminal.domain.tree import Node, Tree
 from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.paths import MESSAGES, path_ids
@@ -25,7 +25,7 @@ from neural_terminal.store.tables import (
     Summary,
     utcnow,
 )
-from neural_terminal.store.values import conversation_info, stored_message
+from neural_terminal.store.values import conversation_info, stored_message, summary_info
 
 # What a fork copies of each message: everything but its place, its cost and its ids.
 _COPIED = (
@@ -233,6 +233,16 @@ class ChatRepository:
         query = select(col(Message.id)).where(Message.conversation_id == conversation_id).limit(1)
         with self._session() as session:
             return session.exec(query).first() is not None
+
+    def summaries(self, *, conversation_id: int) -> list[SummaryInfo]:
+        """Every bookends summary of a conversation, oldest first."""
+        query = (
+            select(Summary)
+            .where(col(Summary.conversation_id) == conversation_id)
+            .order_by(col(Summary.id))
+        )
+        with self._session() as session:
+            return [summary_info(row) for row in session.exec(query)]
 
     def get_message(self, *, message_id: int) -> StoredMessage | None:
         """One message, or None."""

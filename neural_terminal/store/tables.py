@@ -68,6 +68,8 @@ class Conversation(SQLModel, table=True):
     archived_at: datetime | None = None
     deleted_at: datetime | None = None
     purged_at: datetime | None = None
+    # What it was imported from (a digest of the source's own id): one import per source.
+    import_key: str | None = Field(default=None, max_length=80, index=True)
 
 
 class Message(SQLModel, table=True):
@@ -119,6 +121,8 @@ class Message(SQLModel, table=True):
     # A fork's copy of another conversation's message. Copies carry no cost: it was spent
     # (and is counted) once, in the original.
     forked_from_id: int | None = None
+    # Imported from a file: its cost is kept for the record, never counted against a budget.
+    imported_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
@@ -142,6 +146,7 @@ class Summary(SQLModel, table=True):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
+    imported_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -53,13 +53,16 @@ def user_budgets(
 ) -> list[UserBudgetView]:
     """Every user's budget by name (or only ``user_id``'s), summed in one statement."""
     settled = MESSAGES.c.status != MessageStatus.STREAMING.value
+    # Imported costs are on the record only (store/budget_store.py).
+    here = MESSAGES.c.imported_at.is_(None)
+    summarised_here = SUMMARIES.c.imported_at.is_(None)
     query = select(
         USERS.c.id,
         USERS.c.username,
         USERS.c.budget_usd,
         USERS.c.budget_period,
-        _owned_sum(MESSAGES, MESSAGES.c.cost_usd, starts, settled).label("messages"),
-        _owned_sum(SUMMARIES, SUMMARIES.c.cost_usd, starts).label("summaries"),
+        _owned_sum(MESSAGES, MESSAGES.c.cost_usd, starts, settled, here).label("messages"),
+        _owned_sum(SUMMARIES, SUMMARIES.c.cost_usd, starts, summarised_here).label("summaries"),
         _owned_sum(RESERVATIONS, RESERVATIONS.c.amount_usd, starts).label("reserved"),
     ).order_by(USERS.c.username)
     if user_id is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
-from neural_terminal.store.tables import Conversation, Message
+from neural_terminal.domain.conversations import ConversationInfo, StoredMessage, SummaryInfo
+from neural_terminal.store.tables import Conversation, Message, Summary
 
 _MESSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(StoredMessage))
 
@@ -33,3 +33,19 @@ def stored_message(row: Message) -> StoredMessage:
     values = {name: getattr(row, name) for name in _MESSAGE_FIELDS}
     values["id"] = row.id or 0
     return StoredMessage(**values)
+
+
+def summary_info(row: Summary) -> SummaryInfo:
+    """The value of a summary row."""
+    return SummaryInfo(
+        id=row.id or 0,
+        first_message_id=row.first_message_id,
+        last_message_id=row.last_message_id,
+        message_count=row.message_count,
+        content=row.content,
+        model=row.model,
+        prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+        cost_usd=row.cost_usd,
+        created_at=row.created_at,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import reflex as rx
+from starlette.concurrency import run_in_threadpool
 
 from neural_terminal.bootstrap import services
 from neural_terminal.chat.library import PAGE, ShelfPage, check_system_prompt
@@ -31,6 +32,8 @@ class LibraryVars(rx.State, mixin=True):
     undo_title: str = ""
     system_open: bool = False
     system_prompt: str = ""
+    # What the last import did (added, already there, left out and why).
+    import_report: str = ""
 
     _shown: int = PAGE
 
@@ -141,6 +144,26 @@ class LibraryVars(rx.State, mixin=True):
             return
         self.system_open = False
         self._after_system_change()
+
+    @rx.event
+    async def import_files(self, files: list[rx.UploadFile]) -> None:
+        """Import our JSON exports (or zips of them); the report says what went in."""
+        viewer = self._viewer()
+        lines = []
+        for file in files:
+            data = await file.read()
+            name = file.name or "file"
+            report = await run_in_threadpool(
+                services().importer.import_file, viewer, data, name=name
+            )
+            lines.append(f"{name}: {report.text}")
+        self.import_report = " ".join(lines)
+        self._refresh_sidebar()
+
+    @rx.event
+    def dismiss_import_report(self) -> None:
+        """Put the import report away."""
+        self.import_report = ""
 
     def _restore(self, conversation_id: int) -> bool:
         try:

@@ -49,6 +49,32 @@ def _header() -> rx.Component:
             title="The branch on show (messages shared with other branches counted once), "
             "and every branch of the conversation",
         ),
+        rx.cond(
+            ChatState.active_id != 0,
+            rx.hstack(
+                rx.text("export", size="1", class_name="nt-dim"),
+                *(
+                    # A real download (an anchor React Router would route inside the page).
+                    rx.el.button(
+                        label,
+                        type="button",
+                        on_click=rx.download(
+                            url="/api/export/" + ChatState.active_id.to_string() + suffix
+                        ),
+                        id=f"export-{name}",
+                        class_name="nt-button nt-tiny",
+                        title=title,
+                    )
+                    for name, label, suffix, title in (
+                        ("json", "json", ".json", "The whole tree, exact costs (our format)"),
+                        ("md", "md", ".md", "The branch on show, to read"),
+                        ("md-all", "md*", ".md?branches=all", "Every branch, to read"),
+                    )
+                ),
+                spacing="1",
+                align="center",
+            ),
+        ),
         rx.el.button(
             "system ▾",
             type="button",
@@ -148,10 +174,31 @@ def _undo() -> rx.Component:
     )
 
 
+def _import_report() -> rx.Component:
+    return rx.cond(
+        ChatState.import_report != "",
+        rx.hstack(
+            rx.text(ChatState.import_report, size="1", id="import-report"),
+            rx.el.button(
+                "ok",
+                type="button",
+                class_name="nt-button",
+                on_click=ChatState.dismiss_import_report,
+                style={"padding": "0 8px"},
+            ),
+            class_name="nt-banner",
+            padding="4px 16px",
+            width="100%",
+            align="center",
+        ),
+    )
+
+
 def _banners() -> rx.Component:
     return rx.fragment(
         _system_panel(),
         _undo(),
+        _import_report(),
         budget_panel(),
         budget_banners(),
         rx.cond(ChatState.simulated, banner(SIMULATED, element_id="simulator-banner")),

@@ -131,12 +131,39 @@ def _shelves() -> rx.Component:
             style={"padding": "0 6px"},
         )
 
-    return rx.hstack(
-        shelf("list", "conversations"),
-        shelf("archived", "archived"),
-        shelf("trash", "trash"),
+    return rx.vstack(
+        rx.hstack(
+            shelf("list", "conversations"),
+            shelf("archived", "archived"),
+            shelf("trash", "trash"),
+            spacing="1",
+        ),
+        rx.hstack(
+            rx.el.button(
+                "export all ⇩",
+                type="button",
+                on_click=rx.download(url="/api/export/library.zip"),
+                id="export-library",
+                class_name="nt-button nt-tiny",
+                title="Every conversation (not the trash) as one zipped JSON file",
+            ),
+            rx.upload.root(
+                rx.el.button(
+                    "import ⇧",
+                    type="button",
+                    id="import-button",
+                    class_name="nt-button nt-tiny",
+                    title="Our JSON export, or a zip of them: drop here or choose",
+                ),
+                id="import-upload",
+                multiple=True,
+                on_drop=ChatState.import_files(rx.upload_files(upload_id="import-upload")),
+            ),
+            spacing="1",
+        ),
         spacing="1",
         padding_top="8px",
+        width="100%",
     )
 
 

@@ -80,8 +80,10 @@ def message_meta(message: StoredMessage) -> str:
         if message.cached_tokens:
             extras.append(f"{message.cached_tokens:,} cached")
         parts.append(tokens + (f" ({', '.join(extras)})" if extras else ""))
-    if message.cost_usd is None:
-        parts.append("cost n/a")
+    if message.forked_from_id is not None:
+        parts.append("forked copy: its cost counts in the original")
+    elif message.cost_usd is None:
+        parts.append("cost unknown" if message.imported_at is not None else "cost n/a")
     elif message.cost_is_estimate:
         # The reply broke off before the upstream reported usage: our own count and prices.
         parts.append(f"~{format_usd(message.cost_usd)} (estimate)")
@@ -90,6 +92,8 @@ def message_meta(message: StoredMessage) -> str:
         parts.append(f"{format_usd(message.cost_usd)} (billed, reconciled)")
     else:
         parts.append(format_usd(message.cost_usd))
+    if message.imported_at is not None:
+        parts.append("imported: on the record, not on the budget")
     if message.first_token_ms is not None:
         parts.append(f"first token {message.first_token_ms:,} ms")
     if message.total_ms is not None:

@@ -3,6 +3,9 @@ the trash, the costs and date groups of the sidebar, a conversation's system pro
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
 from neural_terminal.store.engine import make_engine
@@ -93,3 +96,38 @@ def test_a_system_prompt_goes_with_the_next_turn(page: Page, app: RunningApp) ->
     stored = [c for c in ChatRepository(engine).list_conversations() if c.title == "who are you?"]
     engine.dispose()
     assert [c.system_prompt for c in stored] == ["You are a terse terminal."]
+
+
+def test_export_a_conversation_and_import_it_back(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    page.locator("#new-conversation").click()
+    ask(page, "[[sim:tokens=6]] something worth keeping")
+    with page.expect_download() as markdown:
+        page.locator("#export-md").click()
+    text = Path(markdown.value.path()).read_text()
+    assert text.startswith("# something worth keeping\n")
+    assert "**You:**" in text
+    with page.expect_download() as exported:
+        page.locator("#export-json").click()
+    saved = Path(exported.value.path()).with_name("kept.json")
+    exported.value.save_as(saved)
+    document = json.loads(saved.read_text())
+    assert document["format"] == "neural-terminal/conversations"
+    rows = page.locator(_row(page, "something worth keeping"))
+    expect(rows).to_have_count(1)
+
+    # Imported back, it is a copy in the list; the same file again adds nothing.
+    upload = page.locator("#import-upload input[type=file]")
+    upload.set_input_files(str(saved))
+    expect(page.locator("#import-report")).to_have_text("kept.json: Imported 1 conversation.")
+    expect(rows).to_have_count(2)
+    again = saved.with_name("kept-again.json")  # the same content under another name
+    again.write_bytes(saved.read_bytes())
+    upload.set_input_files(str(again))
+    expect(page.locator("#import-report")).to_contain_text("1 already here (not added again)")
+    expect(rows).to_have_count(2)
+    rows.first.locator(".nt-conv-title").click()
+    expect(page.locator('.nt-msg[data-role="user"] .nt-prompt')).to_have_text(
+        "[[sim:tokens=6]] something worth keeping"
+    )
+    expect(page.locator('.nt-msg[data-role="assistant"] .nt-figure')).to_contain_text("imported")
