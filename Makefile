@@ -31,7 +31,7 @@ export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium migrate clean \
-	bench-stream bench-load bench-context
+	bench-stream bench-load bench-context bench-library
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
@@ -137,6 +137,9 @@ bench-load: setup
 
 bench-context: setup
 	$(BIN)/python -m bench.context
+
+bench-library: setup
+	$(BIN)/python -m bench.library
 
 clean:
 	rm -rf $(VENV) .tools .cache .web

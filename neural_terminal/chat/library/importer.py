@@ -188,7 +188,7 @@ def _message(raw: Any) -> ImportedMessage:
         cost_is_estimate=cost.get("is_estimate") is True,
         computed_cost_usd=_usd(cost.get("computed_usd")),
         estimate_usd=_usd(cost.get("estimate_usd")),
-        drift_usd=_usd(cost.get("drift_usd")),
+        drift_usd=_usd(cost.get("drift_usd"), signed=True),
         first_token_ms=_int(timing.get("first_token_ms")),
         total_ms=_int(timing.get("total_ms")),
     )
@@ -233,15 +233,16 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def _usd(value: Any) -> Decimal | None:
-    """Money as exact text; a float would have rounded it already, so it is refused."""
+def _usd(value: Any, *, signed: bool = False) -> Decimal | None:
+    """Money as exact text; a float would have rounded it already, so it is refused. Only
+    a drift (billed minus estimate) may be negative."""
     if not isinstance(value, str):
         return None
     try:
         amount = Decimal(value)
     except InvalidOperation:
         return None
-    return amount if amount.is_finite() and amount >= 0 else None
+    return amount if amount.is_finite() and (signed or amount >= 0) else None
 
 
 def _time(value: Any) -> datetime | None:

@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from neural_terminal.chat import library
 from neural_terminal.chat.access import ConversationAccess
 from neural_terminal.chat.library.exporter import LIBRARY_FILE, Exporter
 from neural_terminal.chat.library.importer import Importer
@@ -73,12 +75,15 @@ def build(
             parent_id=under,
             status=MessageStatus.STREAMING,
         )
+        cost = None if pico is None else Decimal(pico).scaleb(-12)
         repo.finish_message(
             message_id=message.id,
             content=text,
             status=status if status is not MessageStatus.STREAMING else MessageStatus.COMPLETE,
-            cost_usd=None if pico is None else Decimal(pico).scaleb(-12),
+            cost_usd=cost,
             cost_source="upstream" if pico is not None else None,
+            estimate_usd=cost,
+            drift_usd=None if cost is None else -cost / 2,
             prompt_tokens=len(text),
             first_token_ms=index,
         )
@@ -283,3 +288,25 @@ def test_a_malformed_file_imports_what_is_valid_and_says_what_it_left_out(
         (b'{"format": "neural-terminal/conversations", "version": 9}', "export version 9"),
     ):
         assert reason in importer.import_file(LOCAL_OWNER, data, name="bad").skipped[0]
+
+
+def test_an_export_has_what_its_schema_requires(repo: ChatRepository, exporter: Exporter) -> None:
+    """The schema file documents the format the code writes (every required field is there)."""
+    schema = json.loads((Path(library.__file__).parent / "export.schema.json").read_text())
+    cid = build(
+        repo,
+        [
+            (0, "user", "q", None, MessageStatus.COMPLETE),
+            (1, "assistant", "a", 5, MessageStatus.COMPLETE),
+        ],
+    )
+    document = json.loads(exporter.conversation_json(LOCAL_OWNER, cid))
+    assert set(schema["required"]) <= set(document)
+    assert document["version"] == schema["properties"]["version"]["const"]
+    defs = schema["$defs"]
+    for conversation in document["conversations"]:
+        assert set(defs["conversation"]["required"]) <= set(conversation)
+        assert set(conversation) <= set(defs["conversation"]["properties"])
+        for message in conversation["messages"]:
+            assert set(defs["message"]["required"]) <= set(message)
+            assert set(message) <= set(defs["message"]["properties"])
