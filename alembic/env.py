@@ -10,12 +10,18 @@ from alembic import context
 from neural_terminal.settings import load_settings
 from neural_terminal.store import tables  # noqa: F401  (registers the tables on the metadata)
 from neural_terminal.store.engine import make_engine
+from neural_terminal.store.search_index import is_search_index
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
+
+
+def _include_name(name: str | None, kind: str, parents: object) -> bool:
+    """Autogenerate leaves the full-text index alone: Alembic owns it by hand (0009)."""
+    return not is_search_index(name)
 
 
 def _url() -> str:
@@ -37,6 +43,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_name=_include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -1,17 +1,20 @@
-"""How the sidebar scales: one page of a shelf (100 lines with their costs) and the shelf
-counts, over libraries of 100, 1,000 and 10,000 conversations (10 messages each, so 100,000
-messages at the top), in a temporary SQLite file. CPU time per page is printed beside the
-wall time and the machine's load. Run: ``.venv/bin/python -m bench.library``.
+"""How the library scales: one page of a shelf (100 lines with their costs) and the shelf
+counts, and a full-text search (a rare word, a common one), over libraries of 100, 1,000 and
+10,000 conversations (10 messages of 30 words each, so 100,000 messages at the top), in a
+temporary SQLite file. CPU time is printed beside the wall time and the machine's load.
+Run: ``.venv/bin/python -m bench.library``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 from decimal import Decimal
@@ -31,10 +34,15 @@ from neural_terminal.store.engine import make_engine
 from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.migrations import upgrade_to_head
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.search_store import SearchStore
 from neural_terminal.store.tables import Conversation, Message, utcnow
 from neural_terminal.ui.library_state import _rows
 
 SIZES = (100, 1_000, 10_000)
+# 1,000 words, 30 to a message: each word is in about 3% of messages; two given words
+# together in about one in a thousand.
+VOCABULARY = [f"w{i:03d}" for i in range(1_000)]
+COMMON, RARE = "w001", "w999 w998"
 MESSAGES_EACH = 10
 RUNS = 20
 
@@ -42,6 +50,7 @@ RUNS = 20
 def seed(engine: Engine, size: int) -> None:
     """``size`` conversations, active over the last months, each with ten priced messages."""
     now = utcnow()
+    words = random.Random(size)
     conversations = [
         {
             "id": i + 1,
@@ -59,7 +68,7 @@ def seed(engine: Engine, size: int) -> None:
         {
             "conversation_id": i + 1,
             "role": "user" if j % 2 == 0 else "assistant",
-            "content": "words " * 20,
+            "content": " ".join(words.choice(VOCABULARY) for _ in range(30)),
             "status": "complete",
             "cost_usd": None if j % 2 == 0 else Decimal(j + 1).scaleb(-6),
             "cost_is_estimate": False,
@@ -75,8 +84,19 @@ def seed(engine: Engine, size: int) -> None:
             connection.execute(insert(Message.__table__), messages[start : start + 5_000])  # type: ignore[attr-defined]
 
 
-def measure(size: int, workdir: Path) -> tuple[float, float, int]:
-    """(median wall ms, median CPU ms, bytes of the page as the sidebar var) for one size."""
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of ``action`` over RUNS runs."""
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
+
+
+def measure(size: int, workdir: Path) -> list[float | int]:
+    """Page wall/CPU ms, page bytes, then search wall ms (common, rare) for one size."""
     url = f"sqlite:///{workdir / f'library-{size}.db'}"
     upgrade_to_head(url)
     engine = make_engine(url)
@@ -86,31 +106,33 @@ def measure(size: int, workdir: Path) -> tuple[float, float, int]:
         store=LibraryStore(engine),
         repository=repository,
         access=ConversationAccess(repository),
+        search=SearchStore(engine),
         trash_days=30,
         time_zone=lambda: zone("UTC"),
     )
     page = library.shelf(LOCAL_OWNER, Shelf.LIST)  # warm the pool
-    walls, cpus = [], []
-    for _ in range(RUNS):
-        wall, cpu = time.perf_counter(), time.process_time()
-        page = library.shelf(LOCAL_OWNER, Shelf.LIST)
-        library.counts(LOCAL_OWNER)
-        rows = _rows(page)
-        cpus.append(time.process_time() - cpu)
-        walls.append(time.perf_counter() - wall)
+    wall, cpu = timed(lambda: (library.shelf(LOCAL_OWNER, Shelf.LIST), library.counts(LOCAL_OWNER)))
+    sent = len(json.dumps([asdict(row) for row in _rows(page)]).encode())
+    common, _ = timed(lambda: library.find(LOCAL_OWNER, COMMON))
+    rare, _ = timed(lambda: library.find(LOCAL_OWNER, RARE))
     engine.dispose()
-    sent = len(json.dumps([asdict(row) for row in rows]).encode())
-    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000, sent
+    return [wall, cpu, sent, common, rare]
 
 
 def main() -> None:
     """Print one line per library size."""
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; median of {RUNS}")
-    print(f"{'conversations':>13} {'messages':>9} {'page ms':>8} {'CPU ms':>7} {'page bytes':>10}")
+    print(
+        f"{'conversations':>13} {'messages':>9} {'page ms':>8} {'CPU ms':>7} {'page bytes':>10}"
+        f" {'search common ms':>16} {'search two rare ms':>18}"
+    )
     with tempfile.TemporaryDirectory() as workdir:
         for size in SIZES:
-            wall, cpu, sent = measure(size, Path(workdir))
-            print(f"{size:>13,} {size * MESSAGES_EACH:>9,} {wall:>8.2f} {cpu:>7.2f} {sent:>10,}")
+            wall, cpu, sent, common, rare = measure(size, Path(workdir))
+            print(
+                f"{size:>13,} {size * MESSAGES_EACH:>9,} {wall:>8.2f} {cpu:>7.2f} {sent:>10,}"
+                f" {common:>16.2f} {rare:>18.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from neural_terminal.store.import_store import ImportStore
 from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.price_store import PriceStore
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.search_store import SearchStore
 from neural_terminal.store.send_activity import SendActivityStore
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
@@ -224,6 +225,7 @@ def build_services(
         importer=Importer(ImportStore(engine)),
         library=Library(
             store=shelves,
+            search=SearchStore(engine),
             repository=repository,
             access=access,
             trash_days=settings.trash_days,

@@ -141,3 +141,34 @@ class SummaryInfo:
     completion_tokens: int | None = None
     cost_usd: Decimal | None = None
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a search may narrow to (None: any)."""
+
+    model: str | None = None
+    role: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cost_above: Decimal | None = None
+
+
+# Marks around the matched words of a snippet: control characters no text contains, split
+# by the page into plain text and highlights (never parsed as markup).
+MATCH_START = "\x02"
+MATCH_END = "\x03"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One message found, where it is, and its text around the match (MATCH_START/END)."""
+
+    message_id: int
+    conversation_id: int
+    conversation_title: str
+    role: str
+    snippet: str
+    model: str | None
+    created_at: datetime | None
+    cost_usd: Decimal | None

@@ -6,6 +6,8 @@ The methods at the end are the chat state's (it opens and clears conversations).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import reflex as rx
@@ -13,10 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from neural_terminal.bootstrap import services
 from neural_terminal.chat.library import PAGE, ShelfPage, check_system_prompt
-from neural_terminal.domain.conversations import Shelf
-from neural_terminal.domain.errors import NeuralTerminalError
+from neural_terminal.domain.conversations import SearchFilters, Shelf
+from neural_terminal.domain.errors import InvalidInput, NeuralTerminalError
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.ui.views import ConversationView, conversation_view
+from neural_terminal.ui.views import ConversationView, HitView, conversation_view, hit_view
 
 
 class LibraryVars(rx.State, mixin=True):
@@ -34,6 +36,10 @@ class LibraryVars(rx.State, mixin=True):
     system_prompt: str = ""
     # What the last import did (added, already there, left out and why).
     import_report: str = ""
+    # A search in progress: its words and hits (the sidebar shows them instead of a shelf).
+    search_words: str = ""
+    search_hits: list[HitView] = []
+    search_summary: str = ""
 
     _shown: int = PAGE
 
@@ -161,6 +167,40 @@ class LibraryVars(rx.State, mixin=True):
         self._refresh_sidebar()
 
     @rx.event
+    def search(self, form_data: dict[str, Any]) -> None:
+        """Find messages holding every word, in every branch; filters narrow it."""
+        words = str(form_data.get("words", "")).strip()
+        self.search_words = words
+        if not words:
+            self.search_hits, self.search_summary = [], ""
+            return
+        try:
+            filters = search_filters(form_data)
+            hits = services().library.find(self._viewer(), words, filters)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self.search_hits = [hit_view(hit) for hit in hits]
+        self.search_summary = f"{len(hits)} found" if hits else "nothing found"
+
+    @rx.event
+    def clear_search(self) -> Any:
+        """Back to the shelf."""
+        self.search_words, self.search_hits, self.search_summary = "", [], ""
+        return rx.set_value("search-words", "")
+
+    @rx.event
+    def open_hit(self, conversation_id: int, message_id: int) -> Any:
+        """Open the conversation on the branch of the message found, and scroll to it."""
+        if self.streaming and conversation_id != self.active_id:
+            self.notice = "A reply is streaming; stop it or wait before switching."
+            return None
+        if conversation_id != self.active_id:
+            self._open(conversation_id)
+        self._show_message(message_id)
+        return rx.scroll_to(f"msg-{message_id}")
+
+    @rx.event
     def dismiss_import_report(self) -> None:
         """Put the import report away."""
         self.import_report = ""
@@ -214,6 +254,31 @@ class LibraryVars(rx.State, mixin=True):
 
     def _after_system_change(self) -> None:
         raise NotImplementedError
+
+    def _show_message(self, message_id: int) -> None:
+        raise NotImplementedError
+
+
+RANGES = {"today": 1, "7 days": 7, "30 days": 30}
+
+
+def search_filters(form: dict[str, Any]) -> SearchFilters:
+    """The search form's filters: role, model, range, and "cost above $" (InvalidInput)."""
+    role = str(form.get("role", ""))
+    days = RANGES.get(str(form.get("range", "")))
+    cost_text = str(form.get("cost_above", "")).strip().lstrip("$")
+    try:
+        cost = Decimal(cost_text) if cost_text else None
+    except InvalidOperation:
+        raise InvalidInput(f"'cost above' takes an amount in dollars, not {cost_text!r}.") from None
+    if cost is not None and (not cost.is_finite() or cost < 0):
+        raise InvalidInput("'cost above' takes an amount of zero dollars or more.")
+    return SearchFilters(
+        model=str(form.get("model", "")).strip() or None,
+        role=role if role in ("user", "assistant") else None,
+        since=datetime.now(UTC) - timedelta(days=days) if days else None,
+        cost_above=cost,
+    )
 
 
 def _rows(page: ShelfPage) -> list[ConversationView]:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from neural_terminal.ui.state import ChatState
 from neural_terminal.ui.tree_vars import OutlineRow
-from neural_terminal.ui.views import ConversationView
+from neural_terminal.ui.views import ConversationView, HitView
 
 
 def _tiny(label: str, *, kind: str = "", **props: object) -> rx.Component:
@@ -112,6 +112,105 @@ def _conversation_row(conversation: rx.Var[ConversationView]) -> rx.Component:
             padding="4px 10px",
             id=f"conv-{conversation.id}",
         ),
+    )
+
+
+def _search_form() -> rx.Component:
+    """Words (Enter searches), and filters: who, which model, when, cost above."""
+    small = {"padding": "1px 4px", "font_size": "11px"}
+    return rx.el.form(
+        rx.hstack(
+            rx.el.input(
+                name="words",
+                id="search-words",
+                placeholder="search every message…",
+                max_length=500,
+                style={"flex": "1", "padding": "2px 6px"},
+            ),
+            # Enter in any field submits through it (a form of several fields needs one).
+            rx.el.button("⌕", type="submit", id="search-go", class_name="nt-button nt-tiny"),
+            rx.cond(
+                ChatState.search_words != "",
+                _tiny(
+                    "×",
+                    id="search-clear",
+                    title="Back to the list",
+                    on_click=ChatState.clear_search,
+                ),
+            ),
+            width="100%",
+            spacing="1",
+        ),
+        rx.hstack(
+            rx.el.select(
+                rx.el.option("anyone", value=""),
+                rx.el.option("you", value="user"),
+                rx.el.option("replies", value="assistant"),
+                name="role",
+                id="search-role",
+                class_name="nt-button",
+                style=small,
+            ),
+            rx.el.select(
+                rx.el.option("any time", value=""),
+                *(rx.el.option(label, value=label) for label in ("today", "7 days", "30 days")),
+                name="range",
+                id="search-range",
+                class_name="nt-button",
+                style=small,
+            ),
+            rx.el.input(
+                name="cost_above",
+                id="search-cost",
+                placeholder="cost > $",
+                style={**small, "width": "5em"},
+            ),
+            rx.el.input(
+                name="model",
+                id="search-model",
+                placeholder="model",
+                style={**small, "width": "6em"},
+            ),
+            spacing="1",
+            padding_top="2px",
+        ),
+        on_submit=ChatState.search,
+        reset_on_submit=False,
+        width="100%",
+        padding_top="8px",
+    )
+
+
+def _hit(hit: rx.Var[HitView]) -> rx.Component:
+    """A message found: its conversation, the words around the match, who and when."""
+    return rx.box(
+        rx.text(hit.title, size="1", class_name="nt-dim", trim="both"),
+        rx.text(
+            rx.foreach(
+                hit.parts,
+                lambda part: rx.cond(
+                    part.match,
+                    rx.el.mark(part.text, class_name="nt-match"),
+                    rx.el.span(part.text),
+                ),
+            ),
+            size="2",
+            class_name="nt-hit-snippet",
+        ),
+        rx.text(hit.meta, size="1", class_name="nt-figure"),
+        class_name="nt-conv nt-hit",
+        padding="4px 10px",
+        on_click=ChatState.open_hit(hit.conversation_id, hit.message_id),
+    )
+
+
+def _hits() -> rx.Component:
+    return rx.vstack(
+        rx.text(ChatState.search_summary, size="1", class_name="nt-dim", id="search-summary"),
+        rx.foreach(ChatState.search_hits, _hit),
+        spacing="1",
+        width="100%",
+        id="search-hits",
     )
 
 
@@ -242,9 +341,14 @@ def sidebar() -> rx.Component:
         ),
         _model_picker(),
         _outline(),
-        _shelves(),
+        _search_form(),
+        rx.cond(ChatState.search_words == "", _shelves()),
         rx.box(
-            rx.foreach(ChatState.conversations, _conversation_row),
+            rx.cond(
+                ChatState.search_words != "",
+                _hits(),
+                rx.foreach(ChatState.conversations, _conversation_row),
+            ),
             rx.cond(
                 ChatState.more_conversations,
                 rx.el.button(

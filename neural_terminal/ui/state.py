@@ -242,16 +242,8 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
     @rx.event
     def switch_branch(self, message_id: int) -> None:
         """Show the branch through ``message_id`` (an alternative, or an outline entry)."""
-        if not self.active_id or not message_id:
-            return
-        try:
-            view = services().chat.switch(self.active_id, message_id, known=self._known_ids())
-        except NeuralTerminalError as exc:
-            self.notice = exc.user_message
-            return
-        self._show_branch(view)
-        self._update_actions()
-        self._refresh_context()
+        if message_id:
+            self._show_message(message_id)
 
     @rx.event
     def fork(self, message_id: int) -> None:
@@ -457,6 +449,19 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
         self.notice = ""
         self.context_notice = ""
         self._show_model(services().catalogue.get(conversation.model))
+        self._refresh_context()
+
+    def _show_message(self, message_id: int) -> None:
+        """Show the branch through ``message_id`` (a search hit), if it is in this one."""
+        if not self.active_id:
+            return
+        try:
+            view = services().chat.switch(self.active_id, message_id, known=self._known_ids())
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return
+        self._show_branch(view)
+        self._update_actions()
         self._refresh_context()
 
     def _after_system_change(self) -> None:

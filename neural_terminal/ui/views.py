@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal
 
 from neural_terminal.chat.context.window import Window
-from neural_terminal.domain.conversations import LibraryLine, StoredMessage
+from neural_terminal.domain.conversations import (
+    MATCH_END,
+    MATCH_START,
+    LibraryLine,
+    SearchHit,
+    StoredMessage,
+)
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
 from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
@@ -150,4 +157,41 @@ def elided_notice(elided_tokens: int) -> str:
         f"Your message was larger than the model's context window: {elided_tokens:,} tokens "
         "from its middle were left out of what the model reads (marked there). "
         "Your full text is kept."
+    )
+
+
+@dataclasses.dataclass
+class SnippetPart:
+    """A piece of a search hit's snippet: plain text, or a matched word."""
+
+    text: str = ""
+    match: bool = False
+
+
+@dataclasses.dataclass
+class HitView:
+    """One search hit in the sidebar: where it is, its snippet in parts, a line of facts."""
+
+    message_id: int = 0
+    conversation_id: int = 0
+    title: str = ""
+    parts: list[SnippetPart] = dataclasses.field(default_factory=list)
+    meta: str = ""
+
+
+def hit_view(hit: SearchHit) -> HitView:
+    """The sidebar row for a search hit; the snippet's marks become parts (never markup)."""
+    parts: list[SnippetPart] = []
+    for index, piece in enumerate(re.split(f"[{MATCH_START}{MATCH_END}]", hit.snippet)):
+        if piece:
+            parts.append(SnippetPart(piece, match=index % 2 == 1))
+    who = "you" if hit.role == "user" else (hit.model or hit.role)
+    when = hit.created_at.strftime("%Y-%m-%d") if hit.created_at else ""
+    cost = f" · {format_usd(hit.cost_usd)}" if hit.cost_usd is not None else ""
+    return HitView(
+        message_id=hit.message_id,
+        conversation_id=hit.conversation_id,
+        title=hit.conversation_title,
+        parts=parts,
+        meta=f"{who} · {when}{cost}",
     )

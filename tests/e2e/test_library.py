@@ -131,3 +131,31 @@ def test_export_a_conversation_and_import_it_back(page: Page, app: RunningApp) -
         "[[sim:tokens=6]] something worth keeping"
     )
     expect(page.locator('.nt-msg[data-role="assistant"] .nt-figure')).to_contain_text("imported")
+
+
+def test_search_finds_a_message_on_another_branch_and_opens_it(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    page.locator("#new-conversation").click()
+    ask(page, "[[sim:tokens=5]] tell me about the aardvark")
+    row = page.locator(".nt-msg:visible").filter(
+        has=page.locator(".nt-prompt", has_text="aardvark")
+    )
+    row.locator(".edit-message").click()
+    ask(page, "[[sim:tokens=5]] tell me about the platypus instead")
+    page.locator("#new-conversation").click()
+    ask(page, "[[sim:tokens=5]] something else entirely")
+
+    page.locator("#search-words").fill("aardvark")
+    page.locator("#search-words").press("Enter")
+    expect(page.locator("#search-summary")).to_have_text("1 found")
+    expect(page.locator("#search-hits .nt-match")).to_have_text("aardvark")
+    page.locator("#search-hits .nt-hit").first.click()
+
+    # The conversation opens on the branch that holds the message, scrolled to it.
+    shown = page.locator(".nt-msg:visible .nt-prompt", has_text="aardvark")
+    expect(shown).to_be_in_viewport()
+    expect(page.locator(".nt-msg:visible .nt-prompt", has_text="platypus")).to_have_count(0)
+    expect(page.locator(".nt-msg:visible .sibling-label").first).to_have_text("1/2")
+    page.locator("#search-clear").click()
+    expect(page.locator("#search-hits")).to_have_count(0)
+    expect(page.locator("#shelf-list")).to_be_visible()

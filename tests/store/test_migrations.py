@@ -12,12 +12,20 @@ from neural_terminal.store import tables  # noqa: F401  (registers the tables)
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import alembic_config, upgrade_to_head
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.search_index import is_search_index
 
 
 def _differences(url: str) -> list[object]:
     engine = make_engine(url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                # The full-text index is Alembic's by hand, not the ORM's (0009).
+                "include_name": lambda name, _kind, _parents: not is_search_index(name),
+            },
+        )
         diff = list(compare_metadata(context, SQLModel.metadata))
     engine.dispose()
     return diff

@@ -11,16 +11,25 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from neural_terminal.chat.access import ConversationAccess
-from neural_terminal.domain.conversations import ConversationInfo, LibraryLine, Shelf
+from neural_terminal.domain.conversations import (
+    ConversationInfo,
+    LibraryLine,
+    SearchFilters,
+    SearchHit,
+    Shelf,
+)
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.search_store import SearchStore
 
 PAGE = 100
 TITLE_CHARS = 200
 SYSTEM_PROMPT_CHARS = 20_000
 GROUPS = ("pinned", "today", "yesterday", "this week", "older")
+SEARCH_HITS = 50
+SEARCH_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,13 @@ class Library:
         store: LibraryStore,
         repository: ChatRepository,
         access: ConversationAccess,
+        search: SearchStore,
         trash_days: int,
         time_zone: Callable[[], ZoneInfo],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
+        self._search = search
         self._repo = repository
         self._access = access
         self._trash_days = trash_days
@@ -90,6 +101,20 @@ class Library:
     def counts(self, viewer: Viewer) -> dict[Shelf, int]:
         """How many conversations each shelf holds."""
         return {s: self._store.count(owner_id=viewer.user_id, shelf=s) for s in Shelf}
+
+    def find(
+        self, viewer: Viewer, words: str, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
+        """Messages of every branch of the viewer's conversations (not the trash) that hold
+        every word, best first (at most SEARCH_HITS)."""
+        if len(words) > SEARCH_CHARS:
+            raise InvalidInput(f"Search for at most {SEARCH_CHARS} characters.")
+        return self._search.search(
+            owner_id=viewer.user_id,
+            words=words,
+            filters=filters or SearchFilters(),
+            limit=SEARCH_HITS,
+        )
 
     def rename(self, viewer: Viewer, conversation_id: int, title: str) -> ConversationInfo:
         """Give it a title of your own (one line, at most TITLE_CHARS characters)."""

@@ -17,6 +17,7 @@ from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
 from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.search_store import SearchStore
 from neural_terminal.store.tables import Conversation
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -39,6 +40,7 @@ def library(engine: Engine, repo: ChatRepository, clock: list[datetime]) -> Libr
         store=LibraryStore(engine),
         repository=repo,
         access=ConversationAccess(repo),
+        search=SearchStore(engine),
         trash_days=30,
         time_zone=lambda: BERLIN,
         clock=lambda: clock[0],
