@@ -1,4 +1,5 @@
-"""Import: our own JSON export (a file, or a zip of them) back into the library.
+"""Import: our own JSON export, ChatGPT's data export, ShareGPT and OpenAI-style messages
+(a file, JSON lines, or a zip of them) into the library (foreign.py reads the others').
 
 Whatever is valid goes in and the report names exactly what was left out and why; each
 conversation is stored whole or not at all. Importing the same conversation again adds
@@ -18,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from neural_terminal.chat.library.export import FORMAT, VERSION
+from neural_terminal.chat.library.foreign import kind_of, parse_foreign
 from neural_terminal.domain.imports import (
     ImportedConversation,
     ImportedMessage,
@@ -45,13 +47,30 @@ class Importer:
         """Import a JSON export or a zip of them; never raises for bad content."""
         report = ImportReport()
         for label, document in _documents(data, name, report):
-            for conversation in parse_export(document, label, report):
+            for conversation in _conversations(document, label, report):
                 added = self._store.add(conversation, owner_id=viewer.user_id)
                 if added is None:
                     report.already.append(conversation.title)
                 else:
                     report.added.append((added, conversation.title))
         return report
+
+
+def _conversations(
+    document: Any, label: str, report: ImportReport
+) -> Iterator[ImportedConversation]:
+    """Ours, or ChatGPT's, ShareGPT or OpenAI-style messages, told apart by their shape."""
+    if isinstance(document, dict) and "format" in document:
+        yield from parse_export(document, label, report)
+        return
+    kind = kind_of(document)
+    if kind is None:
+        report.skipped.append(
+            f"{label}: not a format this app reads (ours, ChatGPT's conversations.json, "
+            "ShareGPT, or OpenAI-style messages)"
+        )
+        return
+    yield from parse_foreign(kind, document, label, report)
 
 
 def _documents(data: bytes, name: str, report: ImportReport) -> Iterator[tuple[str, Any]]:
@@ -68,10 +87,18 @@ def _documents(data: bytes, name: str, report: ImportReport) -> Iterator[tuple[s
 
 
 def _parsed(data: bytes, label: str, report: ImportReport) -> Iterator[tuple[str, Any]]:
+    """One JSON document, or JSON lines (one conversation a line)."""
     try:
         yield label, json.loads(data)
+        return
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        report.skipped.append(f"{label}: not JSON ({exc})")
+        error = exc
+    try:
+        lines = [json.loads(line) for line in data.decode().splitlines() if line.strip()]
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        report.skipped.append(f"{label}: not JSON ({error})")
+        return
+    yield label, lines
 
 
 def parse_export(document: Any, label: str, report: ImportReport) -> Iterator[ImportedConversation]:
