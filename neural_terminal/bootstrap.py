@@ -26,6 +26,7 @@ from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.chat.library import Library
 from neural_terminal.chat.library.exporter import Exporter
 from neural_terminal.chat.library.importer import Importer
+from neural_terminal.chat.library.presets import Presets
 from neural_terminal.chat.spend.budget import BudgetGuard
 from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.reconcile import Reconciler
@@ -47,6 +48,7 @@ from neural_terminal.store.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.import_store import ImportStore
 from neural_terminal.store.library_store import LibraryStore
+from neural_terminal.store.preset_store import PresetStore
 from neural_terminal.store.price_store import PriceStore
 from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.search_store import SearchStore
@@ -85,6 +87,7 @@ class Services:
     library: Library
     exporter: Exporter
     importer: Importer
+    presets: Presets
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
@@ -223,6 +226,7 @@ def build_services(
         send_limits=send_limits,
         exporter=Exporter(repository=repository, library=shelves, access=access),
         importer=Importer(ImportStore(engine)),
+        presets=Presets(PresetStore(engine)),
         library=Library(
             store=shelves,
             search=SearchStore(engine),

@@ -172,3 +172,15 @@ class SearchHit:
     model: str | None
     created_at: datetime | None
     cost_usd: Decimal | None
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    """A named system prompt to start conversations from (model and strategy when set)."""
+
+    id: int
+    name: str
+    system_prompt: str
+    model: str | None = None
+    context_strategy: str | None = None
+    is_default: bool = False

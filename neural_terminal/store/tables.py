@@ -21,6 +21,7 @@ __all__ = [
     "Message",
     "MessageStatus",
     "ModelPrice",
+    "Preset",
     "PriceChange",
     "Summary",
     "User",
@@ -147,6 +148,23 @@ class Summary(SQLModel, table=True):
     completion_tokens: int | None = None
     cost_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     imported_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Preset(SQLModel, table=True):
+    """A named system prompt (and model and strategy, when set) to start conversations from."""
+
+    __tablename__ = "presets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(default=None, index=True)
+    name: str = Field(max_length=80)
+    system_prompt: str = Field(default="", sa_column=Column(Text, nullable=False))
+    model: str | None = Field(default=None, max_length=200)
+    context_strategy: str | None = Field(default=None, max_length=16)
+    is_default: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 

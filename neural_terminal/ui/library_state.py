@@ -15,10 +15,16 @@ from starlette.concurrency import run_in_threadpool
 
 from neural_terminal.bootstrap import services
 from neural_terminal.chat.library import PAGE, ShelfPage, check_system_prompt
-from neural_terminal.domain.conversations import SearchFilters, Shelf
+from neural_terminal.domain.conversations import PresetInfo, SearchFilters, Shelf
 from neural_terminal.domain.errors import InvalidInput, NeuralTerminalError
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.ui.views import ConversationView, HitView, conversation_view, hit_view
+from neural_terminal.ui.views import (
+    ConversationView,
+    HitView,
+    PresetView,
+    conversation_view,
+    hit_view,
+)
 
 
 class LibraryVars(rx.State, mixin=True):
@@ -36,6 +42,9 @@ class LibraryVars(rx.State, mixin=True):
     system_prompt: str = ""
     # What the last import did (added, already there, left out and why).
     import_report: str = ""
+    # Presets for the system prompt panel ("name ★" for the default), and the one chosen.
+    presets: list[PresetView] = []
+    preset_id: int = 0
     # A search in progress: its words and hits (the sidebar shows them instead of a shelf).
     search_words: str = ""
     search_hits: list[HitView] = []
@@ -48,6 +57,8 @@ class LibraryVars(rx.State, mixin=True):
         title: str
         notice: str
         streaming: bool
+        model: str
+        context_strategy: str
 
     @rx.event
     def show_shelf(self, shelf: str) -> None:
@@ -134,22 +145,90 @@ class LibraryVars(rx.State, mixin=True):
 
     @rx.event
     def toggle_system(self) -> None:
-        """Open or close the system prompt panel."""
+        """Open or close the system prompt panel (with the presets, fresh)."""
         self.system_open = not self.system_open
+        if self.system_open:
+            self._refresh_presets()
 
     @rx.event
     def save_system(self, form_data: dict[str, Any]) -> None:
-        """The conversation's system prompt from its next turn on (a new one: from its first)."""
+        """The conversation's system prompt from its next turn on (a new one: from its first);
+        with a name, it is also kept as a preset (with the model and strategy on show)."""
         text = str(form_data.get("system_prompt", ""))
+        name = str(form_data.get("preset_name", "")).strip()
+        viewer = self._viewer()
         try:
             if self.active_id:
-                services().library.set_system_prompt(self._viewer(), self.active_id, text)
+                services().library.set_system_prompt(viewer, self.active_id, text)
             self.system_prompt = check_system_prompt(text)
+            if name:
+                saved = services().presets.save(
+                    viewer, name, text, model=self.model, strategy=self.context_strategy
+                )
+                self.preset_id = saved.id
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
             return
         self.system_open = False
         self._after_system_change()
+
+    @rx.event
+    def apply_preset(self, value: str) -> Any:
+        """Put a preset's prompt in the panel; a new conversation also takes its model and
+        strategy. Saving keeps it."""
+        if not value.isdigit() or not int(value):
+            self.preset_id = 0
+            return None
+        try:
+            preset = services().presets.get(self._viewer(), int(value))
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+            return None
+        self.preset_id = preset.id
+        if not self.active_id:
+            self._take_preset(preset)
+        return rx.set_value("system-prompt", preset.system_prompt)
+
+    @rx.event
+    def make_preset_default(self) -> None:
+        """New conversations start from the chosen preset (none chosen: from nothing)."""
+        try:
+            services().presets.make_default(self._viewer(), self.preset_id or None)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+        self._refresh_presets()
+
+    @rx.event
+    def delete_preset(self) -> None:
+        """Remove the chosen preset (conversations started from it keep their prompt)."""
+        if not self.preset_id:
+            return
+        try:
+            services().presets.delete(self._viewer(), self.preset_id)
+        except NeuralTerminalError as exc:
+            self.notice = exc.user_message
+        self.preset_id = 0
+        self._refresh_presets()
+
+    def _refresh_presets(self) -> None:
+        found = services().presets.list(self._viewer())
+        self.presets = [
+            PresetView(id=p.id, label=p.name + (" ★" if p.is_default else "")) for p in found
+        ]
+
+    def _start_from_default_preset(self) -> None:
+        """A new conversation starts from the default preset, if there is one."""
+        preset = services().presets.default(self._viewer())
+        self.preset_id = preset.id if preset is not None else 0
+        if preset is not None:
+            self._take_preset(preset)
+
+    def _take_preset(self, preset: PresetInfo) -> None:
+        self.system_prompt = preset.system_prompt
+        if preset.model:
+            self.model = preset.model
+        if preset.context_strategy:
+            self.context_strategy = preset.context_strategy
 
     @rx.event
     async def import_files(self, files: list[rx.UploadFile]) -> None:

@@ -120,6 +120,38 @@ def _system_panel() -> rx.Component:
     return rx.cond(
         ChatState.system_open,
         rx.el.form(
+            rx.hstack(
+                rx.el.select(
+                    rx.el.option("preset…", value="0"),
+                    rx.foreach(
+                        ChatState.presets,
+                        lambda p: rx.el.option(p.label, value=p.id.to_string()),
+                    ),
+                    value=ChatState.preset_id.to_string(),
+                    on_change=ChatState.apply_preset,
+                    id="preset-select",
+                    class_name="nt-button",
+                    style={"padding": "1px 4px", "font_size": "12px"},
+                ),
+                rx.el.button(
+                    "★ default",
+                    type="button",
+                    id="preset-default",
+                    class_name="nt-button nt-tiny",
+                    title="New conversations start from the chosen preset (none: from nothing)",
+                    on_click=ChatState.make_preset_default,
+                ),
+                rx.el.button(
+                    "delete",
+                    type="button",
+                    id="preset-delete",
+                    class_name="nt-button nt-tiny",
+                    on_click=ChatState.delete_preset,
+                ),
+                spacing="2",
+                align="center",
+                padding_bottom="4px",
+            ),
             rx.el.textarea(
                 name="system_prompt",
                 id="system-prompt",
@@ -130,6 +162,13 @@ def _system_panel() -> rx.Component:
             ),
             rx.hstack(
                 rx.el.button("save", type="submit", id="system-save", class_name="nt-button"),
+                rx.el.input(
+                    name="preset_name",
+                    id="preset-name",
+                    placeholder="and keep as preset named…",
+                    max_length=80,
+                    style={"padding": "2px 6px", "width": "16em"},
+                ),
                 rx.text(
                     "applies from the next reply on, and counts in the context like a message",
                     size="1",

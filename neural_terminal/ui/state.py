@@ -145,6 +145,7 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
         self.last_opened = ""
         self.context_notice = ""
         self.context_strategy = ContextStrategy.SLIDING.value  # the default of a new one
+        self._start_from_default_preset()
         self._show_window()
         self._show_budget()
 

@@ -161,6 +161,14 @@ def elided_notice(elided_tokens: int) -> str:
 
 
 @dataclasses.dataclass
+class PresetView:
+    """One preset in the system prompt panel's list (``★``: the default)."""
+
+    id: int = 0
+    label: str = ""
+
+
+@dataclasses.dataclass
 class SnippetPart:
     """A piece of a search hit's snippet: plain text, or a matched word."""
 

@@ -123,6 +123,8 @@ def test_a_reply_streams_on_its_branch_while_another_is_on_show(
     page.locator("#new-conversation").click()
     ask(page, "[[sim:tokens=8]] a question")
     row(page, "a question").locator(".edit-message").click()
+    # The server fills the composer: typing before it does would be overwritten.
+    expect(page.locator("#composer")).to_have_value("[[sim:tokens=8]] a question")
     ask(page, "[[sim:tokens=8]] the same question, asked better")
 
     press_enter_with(page, "[[sim:tokens=400]] now a long story")

@@ -141,6 +141,8 @@ def test_search_finds_a_message_on_another_branch_and_opens_it(page: Page, app: 
         has=page.locator(".nt-prompt", has_text="aardvark")
     )
     row.locator(".edit-message").click()
+    # The server fills the composer: typing before it does would be overwritten.
+    expect(page.locator("#composer")).to_have_value("[[sim:tokens=5]] tell me about the aardvark")
     ask(page, "[[sim:tokens=5]] tell me about the platypus instead")
     page.locator("#new-conversation").click()
     ask(page, "[[sim:tokens=5]] something else entirely")
@@ -159,3 +161,27 @@ def test_search_finds_a_message_on_another_branch_and_opens_it(page: Page, app: 
     page.locator("#search-clear").click()
     expect(page.locator("#search-hits")).to_have_count(0)
     expect(page.locator("#shelf-list")).to_be_visible()
+
+
+def test_a_default_preset_starts_every_new_conversation(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    page.locator("#new-conversation").click()
+    page.locator("#system-toggle").click()
+    page.locator("#system-prompt").fill("Answer like a pirate.")
+    page.locator("#preset-name").fill("pirate")
+    page.locator("#system-save").click()
+    page.locator("#system-toggle").click()
+    expect(page.locator("#preset-select")).to_have_value(
+        page.locator("#preset-select option", has_text="pirate").get_attribute("value") or ""
+    )
+    page.locator("#preset-default").click()
+    expect(page.locator("#preset-select option", has_text="pirate ★")).to_have_count(1)
+    page.locator("#system-toggle").click()
+
+    page.locator("#new-conversation").click()
+    press_enter_with(page, "[[sim:tokens=5]] ahoy")
+    expect(page.locator("#streaming-reply")).to_have_count(0, timeout=60_000)
+    engine = make_engine(app.database_url)
+    stored = [c for c in ChatRepository(engine).list_conversations() if c.title == "ahoy"]
+    engine.dispose()
+    assert [c.system_prompt for c in stored] == ["Answer like a pirate."]
