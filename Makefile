@@ -31,7 +31,7 @@ export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium migrate clean \
-	bench-stream bench-load bench-context bench-library
+	bench-stream bench-load bench-context bench-library bench-imports
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
@@ -140,6 +140,9 @@ bench-context: setup
 
 bench-library: setup
 	$(BIN)/python -m bench.library
+
+bench-imports: setup
+	$(BIN)/python -m bench.imports
 
 clean:
 	rm -rf $(VENV) .tools .cache .web

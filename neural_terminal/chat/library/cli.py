@@ -5,7 +5,9 @@ one user's with ``--user`` in hosted mode).
     export                      the whole library, zipped JSON (default neural-terminal-library.zip)
     export --conversation 12    one conversation as JSON (--markdown: as Markdown, the branch
                                 on show; --all-branches: every branch)
-    import FILE                 our JSON export, or a zip of them
+    import PATH                 our JSON export, ChatGPT's conversations.json, ShareGPT,
+                                OpenAI-style messages (JSON lines too), a zip or a folder of
+                                them; a large JSON array is read a conversation at a time
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("--all-branches", action="store_true", help="Markdown: every branch")
     export.add_argument("--user", help="hosted mode: this user's conversations")
     export.set_defaults(run=run_export)
-    imported = commands.add_parser("import", help="read an export (JSON, or a zip of them) in")
-    imported.add_argument("file", type=Path)
+    imported = commands.add_parser(
+        "import", help="read exports in (ours, ChatGPT's, ShareGPT, messages; zip or folder)"
+    )
+    imported.add_argument("file", type=Path, metavar="PATH")
     imported.add_argument("--user", help="hosted mode: into this user's library")
     imported.set_defaults(run=run_import)
 
@@ -89,9 +93,7 @@ def run_import(args: argparse.Namespace, *, console: Console, settings: Settings
     engine = make_engine(settings.database_url)
     try:
         viewer = _viewer(engine, args.user)
-        report = Importer(ImportStore(engine)).import_file(
-            viewer, args.file.read_bytes(), name=args.file.name
-        )
+        report = Importer(ImportStore(engine)).import_path(viewer, args.file)
     except (NeuralTerminalError, OSError) as exc:
         console.complain(getattr(exc, "user_message", str(exc)))
         return 1

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from neural_terminal.domain.imports import ImportedConversation, ImportedMessage, ImportReport
@@ -25,40 +25,33 @@ SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "chatgpt"
 SHAREGPT_ROLES |= {"assistant": "assistant", "system": "system", "bing": "assistant"}
 
 
-def kind_of(document: Any) -> str | None:
-    """``chatgpt``, ``sharegpt``, ``messages`` or None, by the document's shape."""
-    items = document if isinstance(document, list) else [document]
-    first = next((item for item in items if isinstance(item, dict)), None)
-    if first is None:
+def kind_of(raw: Any) -> str | None:
+    """``chatgpt``, ``sharegpt``, ``messages`` or None, by one conversation's shape."""
+    if not isinstance(raw, dict):
         return None
-    if "mapping" in first:
+    if "mapping" in raw:
         return "chatgpt"
-    if isinstance(first.get("conversations"), list):
+    if isinstance(raw.get("conversations"), list):
         return "sharegpt"
-    if isinstance(first.get("messages"), list):
+    if isinstance(raw.get("messages"), list):
         return "messages"
     return None
 
 
 def parse_foreign(
-    kind: str, document: Any, label: str, report: ImportReport
-) -> Iterator[ImportedConversation]:
-    """The conversations of a foreign document; what cannot be read goes in ``report``."""
-    items = document if isinstance(document, list) else [document]
-    for index, raw in enumerate(items, start=1):
-        where = f"{label}: conversation {index}"
-        if not isinstance(raw, dict):
-            report.skipped.append(f"{where}: not an object")
-            continue
-        parsed = {"chatgpt": _chatgpt, "sharegpt": _sharegpt, "messages": _messages}[kind](
-            raw, where, report
-        )
-        if parsed is None:
-            continue
-        if not parsed.messages:
-            report.skipped.append(f"{where} ({parsed.title!r}): no message with text")
-            continue
-        yield parsed
+    kind: str, raw: Any, where: str, report: ImportReport
+) -> ImportedConversation | None:
+    """One conversation of a foreign file, or None (the reason goes in ``report``)."""
+    if not isinstance(raw, dict):
+        report.skipped.append(f"{where}: not an object")
+        return None
+    parsed = {"chatgpt": _chatgpt, "sharegpt": _sharegpt, "messages": _messages}[kind](
+        raw, where, report
+    )
+    if parsed is not None and not parsed.messages:
+        report.skipped.append(f"{where} ({parsed.title!r}): no message with text")
+        return None
+    return parsed
 
 
 def _chatgpt(raw: dict[str, Any], where: str, report: ImportReport) -> ImportedConversation | None:
@@ -210,10 +203,20 @@ def _parents_first(messages: dict[str, ImportedMessage]) -> list[ImportedMessage
     return ordered
 
 
+def _time(seconds: Any) -> datetime | None:
+    """A Unix time (ChatGPT's ``create_time``; streamed JSON reads it as a Decimal)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float | Decimal):
+        return None
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _obj(raw: dict[str, Any], key: str) -> dict[str, Any]:
     value = raw.get(key)
     return value if isinstance(value, dict) else {}
 
 
 def _digest(raw: Any) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:40]
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:40]

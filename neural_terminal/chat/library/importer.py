@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from neural_terminal.chat.library.export import FORMAT, VERSION
 from neural_terminal.chat.library.foreign import kind_of, parse_foreign
+from neural_terminal.chat.library.reading import Found, read_path, read_stream
 from neural_terminal.domain.imports import (
     ImportedConversation,
     ImportedMessage,
@@ -38,67 +39,52 @@ class NotImportable(ValueError):
 
 
 class Importer:
-    """Reads files and stores what they hold for a viewer."""
+    """Reads files and stores what they hold for a viewer, a conversation at a time."""
 
     def __init__(self, store: ImportStore) -> None:
         self._store = store
 
     def import_file(self, viewer: Viewer, data: bytes, *, name: str) -> ImportReport:
-        """Import a JSON export or a zip of them; never raises for bad content."""
+        """Import what a file holds (an upload); never raises for bad content."""
         report = ImportReport()
-        for label, document in _documents(data, name, report):
-            for conversation in _conversations(document, label, report):
+        self._store_all(viewer, read_stream(io.BytesIO(data), name, report), report)
+        return report
+
+    def import_path(self, viewer: Viewer, path: Path) -> ImportReport:
+        """Import a file, or a folder of them, streamed; never raises for bad content."""
+        report = ImportReport()
+        self._store_all(viewer, read_path(path, report), report)
+        return report
+
+    def _store_all(self, viewer: Viewer, found: Iterator[Found], report: ImportReport) -> None:
+        counts: dict[str, int] = {}
+        for label, value in found:
+            counts[label] = counts.get(label, 0) + 1
+            for conversation in _conversations(value, label, counts[label], report):
                 added = self._store.add(conversation, owner_id=viewer.user_id)
                 if added is None:
                     report.already.append(conversation.title)
                 else:
                     report.added.append((added, conversation.title))
-        return report
 
 
 def _conversations(
-    document: Any, label: str, report: ImportReport
+    value: Any, label: str, index: int, report: ImportReport
 ) -> Iterator[ImportedConversation]:
-    """Ours, or ChatGPT's, ShareGPT or OpenAI-style messages, told apart by their shape."""
-    if isinstance(document, dict) and "format" in document:
-        yield from parse_export(document, label, report)
+    """Ours (a whole export), or one of ChatGPT's, ShareGPT or OpenAI-style conversations."""
+    if isinstance(value, dict) and "format" in value:
+        yield from parse_export(value, label, report)
         return
-    kind = kind_of(document)
+    kind = kind_of(value)
     if kind is None:
         report.skipped.append(
             f"{label}: not a format this app reads (ours, ChatGPT's conversations.json, "
             "ShareGPT, or OpenAI-style messages)"
         )
         return
-    yield from parse_foreign(kind, document, label, report)
-
-
-def _documents(data: bytes, name: str, report: ImportReport) -> Iterator[tuple[str, Any]]:
-    """The JSON documents of a file: itself, or every ``.json`` in a zip."""
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.namelist() if m.lower().endswith(".json")]
-            if not members:
-                report.skipped.append(f"{name}: the zip holds no .json file")
-            for member in members:
-                yield from _parsed(archive.read(member), f"{name}/{member}", report)
-        return
-    yield from _parsed(data, name, report)
-
-
-def _parsed(data: bytes, label: str, report: ImportReport) -> Iterator[tuple[str, Any]]:
-    """One JSON document, or JSON lines (one conversation a line)."""
-    try:
-        yield label, json.loads(data)
-        return
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        error = exc
-    try:
-        lines = [json.loads(line) for line in data.decode().splitlines() if line.strip()]
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        report.skipped.append(f"{label}: not JSON ({error})")
-        return
-    yield label, lines
+    parsed = parse_foreign(kind, value, f"{label}: conversation {index}", report)
+    if parsed is not None:
+        yield parsed
 
 
 def parse_export(document: Any, label: str, report: ImportReport) -> Iterator[ImportedConversation]:
@@ -152,7 +138,7 @@ def _conversation(raw: Any, where: str, report: ImportReport) -> ImportedConvers
     summaries = tuple(
         _summary(s) for s in (listed if isinstance(listed, list) else []) if isinstance(s, dict)
     )
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
     return ImportedConversation(
         key=f"nt:{digest}",
         title=" ".join(title.split())[:200],

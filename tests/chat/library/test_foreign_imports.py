@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,3 +177,27 @@ def test_an_unknown_shape_is_named(importer: Importer) -> None:
     report = importer.import_file(LOCAL_OWNER, b'{"hello": "world"}', name="x.json")
     assert report.added == []
     assert "not a format this app reads" in report.skipped[0]
+
+
+def test_a_folder_of_split_files_is_read_file_by_file(
+    repo: ChatRepository, importer: Importer, tmp_path: Path
+) -> None:
+    (tmp_path / "conversations-000.json").write_text(json.dumps(CHATGPT[:1]))
+    (tmp_path / "conversations-001.json").write_text(json.dumps([{**CHATGPT[0], "id": "conv-9"}]))
+    (tmp_path / "chat.html").write_text("<html></html>")
+    report = importer.import_path(LOCAL_OWNER, tmp_path)
+    assert len(report.added) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds no .json" in importer.import_path(LOCAL_OWNER, empty).skipped[0]
+
+
+def test_a_cut_off_array_keeps_the_conversations_before_the_cut(
+    repo: ChatRepository, importer: Importer, tmp_path: Path
+) -> None:
+    whole = json.dumps([{**CHATGPT[0], "id": f"c{i}"} for i in range(3)])
+    cut = tmp_path / "conversations.json"
+    cut.write_text(whole[: len(whole) - 200])  # the third conversation is cut short
+    report = importer.import_path(LOCAL_OWNER, cut)
+    assert len(report.added) == 2
+    assert "not JSON past some point" in report.skipped[-1]
