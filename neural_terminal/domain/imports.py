@@ -3,6 +3,7 @@ what the user is told afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -35,6 +36,21 @@ class ImportedMessage:
     drift_usd: Decimal | None = None
     first_token_ms: int | None = None
     total_ms: int | None = None
+
+
+def parents_first(messages: Iterable[ImportedMessage]) -> list[ImportedMessage]:
+    """Roots first, then each message after its parent, siblings in the order given;
+    messages no root leads to (a missing parent, a loop) are left out."""
+    children: dict[str | None, list[ImportedMessage]] = {}
+    for message in messages:
+        children.setdefault(message.parent, []).append(message)
+    ordered: list[ImportedMessage] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        message = stack.pop()
+        ordered.append(message)
+        stack.extend(reversed(children.get(message.source_id, [])))
+    return ordered
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import reflex as rx
 
@@ -28,3 +28,25 @@ def banner_when_set(
 ) -> rx.Component:
     """The banner, shown only while ``message`` is not empty."""
     return rx.cond(message != "", banner(message, element_id=element_id, tone=tone))
+
+
+def banner_with_action(
+    message: rx.Component, *, label: str, on_click: Any, button_id: str, element_id: str = ""
+) -> rx.Component:
+    """A banner line with one button at its end (undo, ok...)."""
+    return rx.hstack(
+        message,
+        rx.el.button(
+            label,
+            type="button",
+            id=button_id,
+            class_name="nt-button",
+            on_click=on_click,
+            style={"padding": "0 8px"},
+        ),
+        class_name="nt-banner",
+        id=element_id or None,
+        padding="4px 16px",
+        width="100%",
+        align="center",
+    )

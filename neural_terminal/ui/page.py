@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neural_terminal.ui.banner import banner, banner_when_set
+from neural_terminal.ui.banner import banner, banner_when_set, banner_with_action
 from neural_terminal.ui.budget_panel import budget_banners, budget_meter, budget_panel
 from neural_terminal.ui.composer import composer
 from neural_terminal.ui.sidebar import sidebar
@@ -187,48 +187,33 @@ def _system_panel() -> rx.Component:
 
 def _undo() -> rx.Component:
     """Right after a delete: what went to the trash, and the way back."""
+    message = rx.text(
+        "Deleted “",
+        ChatState.undo_title,
+        "”: it stays in the trash, restorable, until it is purged.",
+        size="1",
+    )
     return rx.cond(
         ChatState.undo_id != 0,
-        rx.hstack(
-            rx.text(
-                "Deleted “",
-                ChatState.undo_title,
-                "”: it stays in the trash, restorable, until it is purged.",
-                size="1",
-            ),
-            rx.el.button(
-                "undo",
-                type="button",
-                id="undo-delete",
-                class_name="nt-button",
-                on_click=ChatState.undo_delete,
-                style={"padding": "0 8px"},
-            ),
-            class_name="nt-banner",
-            id="undo-banner",
-            padding="4px 16px",
-            width="100%",
-            align="center",
+        banner_with_action(
+            message,
+            label="undo",
+            on_click=ChatState.undo_delete,
+            button_id="undo-delete",
+            element_id="undo-banner",
         ),
     )
 
 
 def _import_report() -> rx.Component:
+    """What the last import added, found already there, and left out."""
     return rx.cond(
         ChatState.import_report != "",
-        rx.hstack(
+        banner_with_action(
             rx.text(ChatState.import_report, size="1", id="import-report"),
-            rx.el.button(
-                "ok",
-                type="button",
-                class_name="nt-button",
-                on_click=ChatState.dismiss_import_report,
-                style={"padding": "0 8px"},
-            ),
-            class_name="nt-banner",
-            padding="4px 16px",
-            width="100%",
-            align="center",
+            label="ok",
+            on_click=ChatState.dismiss_import_report,
+            button_id="import-report-ok",
         ),
     )
 

@@ -18,7 +18,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from neural_terminal.domain.imports import ImportedConversation, ImportedMessage, ImportReport
+from neural_terminal.domain.imports import (
+    ImportedConversation,
+    ImportedMessage,
+    ImportReport,
+    parents_first,
+)
 
 CHATGPT_ROLES = {"user": "user", "assistant": "assistant", "system": "system", "tool": "assistant"}
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "chatgpt": "assistant"}
@@ -88,7 +93,7 @@ def _chatgpt(raw: dict[str, Any], where: str, report: ImportReport) -> ImportedC
         key=f"chatgpt:{raw.get('conversation_id') or raw.get('id') or _digest(raw)}"[:80],
         title=" ".join((title or "ChatGPT conversation").split())[:200],
         model=models[-1] if models else "unknown",
-        messages=tuple(_parents_first(messages)),
+        messages=tuple(parents_first(sorted(messages.values(), key=_oldest_first))),
         active_leaf=kept_ancestor(str(current)) if isinstance(current, str) else None,
     )
 
@@ -184,23 +189,14 @@ def _linear(
     )
 
 
+def _oldest_first(message: ImportedMessage) -> tuple[bool, float]:
+    """Alternatives in the order they were written (unknown times last)."""
+    moment = message.created_at
+    return moment is None, moment.timestamp() if moment is not None else 0.0
+
+
 def _with_parent(message: ImportedMessage, parent: str | None) -> ImportedMessage:
     return ImportedMessage(**{**message.__dict__, "parent": parent})
-
-
-def _parents_first(messages: dict[str, ImportedMessage]) -> list[ImportedMessage]:
-    children: dict[str | None, list[ImportedMessage]] = {}
-    for message in sorted(
-        messages.values(), key=lambda m: (m.created_at is None, m.created_at or 0)
-    ):
-        children.setdefault(message.parent, []).append(message)
-    ordered: list[ImportedMessage] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        message = stack.pop()
-        ordered.append(message)
-        stack.extend(reversed(children.get(message.source_id, [])))
-    return ordered
 
 
 def _time(seconds: Any) -> datetime | None:

@@ -26,6 +26,7 @@ from neural_terminal.domain.imports import (
     ImportedMessage,
     ImportedSummary,
     ImportReport,
+    parents_first,
 )
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.import_store import ImportStore
@@ -127,7 +128,7 @@ def _conversation(raw: Any, where: str, report: ImportReport) -> ImportedConvers
             report.skipped.append(f"{where} ({title!r}): message id {message.source_id} twice")
             continue
         parsed[message.source_id] = message
-    ordered = _parents_first(parsed)
+    ordered = parents_first(parsed.values())
     for lost in sorted(set(parsed) - {m.source_id for m in ordered}):
         report.skipped.append(
             f"{where} ({title!r}), message {lost}: its parent is missing or left out"
@@ -151,20 +152,6 @@ def _conversation(raw: Any, where: str, report: ImportReport) -> ImportedConvers
         pinned=raw.get("pinned") is True,
         archived=raw.get("archived") is True,
     )
-
-
-def _parents_first(messages: dict[str, ImportedMessage]) -> list[ImportedMessage]:
-    """Roots first, then each message after its parent (unreachable ones left out)."""
-    children: dict[str | None, list[ImportedMessage]] = {}
-    for message in messages.values():
-        children.setdefault(message.parent, []).append(message)
-    ordered: list[ImportedMessage] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        message = stack.pop()
-        ordered.append(message)
-        stack.extend(reversed(children.get(message.source_id, [])))
-    return ordered
 
 
 def _message(raw: Any) -> ImportedMessage:

@@ -21,6 +21,7 @@ from neural_terminal.chat.access import ConversationAccess
 from neural_terminal.chat.library.exporter import LIBRARY_FILE, Exporter
 from neural_terminal.chat.library.importer import Importer
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus, Shelf
+from neural_terminal.domain.errors import ConversationNotFound
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
 from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.context_store import ContextStore
@@ -310,3 +311,16 @@ def test_an_export_has_what_its_schema_requires(repo: ChatRepository, exporter: 
         for message in conversation["messages"]:
             assert set(defs["message"]["required"]) <= set(message)
             assert set(message) <= set(defs["message"]["properties"])
+
+
+def test_another_users_conversation_is_not_exported(
+    repo: ChatRepository, exporter: Exporter
+) -> None:
+    alices = repo.create_conversation(model="m", title="alice's", owner_id=1).id
+    bob = Viewer(2)
+    with pytest.raises(ConversationNotFound):
+        exporter.conversation_json(bob, alices)
+    with pytest.raises(ConversationNotFound):
+        exporter.conversation_markdown(bob, alices)
+    with zipfile.ZipFile(io.BytesIO(exporter.library_zip(bob))) as archive:
+        assert json.loads(archive.read(LIBRARY_FILE))["conversations"] == []
