@@ -77,6 +77,9 @@ class TreeVars(rx.State, mixin=True):
 
 
 def _outline_row(line: BranchLine) -> OutlineRow:
-    who = "you" if line.first_role == "user" else "reply"
-    label = f"@{line.shared + 1} {who}: {line.first_text or '(empty)'} · {line.length} msgs"
+    if line.current:
+        label = f"this branch · {line.length} msgs"
+    else:
+        who = "you" if line.first_role == "user" else "reply"
+        label = f"@{line.shared + 1} {who}: {line.first_text or '(empty)'} · {line.length} msgs"
     return OutlineRow(leaf_id=line.leaf_id, label=label, current=line.current)
