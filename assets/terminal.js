@@ -7,18 +7,33 @@ document.addEventListener("keydown", (event) => {
   if (!target.disabled && target.form) target.form.requestSubmit();
 });
 
-// Keep the newest text in view while a reply streams, unless the reader scrolled up.
+// Keep the newest text in view while a reply streams, unless the reader scrolled up. A
+// conversation opens (or reloads) at its newest message: the rows may be drawn in the same
+// step as the transcript itself, before anything here could watch them.
 const followTranscript = () => {
   const transcript = document.getElementById("transcript");
   if (!transcript || transcript.dataset.follow) return;
   transcript.dataset.follow = "on";
   let pinned = true;
+  const toBottom = () => requestAnimationFrame(() => {
+    transcript.scrollTop = transcript.scrollHeight;
+  });
   transcript.addEventListener("scroll", () => {
     pinned = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 48;
   });
-  new MutationObserver(() => {
+  new MutationObserver((changes) => {
+    if (changes.some((change) => change.attributeName === "data-conversation")) {
+      pinned = true; // another conversation: from its newest message
+    }
     if (pinned) transcript.scrollTop = transcript.scrollHeight;
-  }).observe(transcript, { childList: true, subtree: true, characterData: true });
+  }).observe(transcript, {
+    childList: true,
+    subtree: true,
+    characterData: true,
+    attributes: true,
+    attributeFilter: ["data-conversation"],
+  });
+  toBottom();
 };
 new MutationObserver(followTranscript).observe(document.documentElement, {
   childList: true,

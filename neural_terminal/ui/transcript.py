@@ -52,7 +52,10 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
             message.error != "",
             rx.text("! " + message.error, size="1", class_name="nt-error msg-error"),
         ),
-        rx.cond(message.meta != "", rx.text(message.meta, size="1", class_name="nt-figure")),
+        rx.cond(
+            message.meta != "",
+            rx.text(message.meta, size="1", class_name="nt-figure", title=message.exact),
+        ),
         _message_bar(message, key),
         _reply_actions(message),
         class_name="nt-msg",
@@ -144,8 +147,10 @@ def _message_bar(message: rx.Var[MessageView], key: rx.Var[str]) -> rx.Component
 
 def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
     """Continue and Retry under the path's last reply when it broke off."""
+    # Not while the budget is suspended: they would be refused (the banner says why).
+    offered = ChatState.can_retry & ~ChatState.streaming & (ChatState.suspended == "")
     return rx.cond(
-        (message.id == ChatState.action_id) & ChatState.can_retry & ~ChatState.streaming,
+        (message.id == ChatState.action_id) & offered,
         rx.hstack(
             rx.cond(
                 ChatState.can_continue,
@@ -223,6 +228,8 @@ def transcript() -> rx.Component:
         rx.foreach(ChatState.recent, _message),
         _reply_in_progress(),
         id="transcript",
+        # Another conversation opens at its newest message (assets/terminal.js).
+        data_conversation=ChatState.active_id.to_string(),
         flex="1",
         width="100%",
         overflow_y="auto",

@@ -29,6 +29,8 @@ class MessageView:
     status: str = "complete"
     error: str = ""
     meta: str = ""
+    # The figures behind the rounded ones of ``meta``, exactly (shown on hover).
+    exact: str = ""
 
 
 @dataclasses.dataclass
@@ -62,7 +64,23 @@ def message_view(message: StoredMessage) -> MessageView:
         status=message.status,
         error=message.error or "",
         meta=message_meta(message) if message.role == "assistant" else "",
+        exact=exact_costs(message) if message.role == "assistant" else "",
     )
+
+
+def exact_costs(message: StoredMessage) -> str:
+    """``cost $0.00023 (upstream) · computed $0.00023 · estimate $0.0002312 · drift ...``:
+    every figure of the reply to the last place stored, never rounded."""
+    figures = [
+        ("cost", message.cost_usd),
+        ("computed", message.computed_cost_usd),
+        ("estimate", message.estimate_usd),
+        ("drift", message.drift_usd),
+    ]
+    parts = [f"{name} ${amount:f}" for name, amount in figures if amount is not None]
+    if parts and message.cost_source:
+        parts[0] += f" ({message.cost_source})"
+    return " · ".join(parts)
 
 
 def breaker_text(status: BreakerStatus) -> str:

@@ -218,3 +218,21 @@ def test_a_branch_switch_sends_only_what_the_page_lacks(page: Page, app: Running
         f"to a new branch {there_bytes:,} bytes; back {len(back.encode()):,} bytes"
     )
     assert there_bytes < opened / 4
+
+
+def test_a_long_conversation_opens_and_reloads_at_its_newest_message(
+    page: Page, app: RunningApp
+) -> None:
+    long_one, _ = _seed_long_conversation(app)
+    open_app(page, app)  # the newest conversation: this one
+    newest = page.locator(".nt-msg:visible .nt-prompt, .nt-msg:visible .nt-md").filter(
+        has_text="m199-"
+    )
+    expect(newest).to_be_in_viewport()
+    page.reload()
+    open_app(page, app)
+    expect(newest).to_be_in_viewport()
+    page.locator("#new-conversation").click()
+    ask(page, "[[sim:tokens=5]] a short one")
+    page.locator(f"#conv-{long_one} .nt-conv-title").click()
+    expect(newest).to_be_in_viewport()

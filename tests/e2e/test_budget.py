@@ -91,6 +91,9 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
     expect(shown).to_contain_text("(estimate)")
     expect(page.locator("#budget-suspended")).to_contain_text("SUSPENDED")
     expect(page.locator("#budget-bar")).to_have_attribute("data-level", "exceeded")
+    # Continue and Retry are not offered while suspended: they would be refused.
+    expect(page.locator("#continue-reply")).to_have_count(0)
+    expect(page.locator("#retry-reply")).to_have_count(0)
 
     # The guard's own figure: estimated spend past the limit, at most one delta (~1 token).
     spent_estimated = first.cost_usd + second.estimate_usd
@@ -116,6 +119,7 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
 
     set_global_limit(page, "5")
     expect(page.locator("#budget-suspended")).to_have_count(0)
+    expect(page.locator("#continue-reply")).to_be_visible()  # offered again
     send(page, "[[sim:tokens=20]] third question")
     wait_reply_done(page)
     assert stored_messages(app)[-1].status == "complete"

@@ -10,6 +10,7 @@ from neural_terminal.ui.views import (
     MessageView,
     conversation_total,
     message_meta,
+    message_view,
     model_prices,
 )
 
@@ -73,3 +74,23 @@ def test_an_estimated_cost_is_marked_as_one() -> None:
 
 def _row(message_id: int, role: str, status: str, content: str = "x") -> MessageView:
     return MessageView(id=message_id, role=role, status=status, content=content)
+
+
+def test_the_exact_figures_stand_behind_the_rounded_ones() -> None:
+    message = StoredMessage(
+        id=1,
+        conversation_id=1,
+        role="assistant",
+        model="m",
+        cost_usd=Decimal("0.00023"),
+        cost_source="upstream",
+        computed_cost_usd=Decimal("0.000230"),
+        estimate_usd=Decimal("0.0002312"),
+        drift_usd=Decimal("-0.0000012"),
+    )
+    view = message_view(message)
+    assert "$0.0002" in view.meta  # rounded for the line
+    assert view.exact == (
+        "cost $0.00023 (upstream) · computed $0.000230 · estimate $0.0002312 · drift $-0.0000012"
+    )
+    assert message_view(StoredMessage(id=2, conversation_id=1, role="user")).exact == ""
