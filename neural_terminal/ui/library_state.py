@@ -1,5 +1,6 @@
 """The library's vars and events, mixed into the chat state: the sidebar's shelves grouped by
-date, rename, pin, archive, delete with undo, restore, and the conversation's system prompt.
+date, rename, pin, archive, delete with undo, restore, search, import, the conversation's
+system prompt and the presets.
 
 The methods at the end are the chat state's (it opens and clears conversations).
 """

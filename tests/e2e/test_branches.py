@@ -78,10 +78,12 @@ def test_edit_regenerate_switch_fork_and_reload(
     last_reply = page.locator('.nt-msg[data-role="assistant"]:visible').last
     before = last_reply.locator(".nt-md").inner_text()
     last_reply.locator(".regenerate-reply").click()
-    settled(page)
+    # 2/2 shows once the new reply's row exists; then wait for it to be complete (waiting
+    # for "nothing streams" first could pass before the regeneration began).
     expect(page.locator('.nt-msg[data-role="assistant"]:visible .sibling-label')).to_have_text(
         "2/2"
     )
+    settled(page)
     expect(page.locator("#tree-cost")).to_be_visible()  # the branch and the whole tree differ
     after = shown(page)
     assert len(after) == 4
