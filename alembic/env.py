@@ -9,8 +9,8 @@ from sqlmodel import SQLModel
 from alembic import context
 from neural_terminal.settings import load_settings
 from neural_terminal.store import tables  # noqa: F401  (registers the tables on the metadata)
+from neural_terminal.store.conversations.search_index import is_search_index
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.search_index import is_search_index
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -29,10 +29,10 @@ from neural_terminal.domain.chat import PromptMessage
 from neural_terminal.domain.conversations import ConversationInfo
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.settings import load_settings
-from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.conversations.context_store import ContextStore
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import upgrade_to_head
-from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import Conversation, Message, utcnow
 from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS, TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir

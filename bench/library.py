@@ -30,13 +30,13 @@ from neural_terminal.chat.library import Library
 from neural_terminal.domain.conversations import Shelf
 from neural_terminal.domain.periods import zone
 from neural_terminal.domain.viewer import LOCAL_OWNER
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.conversations.search_store import SearchStore
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.migrations import upgrade_to_head
-from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.search_store import SearchStore
 from neural_terminal.store.tables import Conversation, Message, utcnow
-from neural_terminal.ui.library_state import _rows
+from neural_terminal.ui.library.library_state import _rows
 
 SIZES = (100, 1_000, 10_000)
 # 1,000 words, 30 to a message: each word is in about 3% of messages; two given words

@@ -42,13 +42,13 @@ import httpx
 from neural_terminal.domain.conversations import MessageStatus, StoredMessage
 from neural_terminal.settings import PROJECT_ROOT, load_settings
 from neural_terminal.simulator.tokenising import ENCODING_NAME, token_pieces
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from neural_terminal.tokens.encodings import get_encoding, use_cache_dir
 from tests.e2e.event_socket import CHAT, STATE, Boot, EventSocket, ProtocolError
 from tests.e2e.server import RunningApp, running_app
 
-# What ChatState.stream_reply yields per batch (neural_terminal/ui/live_script.py).
+# What ChatState.stream_reply yields per batch (neural_terminal/ui/chat/live_script.py).
 APPEND = re.compile(r"window\.ntLive&&window\.ntLive\.append\((\d+),(\d+),(.*)\)", re.DOTALL)
 
 CONNECT_TIMEOUT_S = 90.0

@@ -25,8 +25,8 @@ from playwright.sync_api import Page, WebSocket, sync_playwright
 
 from neural_terminal.settings import load_settings
 from neural_terminal.simulator.tokenising import ENCODING_NAME, token_pieces
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import MessageStatus
 from neural_terminal.tokens.encodings import get_encoding, use_cache_dir
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -118,7 +118,7 @@ def measure_reply(page: Page, app: RunningApp, frames: Frames, tokens: int, rate
 # A Reflex delta frame carrying one string var: socket.io prefix, event name, the state's
 # full name and the var's name around the value (measured on this app's frames).
 _FRAME_OVERHEAD = len(
-    '42["event",{"delta":{"reflex___state____state.neural_terminal___ui___state____chat_state":'
+    '42["event",{"delta":{"reflex___state____state.neural_terminal___ui___chat___state____chat_state":'
     '{"streaming_text_rx_state_":""}},"events":[],"final":null}]'
 )
 

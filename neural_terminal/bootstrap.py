@@ -43,16 +43,16 @@ from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.domain.money import set_display_places
 from neural_terminal.domain.periods import Period, zone
 from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
-from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.conversations.context_store import ContextStore
+from neural_terminal.store.conversations.import_store import ImportStore
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.preset_store import PresetStore
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.conversations.search_store import SearchStore
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.import_store import ImportStore
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.preset_store import PresetStore
-from neural_terminal.store.price_store import PriceStore
-from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.search_store import SearchStore
-from neural_terminal.store.send_activity import SendActivityStore
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
+from neural_terminal.store.spend.price_store import PriceStore
+from neural_terminal.store.spend.send_activity import SendActivityStore
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 from neural_terminal.upstream import OpenRouterClient, build_http_client

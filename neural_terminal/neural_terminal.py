@@ -33,11 +33,11 @@ from neural_terminal.security.login import LoginRoutes
 from neural_terminal.security.refusals import RefusalLog
 from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator.app import create_simulator_app
-from neural_terminal.ui import export_api, preflight_api, replies_api
-from neural_terminal.ui.admin_page import admin
-from neural_terminal.ui.admin_state import AdminState
-from neural_terminal.ui.page import index
-from neural_terminal.ui.state import ChatState
+from neural_terminal.ui.admin.admin_page import admin
+from neural_terminal.ui.admin.admin_state import AdminState
+from neural_terminal.ui.api import export_api, preflight_api, replies_api
+from neural_terminal.ui.chat.page import index
+from neural_terminal.ui.chat.state import ChatState
 
 logger = logging.getLogger(__name__)
 

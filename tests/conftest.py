@@ -25,9 +25,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import Engine, make_url, text
 
 from neural_terminal.settings import PROJECT_ROOT, load_settings
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import upgrade_to_head
-from neural_terminal.store.repository import ChatRepository
 from neural_terminal.tokens.encodings import use_cache_dir
 
 POSTGRES_URL = os.environ.get("NEURAL_TERMINAL_TEST_POSTGRES_URL", "")

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, update
 from sqlmodel import Session
 
 from neural_terminal.domain.periods import Period
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.tables import Conversation, Message, MessageStatus, Summary, User
 
 MESSAGES = Message.__table__  # type: ignore[attr-defined]

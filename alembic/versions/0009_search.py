@@ -9,7 +9,12 @@ Create Date: 2026-12-04
 from __future__ import annotations
 
 from alembic import op
-from neural_terminal.store.search_index import PG_CREATE, PG_DROP, SQLITE_CREATE, SQLITE_DROP
+from neural_terminal.store.conversations.search_index import (
+    PG_CREATE,
+    PG_DROP,
+    SQLITE_CREATE,
+    SQLITE_DROP,
+)
 
 revision = "0009"
 down_revision = "0008"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
 from neural_terminal.domain.errors import ConversationNotFound
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 
 IN_TRASH = "That conversation is in the trash: restore it to open it."
 

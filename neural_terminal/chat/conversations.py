@@ -11,7 +11,7 @@ from collections.abc import Collection
 from neural_terminal.domain.conversations import BranchLine, BranchView, ConversationInfo
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.domain.tree import Tree
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 
 OUTLINE_TEXT = 48
 

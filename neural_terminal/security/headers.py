@@ -4,7 +4,8 @@ Reflex's prerendered pages hold a few inline scripts (React Router's hydration c
 colour-mode restore): each is allowed by its sha256, read from the built site at start, so
 no other inline script runs, whatever reaches the page. ``'unsafe-eval'`` is allowed
 because Reflex runs ``rx.call_script`` payloads with ``eval``: the live reply text arrives
-that way, built by the server with every model-written string a JSON literal (ui/live_script.py).
+that way, built by the server with every model-written string a JSON literal
+(ui/chat/live_script.py).
 """
 
 from __future__ import annotations

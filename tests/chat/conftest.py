@@ -12,7 +12,7 @@ from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.summaries import Summariser
 from neural_terminal.chat.context.window import WindowPolicy
 from neural_terminal.domain.models import ModelInfo
-from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.conversations.context_store import ContextStore
 from neural_terminal.store.engine import make_engine
 from neural_terminal.tokens.counter import TokenCounter
 from tests.fakes import FakeCatalogue, FakeCompletions

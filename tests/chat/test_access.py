@@ -7,7 +7,7 @@ import pytest
 from neural_terminal.chat.access import ConversationAccess
 from neural_terminal.domain.errors import ConversationNotFound
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.tables import MessageStatus
 
 ALICE, BOB = Viewer(1), Viewer(2)

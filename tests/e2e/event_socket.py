@@ -28,7 +28,7 @@ from wsproto.events import (
 )
 
 STATE = "reflex___state____state"
-CHAT = f"{STATE}.neural_terminal___ui___state____chat_state"
+CHAT = f"{STATE}.neural_terminal___ui___chat___state____chat_state"
 HYDRATE = f"{STATE}.hydrate_and_load"
 ROUTER_DATA = {"pathname": "/", "asPath": "/"}
 NAMESPACE = "/_event"  # Reflex's Socket.IO namespace (also the socket's path)

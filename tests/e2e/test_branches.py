@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from tests.e2e.conftest import PageWatch
 from tests.e2e.server import RunningApp
 from tests.e2e.test_chat import open_app, press_enter_with

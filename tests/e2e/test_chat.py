@@ -9,8 +9,8 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from neural_terminal.domain.conversations import StoredMessage
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from tests.e2e.conftest import PageWatch
 from tests.e2e.server import RunningApp
 

@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 from neural_terminal.__main__ import main as cli
 from neural_terminal.accounts.services import build_accounts
 from neural_terminal.console import Console
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from tests.e2e.event_socket import CHAT, STATE, Boot, EventSocket
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import (
@@ -37,7 +37,7 @@ from tests.e2e.test_chat import (
 ALICE, BOB = ("alice", "alice's long passphrase"), ("bob", "bob's long passphrase")
 SOCKET_WAIT_S = 60.0
 SENDS_PER_MINUTE = 5
-ADMIN = f"{STATE}.neural_terminal___ui___admin_state____admin_state"
+ADMIN = f"{STATE}.neural_terminal___ui___admin___admin_state____admin_state"
 
 
 def add_user(database_url: str, name: str, password: str, *admin: str) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from tests.e2e.server import RunningApp
 from tests.e2e.test_branches import ask
 from tests.e2e.test_chat import open_app

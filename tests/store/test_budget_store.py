@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import insert
 
 from neural_terminal.domain.periods import Period
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.tables import Message, MessageStatus, utcnow
 
 

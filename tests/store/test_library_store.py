@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 
 from neural_terminal.domain.conversations import MessageStatus, Shelf
-from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.conversations.context_store import ContextStore
+from neural_terminal.store.conversations.library_store import PURGED_TITLE, LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.library_store import PURGED_TITLE, LibraryStore
-from neural_terminal.store.repository import ChatRepository
 from neural_terminal.store.tables import utcnow
 
 

@@ -9,10 +9,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from neural_terminal.store import tables  # noqa: F401  (registers the tables)
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.conversations.search_index import is_search_index
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import alembic_config, upgrade_to_head
-from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.search_index import is_search_index
 
 
 def _differences(url: str) -> list[object]:

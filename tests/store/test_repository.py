@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.tables import MessageStatus
 
 

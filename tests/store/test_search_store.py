@@ -15,10 +15,10 @@ from neural_terminal.domain.conversations import (
     MessageStatus,
     SearchFilters,
 )
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.conversations.search_store import SearchStore, fts5_query
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.search_store import SearchStore, fts5_query
 from neural_terminal.store.tables import utcnow
 
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, event
 
 from neural_terminal.domain.periods import Period, period_starts
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.engine import make_engine
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
+from neural_terminal.store.spend.user_spend import UserBudgetView
 from neural_terminal.store.tables import MessageStatus
-from neural_terminal.store.user_spend import UserBudgetView
 from tests.owned_rows import add_message, add_summary, add_user, owned_conversation
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ from neural_terminal.chat.spend.budget import BudgetStatus
 from neural_terminal.chat.spend.spending import Preflight
 from neural_terminal.domain.errors import InvalidBudget
 from neural_terminal.domain.periods import Period
-from neural_terminal.store.budget_store import BudgetConfig, Spend
+from neural_terminal.store.spend.budget_store import BudgetConfig, Spend
 from neural_terminal.store.tables import PriceChange
-from neural_terminal.ui.budget_view import (
+from neural_terminal.ui.budget.budget_view import (
     budget_figures,
     parse_limit,
     preflight_text,

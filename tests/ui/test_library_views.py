@@ -9,8 +9,8 @@ import pytest
 
 from neural_terminal.domain.conversations import MATCH_END, MATCH_START, SearchHit
 from neural_terminal.domain.errors import InvalidInput
-from neural_terminal.ui.library_state import search_filters
-from neural_terminal.ui.views import SnippetPart, hit_view
+from neural_terminal.ui.chat.views import SnippetPart, hit_view
+from neural_terminal.ui.library.library_state import search_filters
 
 
 def test_the_form_becomes_filters_and_refuses_a_bad_amount() -> None:

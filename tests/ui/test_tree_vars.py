@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from neural_terminal.domain.conversations import BranchLine
-from neural_terminal.ui.tree_vars import _outline_row
+from neural_terminal.ui.chat.tree_vars import _outline_row
 
 
 def test_an_outline_line_says_where_its_branch_splits_off() -> None:

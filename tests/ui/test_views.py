@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.models import ModelInfo, ModelPricing
-from neural_terminal.ui.views import (
+from neural_terminal.ui.chat.views import (
     MessageView,
     conversation_total,
     message_meta,

@@ -29,7 +29,7 @@ from neural_terminal.domain.conversations import ContextStrategy, ConversationIn
 from neural_terminal.domain.errors import ContextTooLarge, NeuralTerminalError
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.domain.models import ModelInfo
-from neural_terminal.store.context_store import ContextStore
+from neural_terminal.store.conversations.context_store import ContextStore
 from neural_terminal.store.tables import Summary
 from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS, TokenCounter
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from neural_terminal.chat.context.units import PROMPT_ROLES, CountedRow
-from neural_terminal.store.context_store import ContextRow, ContextStore
+from neural_terminal.store.conversations.context_store import ContextRow, ContextStore
 from neural_terminal.tokens.counter import TokenCounter
 
 PAGE = 256

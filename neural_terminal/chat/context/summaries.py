@@ -14,7 +14,7 @@ from typing import Protocol
 
 from neural_terminal.chat.context.window import Window
 from neural_terminal.domain.chat import ChatRequest, PromptMessage, UsageReport
-from neural_terminal.store.context_store import ContextRow, ContextStore
+from neural_terminal.store.conversations.context_store import ContextRow, ContextStore
 from neural_terminal.store.tables import Summary
 from neural_terminal.tokens.counter import TokenCounter
 

@@ -25,11 +25,11 @@ from neural_terminal.console import Console
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
 from neural_terminal.settings import Settings
+from neural_terminal.store.conversations.import_store import ImportStore
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.import_store import ImportStore
-from neural_terminal.store.library_store import LibraryStore
 from neural_terminal.store.migrations import upgrade_to_head
-from neural_terminal.store.repository import ChatRepository
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -18,8 +18,8 @@ from neural_terminal.chat.library.export import conversation_document, export_do
 from neural_terminal.chat.library.markdown import conversation_markdown
 from neural_terminal.domain.conversations import ConversationInfo, Shelf
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
 
 LIBRARY_FILE = "neural-terminal-library.json"
 BATCH = 200

@@ -29,7 +29,7 @@ from neural_terminal.domain.imports import (
     parents_first,
 )
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.import_store import ImportStore
+from neural_terminal.store.conversations.import_store import ImportStore
 
 ROLES = ("user", "assistant", "system")
 STATUSES = ("complete", "interrupted", "error")

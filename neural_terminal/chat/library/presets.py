@@ -7,7 +7,7 @@ from neural_terminal.chat.library.shelves import check_system_prompt
 from neural_terminal.domain.conversations import ContextStrategy, PresetInfo
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.preset_store import PresetStore
+from neural_terminal.store.conversations.preset_store import PresetStore
 
 NAME_CHARS = 80
 

@@ -20,9 +20,9 @@ from neural_terminal.domain.conversations import (
 )
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.search_store import SearchStore
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.conversations.search_store import SearchStore
 
 PAGE = 100
 TITLE_CHARS = 200

@@ -1,6 +1,6 @@
 """The Budget Guardian: limits, what is spent against them, and the refusals.
 
-Every figure is summed from the database (store/budget_store.py), so tabs and workers agree.
+Every figure is summed from the database (store/spend/budget_store.py), so tabs and workers agree.
 A limit is *warning* from exactly 80% and *exceeded* from exactly 100%; a send is refused
 when a limit is exceeded or its pre-flight estimate would take the spend past the limit.
 The limits: the instance's (global) in its period, the conversation's own, and in hosted mode
@@ -20,8 +20,8 @@ from neural_terminal.domain.errors import OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
 from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period, period_end, period_start, period_starts
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore, Spend
-from neural_terminal.store.user_spend import UserBudgetView
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore, Spend
+from neural_terminal.store.spend.user_spend import UserBudgetView
 
 WARN_AT = Decimal("0.8")
 ZERO = Decimal(0)

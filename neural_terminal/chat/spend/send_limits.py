@@ -1,6 +1,6 @@
 """Fair use per user in hosted mode: so many messages a minute, so many replies at once.
 
-Both are counted in the database (store/send_activity.py), so every backend worker agrees.
+Both are counted in the database (store/spend/send_activity.py), so every backend worker agrees.
 The check is not locked against the insert that follows it: sends racing on several workers
 in the same instant can each pass, so a burst may go over by at most one per worker.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from neural_terminal.domain.errors import TooManySends, TooManyStreams
-from neural_terminal.store.send_activity import SendActivityStore
+from neural_terminal.store.spend.send_activity import SendActivityStore
 
 WINDOW = timedelta(seconds=60)
 

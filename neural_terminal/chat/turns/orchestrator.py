@@ -36,7 +36,7 @@ from neural_terminal.domain.conversations import (
 )
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.upstream.breaker import BreakerStatus
 
 FORK_SUFFIX = " (fork)"

@@ -22,7 +22,7 @@ from neural_terminal.chat.turns.streaming import ReplyStreamer
 from neural_terminal.chat.turns.turn import Begun, Turn, TurnKind, TurnRequest
 from neural_terminal.domain.conversations import ConversationInfo, MessageStatus, StoredMessage
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, OverBudget
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 
 DEFAULT_TITLE = "New conversation"
 TITLE_CHARS = 60

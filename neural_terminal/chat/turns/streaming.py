@@ -30,7 +30,7 @@ from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
 from neural_terminal.domain.conversations import MessageStatus, StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.upstream.breaker import CircuitBreaker
 from neural_terminal.upstream.retry import RetryPolicy, is_upstream_failure, retry_reason

@@ -27,7 +27,7 @@ from neural_terminal.domain.chat import ChatRequest
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus, StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from neural_terminal.domain.chat import PromptMessage, Usage, UsageReport
 from neural_terminal.domain.conversations import ContextStrategy, ConversationInfo
 from neural_terminal.domain.errors import ProviderUnavailable
 from neural_terminal.domain.events import ContextTruncated
-from neural_terminal.store.context_store import ContextStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.context_store import ContextStore
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter
 from tests.chat.conftest import MODELS
 from tests.chat.context.test_context import SYSTEM, TINY, chat_history, check_payload, store

@@ -16,8 +16,8 @@ from neural_terminal.domain.conversations import ConversationInfo, StoredMessage
 from neural_terminal.domain.errors import ContextTooLarge
 from neural_terminal.domain.events import ContextTruncated
 from neural_terminal.domain.models import ModelInfo
-from neural_terminal.store.context_store import ContextStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.context_store import ContextStore
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter, scheme_for
 from tests.fakes import FakeCatalogue
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from neural_terminal.__main__ import main
 from neural_terminal.chat.library.exporter import LIBRARY_FILE
 from neural_terminal.console import Console
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 
 
 def _run(database_url: str, *argv: str) -> tuple[int, str, str]:

@@ -23,11 +23,11 @@ from neural_terminal.chat.library.importer import Importer
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus, Shelf
 from neural_terminal.domain.errors import ConversationNotFound
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
-from neural_terminal.store.context_store import ContextStore
-from neural_terminal.store.import_store import ImportStore
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.context_store import ContextStore
+from neural_terminal.store.conversations.import_store import ImportStore
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from neural_terminal.chat.library.importer import Importer
 from neural_terminal.domain.tree import Node, Tree
 from neural_terminal.domain.viewer import LOCAL_OWNER
-from neural_terminal.store.import_store import ImportStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.import_store import ImportStore
+from neural_terminal.store.conversations.repository import ChatRepository
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from neural_terminal.chat.library.presets import Presets
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
+from neural_terminal.store.conversations.preset_store import PresetStore
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.preset_store import PresetStore
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from neural_terminal.chat.library import Library, date_group
 from neural_terminal.domain.conversations import ConversationInfo, LibraryLine, Shelf
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import LOCAL_OWNER, Viewer
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.repository import ChatRepository
-from neural_terminal.store.search_store import SearchStore
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.conversations.search_store import SearchStore
 from neural_terminal.store.tables import Conversation
 
 BERLIN = ZoneInfo("Europe/Berlin")

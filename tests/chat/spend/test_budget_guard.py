@@ -15,8 +15,8 @@ from neural_terminal.chat.spend.budget import BudgetGuard, Level
 from neural_terminal.domain.errors import OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
 from neural_terminal.domain.periods import Period, PeriodStarts
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore, Decide, Spend
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore, Decide, Spend
 from neural_terminal.store.tables import Message, MessageStatus
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from neural_terminal.chat.spend.send_limits import SendLimits
 from neural_terminal.domain.errors import SendLimitError, TooManySends, TooManyStreams
-from neural_terminal.store.send_activity import SendActivityStore
+from neural_terminal.store.spend.send_activity import SendActivityStore
 from neural_terminal.store.tables import MessageStatus
 from tests.fakes import ManualClock
 from tests.owned_rows import add_message, add_user, owned_conversation

@@ -21,8 +21,8 @@ from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import BudgetStop, OverBudget
 from neural_terminal.domain.models import ModelInfo, ModelPricing
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.tables import BudgetReservation
 from tests.fakes import FakeCatalogue, FakeUpstream, ScriptedReply, streaming_turn
 

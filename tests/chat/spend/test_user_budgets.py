@@ -16,9 +16,9 @@ from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.domain.errors import BudgetStop, OverBudget
 from neural_terminal.domain.events import BudgetExceeded, BudgetThreshold
 from neural_terminal.domain.periods import Period
-from neural_terminal.store.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.user_spend import UserBudgetView
+from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
+from neural_terminal.store.spend.user_spend import UserBudgetView
 from tests.fakes import ManualClock
 from tests.owned_rows import add_message, add_summary, add_user, owned_conversation
 

@@ -9,7 +9,7 @@ from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import ChatOrchestrator
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from tests.fakes import FakeUpstream, Ticker
 
 

@@ -22,7 +22,7 @@ from neural_terminal.domain.errors import (
     StreamInterrupted,
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.repository import ChatRepository
 from tests.fakes import FakeUpstream, ScriptedReply, Ticker, streaming_turn
 
 

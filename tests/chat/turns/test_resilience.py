@@ -39,8 +39,8 @@ from neural_terminal.domain.errors import (
     UpstreamUnreachable,
 )
 from neural_terminal.domain.models import ModelPricing
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.repository import ChatRepository
 from neural_terminal.upstream.breaker import BreakerState, CircuitBreaker
 from neural_terminal.upstream.retry import RetryPolicy
 from tests.fakes import FakeUpstream, ScriptedReply, Ticker

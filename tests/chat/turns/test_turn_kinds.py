@@ -15,8 +15,8 @@ from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, StreamInterrupted
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.store.library_store import LibraryStore
-from neural_terminal.store.repository import ChatRepository
+from neural_terminal.store.conversations.library_store import LibraryStore
+from neural_terminal.store.conversations.repository import ChatRepository
 from tests.fakes import FakeUpstream, ScriptedReply
 
 MODEL = "sim/terminal-small"

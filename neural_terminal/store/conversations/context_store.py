@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select, update
 
-from neural_terminal.store.paths import MESSAGES, path_ids
+from neural_terminal.store.conversations.paths import MESSAGES, path_ids
 from neural_terminal.store.tables import Conversation, Message, Summary
 
 

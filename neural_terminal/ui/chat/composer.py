@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neural_terminal.ui.state import ChatState
+from neural_terminal.ui.chat.state import ChatState
 
 
 def composer() -> rx.Component:

@@ -17,8 +17,8 @@ from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period
 from neural_terminal.domain.users import UserSession
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
-from neural_terminal.store.user_spend import UserBudgetView
-from neural_terminal.ui.budget_view import limit_text, parse_limit
+from neural_terminal.store.spend.user_spend import UserBudgetView
+from neural_terminal.ui.budget.budget_view import limit_text, parse_limit
 
 PERIOD_NAME = {Period.NONE: "in all", Period.DAILY: "a day", Period.MONTHLY: "a month"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neural_terminal.ui.state import ChatState
-from neural_terminal.ui.tree_vars import OutlineRow
-from neural_terminal.ui.views import ConversationView, HitView
+from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.chat.tree_vars import OutlineRow
+from neural_terminal.ui.chat.views import ConversationView, HitView
 
 
 def _tiny(label: str, *, kind: str = "", **props: object) -> rx.Component:

@@ -14,7 +14,7 @@ import reflex as rx
 
 from neural_terminal.domain.conversations import BranchLine, BranchView
 from neural_terminal.domain.money import format_usd
-from neural_terminal.ui.views import MessageView, message_view
+from neural_terminal.ui.chat.views import MessageView, message_view
 
 
 @dataclasses.dataclass

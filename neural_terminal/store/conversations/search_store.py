@@ -1,7 +1,7 @@
 """Full-text search over every message of every branch, ranked, with a snippet per hit.
 
 One method over both databases: SQLite's FTS5 (``MATCH``, ``bm25``, ``snippet``) and
-PostgreSQL's text search (``@@``, ``ts_rank``, ``ts_headline``); see store/search_index.py.
+PostgreSQL's text search (``@@``, ``ts_rank``, ``ts_headline``); see search_index.py.
 Conversations in the trash or purged are never searched; archived ones are.
 """
 
@@ -19,9 +19,9 @@ from neural_terminal.domain.conversations import (
     SearchFilters,
     SearchHit,
 )
+from neural_terminal.store.conversations.paths import MESSAGES
+from neural_terminal.store.conversations.search_index import FTS_TABLE, PG_CONFIG
 from neural_terminal.store.money_column import ExactUSD
-from neural_terminal.store.paths import MESSAGES
-from neural_terminal.store.search_index import FTS_TABLE, PG_CONFIG
 
 WORD = re.compile(r"\w+", re.UNICODE)
 SNIPPET_WORDS = 16

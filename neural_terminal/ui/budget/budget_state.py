@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neural_terminal.chat.spend.budget import BudgetStatus
-from neural_terminal.ui.budget_view import budget_figures, limit_text
+from neural_terminal.ui.budget.budget_view import budget_figures, limit_text
 
 
 class BudgetVars(rx.State, mixin=True):

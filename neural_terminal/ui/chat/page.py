@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from neural_terminal.ui.banner import banner, banner_when_set, banner_with_action
-from neural_terminal.ui.budget_panel import budget_banners, budget_meter, budget_panel
-from neural_terminal.ui.composer import composer
-from neural_terminal.ui.sidebar import sidebar
-from neural_terminal.ui.state import ChatState
-from neural_terminal.ui.transcript import transcript
+from neural_terminal.ui.budget.budget_panel import budget_banners, budget_meter, budget_panel
+from neural_terminal.ui.chat.composer import composer
+from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.chat.transcript import transcript
+from neural_terminal.ui.library.sidebar import sidebar
 
 
 def _header() -> rx.Component:

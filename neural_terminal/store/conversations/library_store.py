@@ -16,9 +16,9 @@ from sqlalchemy import ColumnElement, Engine, Table, func, select, update
 from sqlmodel import Session, col
 
 from neural_terminal.domain.conversations import LibraryLine, Shelf
+from neural_terminal.store.conversations.values import conversation_info
 from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.tables import Conversation, Message, Summary, utcnow
-from neural_terminal.store.values import conversation_info
 
 PURGED_TITLE = "(purged)"
 _MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]

@@ -15,8 +15,13 @@ from sqlmodel import Session, col, select, update
 
 from neural_terminal.domain.conversations import ConversationInfo, StoredMessage, SummaryInfo
 from neural_terminal.domain.tree import Node, Tree
+from neural_terminal.store.conversations.paths import MESSAGES, path_ids
+from neural_terminal.store.conversations.values import (
+    conversation_info,
+    stored_message,
+    summary_info,
+)
 from neural_terminal.store.money_column import picodollars_to_usd
-from neural_terminal.store.paths import MESSAGES, path_ids
 from neural_terminal.store.tables import (
     ContextStrategy,
     Conversation,
@@ -25,7 +30,6 @@ from neural_terminal.store.tables import (
     Summary,
     utcnow,
 )
-from neural_terminal.store.values import conversation_info, stored_message, summary_info
 
 # What a fork copies of each message: everything but its place, its cost and its ids.
 _COPIED = (

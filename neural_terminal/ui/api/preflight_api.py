@@ -18,7 +18,7 @@ from neural_terminal.bootstrap import services
 from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
-from neural_terminal.ui.budget_view import preflight_text
+from neural_terminal.ui.budget.budget_view import preflight_text
 
 MAX_DRAFT_CHARS = 1_000_000
 

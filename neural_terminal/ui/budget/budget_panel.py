@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neural_terminal.ui.banner import banner, banner_when_set
-from neural_terminal.ui.state import ChatState
+from neural_terminal.ui.chat.state import ChatState
 
 
 def budget_meter() -> rx.Component:

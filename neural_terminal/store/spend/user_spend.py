@@ -53,7 +53,7 @@ def user_budgets(
 ) -> list[UserBudgetView]:
     """Every user's budget by name (or only ``user_id``'s), summed in one statement."""
     settled = MESSAGES.c.status != MessageStatus.STREAMING.value
-    # Imported costs are on the record only (store/budget_store.py).
+    # Imported costs are on the record only (store/spend/budget_store.py).
     here = MESSAGES.c.imported_at.is_(None)
     summarised_here = SUMMARIES.c.imported_at.is_(None)
     query = select(

@@ -4,7 +4,7 @@ Spend = stored costs of messages no longer streaming and of summaries (in the pe
       + reservations of replies in flight (their pre-flight estimate, grown to their live
         estimate at each checkpoint).
 It is summed for the instance, for one conversation, and (hosted mode) for the user who owns
-that conversation, in that user's own period (store/user_spend.py).
+that conversation, in that user's own period (store/spend/user_spend.py).
 Check-and-reserve runs in one transaction that first takes the budget lock: ``BEGIN
 IMMEDIATE`` on SQLite (one writer at a time), ``SELECT ... FOR UPDATE`` of the budget row on
 PostgreSQL. Two tabs or workers racing for the last cent therefore see each other's rows.
@@ -22,12 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from neural_terminal.domain.periods import Period, PeriodStarts, period_starts
 from neural_terminal.store.money_column import picodollars_to_usd
-from neural_terminal.store.tables import (
-    Budget,
-    MessageStatus,
-    utcnow,
-)
-from neural_terminal.store.user_spend import (
+from neural_terminal.store.spend.user_spend import (
     CONVERSATIONS,
     MESSAGES,
     RESERVATIONS,
@@ -35,6 +30,11 @@ from neural_terminal.store.user_spend import (
     USERS,
     UserBudgetView,
     user_budgets,
+)
+from neural_terminal.store.tables import (
+    Budget,
+    MessageStatus,
+    utcnow,
 )
 
 GLOBAL_ID = 1

@@ -2,7 +2,7 @@
 
 Every message the page was sent stays in ``history``/``recent``; a row is shown when it is on
 the path (``path_pos``) and placed by its position there (flex order), so switching branches
-moves no text that the page already has (ui/tree_vars.py).
+moves no text that the page already has (ui/chat/tree_vars.py).
 
 Model output is rendered by ``rx.markdown(..., use_raw=False)``: raw HTML in a reply is shown
 as text, never parsed, so it cannot run script in the page (see DESIGN.md).
@@ -15,8 +15,8 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from neural_terminal.ui.state import ChatState
-from neural_terminal.ui.views import MessageView
+from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.chat.views import MessageView
 
 # After every message of any path.
 LAST = 10_000_000

@@ -26,14 +26,13 @@ from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period, zone
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
-from neural_terminal.store.budget_store import BudgetConfig
-from neural_terminal.ui.budget_state import BudgetVars
-from neural_terminal.ui.budget_view import parse_limit, price_change_text
-from neural_terminal.ui.library_state import LibraryVars
-from neural_terminal.ui.live_script import append_script, cost_script
-from neural_terminal.ui.reply_batches import ReplyBatcher, frame_interval
-from neural_terminal.ui.tree_vars import TreeVars
-from neural_terminal.ui.views import (
+from neural_terminal.store.spend.budget_store import BudgetConfig
+from neural_terminal.ui.budget.budget_state import BudgetVars
+from neural_terminal.ui.budget.budget_view import parse_limit, price_change_text
+from neural_terminal.ui.chat.live_script import append_script, cost_script
+from neural_terminal.ui.chat.reply_batches import ReplyBatcher, frame_interval
+from neural_terminal.ui.chat.tree_vars import TreeVars
+from neural_terminal.ui.chat.views import (
     MessageView,
     ModelView,
     breaker_text,
@@ -43,6 +42,7 @@ from neural_terminal.ui.views import (
     model_prices,
     model_view,
 )
+from neural_terminal.ui.library.library_state import LibraryVars
 
 RECENT_LIMIT = 40
 # The live cost line changes at most this often (its own script call, a few bytes).

@@ -19,7 +19,7 @@ from neural_terminal.chat.library import PAGE, ShelfPage, check_system_prompt
 from neural_terminal.domain.conversations import PresetInfo, SearchFilters, Shelf
 from neural_terminal.domain.errors import InvalidInput, NeuralTerminalError
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.ui.views import (
+from neural_terminal.ui.chat.views import (
     ConversationView,
     HitView,
     PresetView,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neural_terminal.ui.admin_state import AdminState, SessionRow, UserRow
+from neural_terminal.ui.admin.admin_state import AdminState, SessionRow, UserRow
 from neural_terminal.ui.banner import banner_when_set
 
 CELL = {"padding": "4px 10px", "text_align": "left", "border_bottom": "1px solid var(--nt-line)"}

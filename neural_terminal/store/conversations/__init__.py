@@ -1,0 +1,1 @@
+"""Conversations, their messages and trees, contexts, search, shelves, imports and presets."""

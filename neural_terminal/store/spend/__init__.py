@@ -1,0 +1,1 @@
+"""Money in the database: budgets and reservations, per-user spend, prices, send activity."""

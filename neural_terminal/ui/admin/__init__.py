@@ -1,0 +1,1 @@
+"""Hosted mode's admin page and its state."""

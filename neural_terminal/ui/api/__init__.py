@@ -1,0 +1,1 @@
+"""Our small HTTP routes beside Reflex's: replies, pre-flight estimates, exports."""

@@ -1,0 +1,1 @@
+"""The budget's vars, panel, banners and figures."""

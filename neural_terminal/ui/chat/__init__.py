@@ -1,0 +1,1 @@
+"""The chat page: its state, the transcript, the composer, the page itself."""

@@ -1,0 +1,1 @@
+"""The sidebar's library: shelves, search, import, system prompts and presets."""
