@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 
 def normalise_url(url: str) -> str:
@@ -35,3 +38,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@contextmanager
+def open_session(engine: Engine) -> Iterator[Session]:
+    """One short session whose rows stay readable after commit (they are handed up)."""
+    with Session(engine, expire_on_commit=False) as opened:
+        yield opened

@@ -27,7 +27,6 @@ from neural_terminal.store.conversations.search_store import SearchStore
 PAGE = 100
 TITLE_CHARS = 200
 SYSTEM_PROMPT_CHARS = 20_000
-GROUPS = ("pinned", "today", "yesterday", "this week", "older")
 SEARCH_HITS = 50
 SEARCH_CHARS = 500
 
@@ -82,11 +81,6 @@ class Library:
         self._trash_days = trash_days
         self._zone = time_zone
         self._clock = clock
-
-    @property
-    def trash_days(self) -> int:
-        """How long a deleted conversation can be restored."""
-        return self._trash_days
 
     def shelf(self, viewer: Viewer, shelf: Shelf, *, limit: int = PAGE) -> ShelfPage:
         """The first ``limit`` lines of a shelf (a page shows PAGE more at a time)."""

@@ -242,11 +242,18 @@ class TurnService:
                 raise InvalidInput("That message is not in this conversation.")
         return conversation
 
-    def _conversation(self, conversation_id: int, request: TurnRequest) -> ConversationInfo:
+    def _conversation(
+        self,
+        conversation_id: int,
+        request: TurnRequest,
+        *,
+        missing: ConversationNotFound | None = None,
+    ) -> ConversationInfo:
+        """The viewer's conversation (else ``missing``, read once), refused in the trash."""
         conversation = self._repo.get_conversation(conversation_id=conversation_id)
         viewer = request.viewer
         if conversation is None or (viewer is not None and not viewer.owns(conversation.owner_id)):
-            raise ConversationNotFound(detail=f"conversation_id={conversation_id}")
+            raise missing or ConversationNotFound(detail=f"conversation_id={conversation_id}")
         if conversation.deleted_at is not None:  # a tab still showing it: nothing goes in
             raise ConversationNotFound(IN_TRASH, detail=f"conversation_id={conversation_id}")
         return conversation
@@ -262,11 +269,7 @@ class TurnService:
         message = self._repo.get_message(message_id=request.target_id)
         if message is None:
             raise missing
-        owner = self._repo.get_conversation(conversation_id=message.conversation_id)
-        viewer = request.viewer
-        if owner is None or (viewer is not None and not viewer.owns(owner.owner_id)):
-            raise missing
-        return message, self._conversation(message.conversation_id, request)
+        return message, self._conversation(message.conversation_id, request, missing=missing)
 
 
 def _check_target(kind: TurnKind, target: StoredMessage) -> None:

@@ -7,17 +7,17 @@ is loaded only for the messages that go into the prompt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select, update
+from sqlmodel import col, select, update
 
 from neural_terminal.store.conversations.paths import MESSAGES, path_ids
+from neural_terminal.store.engine import open_session
 from neural_terminal.store.tables import Conversation, Message, Summary
 
 
@@ -51,14 +51,9 @@ class ContextStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with Session(self._engine, expire_on_commit=False) as session:
-            yield session
-
     def active_leaf(self, *, conversation_id: int) -> int | None:
         """The last message of the conversation's branch on show (None: no messages)."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             row = session.get(Conversation, conversation_id)
             return row.active_leaf_id if row is not None else None
 
@@ -89,7 +84,7 @@ class ContextStore:
             .where(MESSAGES.c.depth <= max_depth)
             .order_by(MESSAGES.c.id)
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [_row(r) for r in session.execute(query)]
 
     def depth(self, *, message_id: int | None) -> int:
@@ -100,7 +95,7 @@ class ContextStore:
 
     def _depths(self, ids: list[int]) -> dict[int, int]:
         query = sa_select(MESSAGES.c.id, MESSAGES.c.depth).where(MESSAGES.c.id.in_(ids))
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return {int(r[0]): int(r[1]) for r in session.execute(query)}
 
     def _path(self, leaf_id: int, *, steps: int | None) -> list[ContextRow]:
@@ -108,7 +103,7 @@ class ContextStore:
         query = (
             sa_select(*_LIGHT).join(path, MESSAGES.c.id == path.c.id).order_by(MESSAGES.c.id.desc())
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [_row(r) for r in session.execute(query)]
 
     def contents(self, ids: Iterable[int]) -> dict[int, str]:
@@ -117,14 +112,14 @@ class ContextStore:
         if not wanted:
             return {}
         query = sa_select(MESSAGES.c.id, MESSAGES.c.content).where(MESSAGES.c.id.in_(wanted))
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return {int(r[0]): str(r[1]) for r in session.execute(query)}
 
     def store_counts(self, counts: dict[int, int], *, encoding: str) -> None:
         """Keep recounted token counts (after a switch to a model with another encoding)."""
         if not counts:
             return
-        with self._session() as session:
+        with open_session(self._engine) as session:
             for message_id, tokens in counts.items():
                 session.execute(
                     update(Message)
@@ -145,7 +140,7 @@ class ContextStore:
             .order_by(col(Summary.id).desc())
             .limit(1)
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return session.exec(query).first()
 
     def widest_summary(
@@ -163,7 +158,7 @@ class ContextStore:
             .order_by(col(Summary.last_message_id).desc(), col(Summary.id).desc())
             .limit(1)
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return session.exec(query).first()
 
     def add_summary(
@@ -191,7 +186,7 @@ class ContextStore:
             completion_tokens=completion_tokens,
             cost_usd=cost_usd,
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.add(summary)
             session.commit()
             session.refresh(summary)

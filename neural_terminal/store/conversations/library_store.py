@@ -7,8 +7,6 @@ spent) and removes every word: texts, errors, summaries, the title and the syste
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,6 +15,7 @@ from sqlmodel import Session, col
 
 from neural_terminal.domain.conversations import LibraryLine, Shelf
 from neural_terminal.store.conversations.values import conversation_info
+from neural_terminal.store.engine import open_session
 from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.tables import Conversation, Message, Summary, utcnow
 
@@ -30,11 +29,6 @@ class LibraryStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with Session(self._engine, expire_on_commit=False) as session:
-            yield session
 
     def page(
         self, *, owner_id: int | None, shelf: Shelf, offset: int = 0, limit: int = 100
@@ -51,7 +45,7 @@ class LibraryStore:
         query = (
             query.order_by(order.desc(), col(Conversation.id).desc()).offset(offset).limit(limit)
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             rows = list(session.scalars(query))
             costs = self._costs(session, [row.id or 0 for row in rows])
         return [
@@ -61,7 +55,7 @@ class LibraryStore:
     def count(self, *, owner_id: int | None, shelf: Shelf) -> int:
         """How many conversations a shelf holds."""
         query = select(func.count()).select_from(Conversation).where(*_on_shelf(owner_id, shelf))
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return int(session.execute(query).scalar() or 0)
 
     def move(
@@ -84,7 +78,7 @@ class LibraryStore:
                 values[name] = now if flag else None
         if not values:
             return
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.execute(
                 update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
             )
@@ -97,7 +91,7 @@ class LibraryStore:
             .where(col(Conversation.deleted_at) < deleted_before)
             .where(col(Conversation.purged_at).is_(None))
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             ids = [i for i in session.scalars(expired) if i is not None]
             if not ids:
                 return 0

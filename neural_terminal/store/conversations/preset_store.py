@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import ColumnElement, Engine, update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from neural_terminal.domain.conversations import PresetInfo
+from neural_terminal.store.engine import open_session
 from neural_terminal.store.tables import Preset
 
 
@@ -34,21 +32,16 @@ class PresetStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with Session(self._engine, expire_on_commit=False) as session:
-            yield session
-
     def list(self, *, owner_id: int | None) -> list[PresetInfo]:
         """The owner's presets by name."""
         query = select(Preset).where(_owned(owner_id)).order_by(col(Preset.name))
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [_info(row) for row in session.exec(query)]
 
     def get(self, *, owner_id: int | None, preset_id: int) -> PresetInfo | None:
         """One of the owner's presets, or None (also for another's)."""
         query = select(Preset).where(_owned(owner_id), col(Preset.id) == preset_id)
-        with self._session() as session:
+        with open_session(self._engine) as session:
             row = session.exec(query).first()
             return _info(row) if row is not None else None
 
@@ -62,7 +55,7 @@ class PresetStore:
         context_strategy: str | None,
     ) -> PresetInfo:
         """Create the preset, or replace the one of that name."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             row = session.exec(
                 select(Preset).where(_owned(owner_id), col(Preset.name) == name)
             ).first() or Preset(owner_id=owner_id, name=name)
@@ -76,7 +69,7 @@ class PresetStore:
 
     def delete(self, *, owner_id: int | None, preset_id: int) -> bool:
         """Remove one of the owner's presets; False when there was none."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             row = session.exec(
                 select(Preset).where(_owned(owner_id), col(Preset.id) == preset_id)
             ).first()
@@ -88,7 +81,7 @@ class PresetStore:
 
     def set_default(self, *, owner_id: int | None, preset_id: int | None) -> None:
         """Make one preset the default (None: no default), in one transaction."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.execute(update(Preset).where(_owned(owner_id)).values(is_default=False))
             if preset_id is not None:
                 session.execute(

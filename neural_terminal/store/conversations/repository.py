@@ -5,13 +5,11 @@ It hands up plain values (domain/conversations.py), never rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import Engine, Table, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select, update
+from sqlmodel import col, select, update
 
 from neural_terminal.domain.conversations import ConversationInfo, StoredMessage, SummaryInfo
 from neural_terminal.domain.tree import Node, Tree
@@ -21,6 +19,7 @@ from neural_terminal.store.conversations.values import (
     stored_message,
     summary_info,
 )
+from neural_terminal.store.engine import open_session
 from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.tables import (
     ContextStrategy,
@@ -62,11 +61,6 @@ class ChatRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with Session(self._engine, expire_on_commit=False) as session:
-            yield session
-
     def create_conversation(
         self,
         *,
@@ -84,7 +78,7 @@ class ChatRepository:
             context_strategy=context_strategy.value,
             owner_id=owner_id,
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.add(conversation)
             session.commit()
             session.refresh(conversation)
@@ -92,7 +86,7 @@ class ChatRepository:
 
     def get_conversation(self, *, conversation_id: int) -> ConversationInfo | None:
         """One conversation, or None."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             row = session.get(Conversation, conversation_id)
             return conversation_info(row) if row is not None else None
 
@@ -106,7 +100,7 @@ class ChatRepository:
         query = query.order_by(
             col(Conversation.updated_at).desc(), col(Conversation.id).desc()
         ).limit(limit)
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [conversation_info(row) for row in session.exec(query)]
 
     def update_conversation(
@@ -132,7 +126,7 @@ class ChatRepository:
             values["context_strategy"] = context_strategy.value
         if not values:
             return
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.execute(
                 update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
             )
@@ -140,7 +134,7 @@ class ChatRepository:
 
     def set_active_leaf(self, *, conversation_id: int, leaf_id: int) -> None:
         """Show the branch ending at ``leaf_id`` (the list's order is left alone)."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.execute(
                 update(Conversation)
                 .where(col(Conversation.id) == conversation_id)
@@ -155,7 +149,7 @@ class ChatRepository:
             .where(Message.conversation_id == conversation_id)
             .order_by(col(Message.id))
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [stored_message(row) for row in session.exec(query)]
 
     def tree(self, *, conversation_id: int) -> Tree:
@@ -163,7 +157,7 @@ class ChatRepository:
         query = sa_select(MESSAGES.c.id, MESSAGES.c.parent_id).where(
             MESSAGES.c.conversation_id == conversation_id
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return Tree(Node(int(r[0]), r[1]) for r in session.execute(query))
 
     def path(self, *, leaf_id: int | None) -> list[StoredMessage]:
@@ -172,7 +166,7 @@ class ChatRepository:
             return []
         path = path_ids(leaf_id)
         query = select(Message).join(path, col(Message.id) == path.c.id).order_by(col(Message.id))
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [stored_message(row) for row in session.exec(query)]
 
     def messages(self, *, ids: list[int]) -> list[StoredMessage]:
@@ -180,7 +174,7 @@ class ChatRepository:
         if not ids:
             return []
         query = select(Message).where(col(Message.id).in_(ids)).order_by(col(Message.id))
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [stored_message(row) for row in session.exec(query)]
 
     def path_cost(self, *, leaf_id: int | None) -> Decimal:
@@ -191,7 +185,7 @@ class ChatRepository:
         query = sa_select(func.sum(MESSAGES.c.cost_usd)).where(
             MESSAGES.c.id.in_(sa_select(path.c.id))
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             part = session.execute(query).scalar()
         return part if isinstance(part, Decimal) else picodollars_to_usd(part)
 
@@ -201,7 +195,7 @@ class ChatRepository:
         """A new conversation holding a copy of the path ``source`` (root first), in one
         transaction; copies name their original and carry no cost."""
         first = source[0]
-        with self._session() as session:
+        with open_session(self._engine) as session:
             origin = session.get(Conversation, first.conversation_id)
             assert origin is not None
             conversation = Conversation(
@@ -235,7 +229,7 @@ class ChatRepository:
     def has_messages(self, *, conversation_id: int) -> bool:
         """True once anything was written in the conversation."""
         query = select(col(Message.id)).where(Message.conversation_id == conversation_id).limit(1)
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return session.exec(query).first() is not None
 
     def summaries(self, *, conversation_id: int) -> list[SummaryInfo]:
@@ -245,12 +239,12 @@ class ChatRepository:
             .where(col(Summary.conversation_id) == conversation_id)
             .order_by(col(Summary.id))
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             return [summary_info(row) for row in session.exec(query)]
 
     def get_message(self, *, message_id: int) -> StoredMessage | None:
         """One message, or None."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             row = session.get(Message, message_id)
             return stored_message(row) if row is not None else None
 
@@ -281,7 +275,7 @@ class ChatRepository:
             token_count=token_count,
             token_encoding=token_encoding,
         )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             if isinstance(parent_id, _ActiveLeaf):
                 conversation = session.get(Conversation, conversation_id)
                 message.parent_id = conversation.active_leaf_id if conversation else None
@@ -324,13 +318,13 @@ class ChatRepository:
                 cost_usd=cost_usd,
                 cost_is_estimate=True,
             )
-        with self._session() as session:
+        with open_session(self._engine) as session:
             session.execute(update(Message).where(col(Message.id) == message_id).values(values))
             session.commit()
 
     def reopen(self, *, message_id: int) -> StoredMessage:
         """Mark a stored reply ``streaming`` again (it is being continued); return it."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             message = session.get(Message, message_id)
             if message is None:
                 raise LookupError(f"message {message_id} does not exist")
@@ -365,7 +359,7 @@ class ChatRepository:
         token_encoding: str | None = None,
     ) -> StoredMessage:
         """Store a reply's final text, status, usage, cost and timings; return the row."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             message = session.get(Message, message_id)
             if message is None:
                 raise LookupError(f"message {message_id} does not exist")
@@ -395,7 +389,7 @@ class ChatRepository:
     def claim_unowned(self, *, owner_id: int) -> int:
         """Give every conversation without an owner to ``owner_id`` (hosted mode's first
         admin); how many there were."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             result = session.execute(
                 update(Conversation)
                 .where(col(Conversation.owner_id).is_(None))
@@ -406,7 +400,7 @@ class ChatRepository:
 
     def interrupt_stale_streams(self, *, reason: str) -> int:
         """Mark replies left ``streaming`` by a stopped process as interrupted; return count."""
-        with self._session() as session:
+        with open_session(self._engine) as session:
             result = session.execute(
                 update(Message)
                 .where(col(Message.status) == MessageStatus.STREAMING.value)
@@ -422,7 +416,7 @@ class ChatRepository:
         for table in tables:
             cost, owner = table.c.cost_usd, table.c.conversation_id
             query = select(func.sum(cost)).where(owner == conversation_id)
-            with self._session() as session:
+            with open_session(self._engine) as session:
                 part = session.execute(query).scalar()
             # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
             total += part if isinstance(part, Decimal) else picodollars_to_usd(part)
