@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,9 +13,11 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 
+from neural_terminal.chat.turns.checkpoints import CheckpointWriter, Due
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvents
 from neural_terminal.domain.chat import ChatRequest, StreamChunk, UsageReport
 from neural_terminal.domain.models import ModelInfo
+from neural_terminal.store.conversations.repository import ChatRepository
 
 
 @dataclass
@@ -172,3 +174,37 @@ class CountingHasher(PasswordHasher):
         """Count, then verify as argon2-cffi does."""
         self.verifies += 1
         return super().verify(hash, password)
+
+
+class Intervals:
+    """The sleep of an interval task, released one interval at a time by the test.
+
+    ``await intervals.elapse()`` ends the task's current sleep and returns once the task has
+    done that interval's work and sleeps again, so what the work did can be asserted at once.
+    """
+
+    def __init__(self) -> None:
+        self._asleep = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self._asleep.set()
+        await self._wake.wait()
+        self._wake.clear()
+
+    async def elapse(self) -> None:
+        """One interval passes; returns when the task sleeps again (its work is done)."""
+        await self._asleep.wait()
+        self._asleep.clear()
+        self._wake.set()
+        await self._asleep.wait()
+
+
+async def inline(write: Callable[[list[Due]], None], due: list[Due]) -> None:
+    """Run a checkpoint write on the loop itself: deterministic, for tests."""
+    write(due)
+
+
+def inline_checkpoints(repository: ChatRepository, intervals: Intervals) -> CheckpointWriter:
+    """A CheckpointWriter whose intervals the test releases and whose writes run inline."""
+    return CheckpointWriter(repository, sleep=intervals, in_thread=inline)

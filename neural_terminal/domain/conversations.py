@@ -64,6 +64,17 @@ class LibraryLine:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """The text so far of a reply in progress, with its estimated tokens and cost if priced."""
+
+    message_id: int
+    content: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     """One message as stored: text, place in the tree, and for replies tokens, cost, timings."""
 

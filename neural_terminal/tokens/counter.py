@@ -9,7 +9,7 @@ labelled approximate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import tiktoken
@@ -74,6 +74,15 @@ class TokenCounter:
     def encode(self, text: str, encoding: str) -> list[int]:
         """Token ids; special-token text like ``<|endoftext|>`` counts as plain text."""
         return self.encoding(encoding).encode(text, disallowed_special=())
+
+    def text_counter(self, encoding: str) -> Callable[[str], int]:
+        """``count_text`` for one encoding, resolved once (a reply counts every delta)."""
+        encode = self.encoding(encoding).encode_ordinary  # special-token text as plain text
+
+        def count(text: str) -> int:
+            return len(encode(text))
+
+        return count
 
     def count_text(self, text: str, encoding: str) -> int:
         """Tokens of ``text`` alone."""

@@ -97,6 +97,8 @@ class OpenRouterClient:
                     "/chat/completions",
                     accept="text/event-stream",
                     json=chat_body(request, stream=True),
+                    # The body's reads are timed by DeadlineByteStream, one timer per stream.
+                    timeouts=self._stream_timeout(deadline),
                 )
         except TimeoutError as exc:
             raise first_byte_timeout(self._first_byte_s) from exc
@@ -105,7 +107,6 @@ class OpenRouterClient:
                 response.stream,  # type: ignore[arg-type]  # always async for AsyncClient
                 first_byte_deadline=deadline,
                 between_chunks_s=self._between_chunks_s,
-                clock=loop.time,
             )
         try:
             async with aclosing(
@@ -153,13 +154,32 @@ class OpenRouterClient:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
+    def _stream_timeout(self, deadline: float | None) -> httpx.Timeout:
+        """The client's timeouts, without a read timeout when the stream has deadlines."""
+        timeout = self._http.timeout
+        if deadline is None and self._between_chunks_s is None:
+            return timeout
+        return httpx.Timeout(
+            connect=timeout.connect, read=None, write=timeout.write, pool=timeout.pool
+        )
+
     async def _open(
-        self, method: str, path: str, *, accept: str, json: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        accept: str,
+        json: dict[str, Any] | None = None,
+        timeouts: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """Send a request; return the response with its body unread, or raise its error."""
         try:
             request = self._http.build_request(
-                method, self._base_url + path, headers=self._headers(accept), json=json
+                method,
+                self._base_url + path,
+                headers=self._headers(accept),
+                json=json,
+                timeout=timeouts or self._http.timeout,
             )
             response = await self._http.send(request, stream=True)
         except (httpx.TransportError, httpx.InvalidURL) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from neural_terminal.settings import Settings
+from neural_terminal.upstream.network import AsyncioTransport
 
 # Every open reply stream holds a connection for its whole length, so the pool must cover
 # the number of concurrent replies; idle keep-alive connections are kept more modestly.
@@ -28,5 +29,5 @@ def build_http_client(
     return httpx.AsyncClient(
         timeout=timeout,
         limits=POOL_LIMITS,
-        transport=transport,
+        transport=transport or AsyncioTransport(limits=POOL_LIMITS),
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from neural_terminal.domain.conversations import Checkpoint
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.tables import MessageStatus
 
@@ -180,3 +181,38 @@ def test_reopen_puts_an_interrupted_reply_back_to_streaming(repository: ChatRepo
     assert (reopened.status, reopened.error, reopened.content) == ("streaming", None, "Half")
     with pytest.raises(LookupError):
         repository.reopen(message_id=999_999)
+
+
+def test_checkpoints_of_several_replies_land_together_and_never_overwrite_newer_text(
+    repository: ChatRepository,
+) -> None:
+    conversation = repository.create_conversation(model="m")
+    assert conversation.id is not None
+    first, second, finished = (
+        repository.add_message(
+            conversation_id=conversation.id,
+            role="assistant",
+            content="",
+            status=MessageStatus.STREAMING,
+            parent_id=None,
+        )
+        for _ in range(3)
+    )
+    repository.checkpoint(message_id=second.id, content="already longer")
+    repository.finish_message(
+        message_id=finished.id, content="final", status=MessageStatus.COMPLETE
+    )
+
+    repository.checkpoint_many(
+        [
+            Checkpoint(first.id, "one", 10, 1, Decimal("0.000001")),
+            Checkpoint(second.id, "late"),  # shorter than what is stored: an older checkpoint
+            Checkpoint(finished.id, "late and long"),  # the reply is no longer streaming
+        ]
+    )
+
+    stored = {m.id: m for m in repository.list_messages(conversation_id=conversation.id)}
+    assert (stored[first.id].content, stored[first.id].cost_usd) == ("one", Decimal("0.000001"))
+    assert stored[first.id].cost_is_estimate
+    assert stored[second.id].content == "already longer"
+    assert (stored[finished.id].content, stored[finished.id].status) == ("final", "complete")

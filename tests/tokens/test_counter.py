@@ -76,3 +76,12 @@ def test_the_recipe_adds_framing_per_message_and_a_primer() -> None:
     content = sum(counter.count_text(m.content, O200K) for m in PROMPT)
     assert counter.count_prompt(PROMPT, O200K) == 3 + len(PROMPT) * (3 + 1) + content
     assert counter.count_prompt((), O200K) == 3
+
+
+@pytest.mark.parametrize("encoding", [CL100K, O200K])
+@pytest.mark.parametrize(
+    "text", ["", "hello", " w0 w1", "中文 🚀", "<|endoftext|> as text", "a\n\n```py\nx = 1\n```"]
+)
+def test_a_text_counter_counts_as_count_text_does(encoding: str, text: str) -> None:
+    counter = TokenCounter()
+    assert counter.text_counter(encoding)(text) == counter.count_text(text, encoding)

@@ -9,7 +9,7 @@ the limit an admin set for the conversation's owner, in that user's period.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -210,6 +210,27 @@ class BudgetGuard:
         status = self.status(conversation_id)
         rooms = [lim.limit_usd - (lim.spent_usd - own_reserved) for lim in status.limits]
         return min(rooms) if rooms else None
+
+    def allowances(self, replies: Sequence[tuple[int, Decimal]]) -> list[Decimal | None]:
+        """:meth:`allowance` of several replies in flight, given as (conversation, own
+        reservation), read together in a fixed number of statements."""
+        config = self._store.config()
+        now = self._clock()
+        spends = self._store.spend_many(
+            since=period_start(now, config.period, config.time_zone),
+            conversation_ids=[conversation_id for conversation_id, _ in replies],
+            starts=period_starts(now, config.time_zone),
+        )
+        allowances: list[Decimal | None] = []
+        for conversation_id, own_reserved in replies:
+            spend = spends.get(conversation_id)
+            if spend is None:  # the conversation is gone: only the wider limits apply
+                allowances.append(self.allowance(conversation_id, own_reserved))
+                continue
+            limits = _status(config, spend, now).limits
+            rooms = [lim.limit_usd - (lim.spent_usd - own_reserved) for lim in limits]
+            allowances.append(min(rooms) if rooms else None)
+        return allowances
 
     def settle(self, conversation_id: int | None) -> BudgetStatus:
         """After spending: publish BudgetThreshold / BudgetExceeded once per crossing."""

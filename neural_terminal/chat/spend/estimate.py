@@ -54,6 +54,10 @@ class CostEstimator:
         """Tokens of ``text`` alone in ``model``'s encoding."""
         return self._counter.count_text(text, self._encoding(model))
 
+    def text_counter(self, model: str) -> Callable[[str], int]:
+        """``text_tokens`` for ``model``, with its encoding resolved once."""
+        return self._counter.text_counter(self._encoding(model))
+
     def estimate(
         self, model: str, prompt: Sequence[PromptMessage], completion_text: str
     ) -> Estimate:

@@ -33,11 +33,8 @@ class LiveCost:
         pricing = estimator.pricing(model)
         if pricing is None:
             return None
-
-        def count(text: str) -> int:
-            return estimator.text_tokens(model, text)
-
-        return cls(pricing, estimator.prompt_tokens(model, prompt), count)
+        prompt_tokens = estimator.prompt_tokens(model, prompt)
+        return cls(pricing, prompt_tokens, estimator.text_counter(model))
 
     def add(self, text: str) -> None:
         """Count a delta."""

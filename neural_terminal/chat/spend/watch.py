@@ -9,6 +9,7 @@ comparison in memory, run on every delta: a reply overshoots by at most one delt
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 
 from neural_terminal.chat.spend.budget import BudgetGuard
@@ -56,10 +57,31 @@ class SpendWatch:
 
     def checkpoint(self, live_usd: Decimal | None) -> None:
         """Grow the reservation to the live estimate and re-read the allowance."""
-        if live_usd is not None and live_usd > self._reserved:
-            self._guard.store.grow(reservation_id=self._reservation_id, amount_usd=live_usd)
-            self._reserved = live_usd
-        self._allowance = self._guard.allowance(self._conversation_id, self._reserved)
+        SpendWatch.checkpoint_all([(self, live_usd)])
+
+    @staticmethod
+    def checkpoint_all(watches: Sequence[tuple[SpendWatch, Decimal | None]]) -> None:
+        """:meth:`checkpoint` of several replies (each with its live estimate) together: the
+        reservations grow in one transaction, then the allowances are read in one go."""
+        by_guard: dict[int, list[tuple[SpendWatch, Decimal | None]]] = {}
+        for watch, live_usd in watches:
+            by_guard.setdefault(id(watch._guard), []).append((watch, live_usd))
+        for group in by_guard.values():
+            SpendWatch._checkpoint_together(group)
+
+    @staticmethod
+    def _checkpoint_together(watches: list[tuple[SpendWatch, Decimal | None]]) -> None:
+        guard = watches[0][0]._guard
+        growths: dict[int, Decimal] = {}
+        for watch, live_usd in watches:
+            if live_usd is not None and live_usd > watch._reserved:
+                growths[watch._reservation_id] = live_usd
+                watch._reserved = live_usd
+        guard.store.grow_many(growths)
+        open_watches = [watch for watch, _ in watches if not watch._released]
+        replies = [(watch._conversation_id, watch._reserved) for watch in open_watches]
+        for watch, allowance in zip(open_watches, guard.allowances(replies), strict=True):
+            watch._allowance = allowance
 
     def release(self) -> None:
         """The reply's cost is stored: drop the reservation, publish any crossing."""

@@ -18,6 +18,7 @@ from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.send_limits import SendLimits
 from neural_terminal.chat.spend.spending import Preflight, Spending
 from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.checkpoints import CheckpointWriter
 from neural_terminal.chat.turns.replies import ReplyEvent
 from neural_terminal.chat.turns.service import TurnPreview, TurnService
 from neural_terminal.chat.turns.streaming import (
@@ -68,6 +69,7 @@ class ChatOrchestrator:
         send_limits: SendLimits | None = None,
         resilience: Resilience | None = None,
         checkpoint_every_s: float = 1.0,
+        checkpoints: CheckpointWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = repository
@@ -83,6 +85,7 @@ class ChatOrchestrator:
             estimator=estimator or CostEstimator(lambda _model: None, context.counter),
             resilience=self._resilience,
             checkpoint_every_s=checkpoint_every_s,
+            checkpoints=checkpoints,
             clock=clock,
         )
         self.turns = TurnService(

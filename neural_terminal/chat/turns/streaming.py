@@ -24,10 +24,11 @@ from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.live_cost import LiveCost
 from neural_terminal.chat.spend.reply_accounting import Accounts, Carried, account, plus
 from neural_terminal.chat.spend.watch import SpendWatch
+from neural_terminal.chat.turns.checkpoints import CheckpointWriter, Due
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
 from neural_terminal.chat.turns.upstream import ChatUpstream
 from neural_terminal.domain.chat import ChatRequest, TextDelta, UsageReport
-from neural_terminal.domain.conversations import MessageStatus, StoredMessage
+from neural_terminal.domain.conversations import Checkpoint, MessageStatus, StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.conversations.repository import ChatRepository
@@ -53,7 +54,7 @@ class _Progress:
     first_token_at: float | None = None
     report: UsageReport | None = None
     generation_id: str | None = None
-    last_checkpoint: float = 0.0
+    checkpointed_parts: int = 0  # how many parts the last checkpoint held
     encoding: str | None = None
     live: LiveCost | None = None
     watch: SpendWatch | None = None
@@ -65,6 +66,23 @@ class _Progress:
     @property
     def text(self) -> str:
         return self.carried.text + self.new_text
+
+    def checkpoint(self, message_id: int) -> Due | None:
+        """The text so far with its live estimate, when it grew since the last checkpoint."""
+        if len(self.parts) == self.checkpointed_parts:
+            return None
+        self.checkpointed_parts = len(self.parts)
+        live, carried = self.live, self.carried
+        checkpoint = Checkpoint(message_id, self.text)
+        if live is not None:
+            checkpoint = Checkpoint(
+                message_id,
+                checkpoint.content,
+                plus(carried.prompt_tokens, live.prompt_tokens),
+                plus(carried.completion_tokens, live.completion_tokens),
+                self.live_total,
+            )
+        return Due(checkpoint, self.watch, self.live_total)
 
     @property
     def live_total(self) -> Decimal | None:
@@ -97,6 +115,7 @@ class ReplyStreamer:
         resilience: Resilience,
         counter: TokenCounter | None = None,
         checkpoint_every_s: float = 1.0,
+        checkpoints: CheckpointWriter | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = repository
@@ -107,7 +126,9 @@ class ReplyStreamer:
         self._live: dict[int, _Progress] = {}
         self._estimator = estimator
         self._resilience = resilience
-        self._checkpoint_every_s = checkpoint_every_s
+        self._checkpoints = checkpoints or CheckpointWriter(
+            repository, interval_s=checkpoint_every_s
+        )
         self._clock = clock
 
     def live_text(self, message_id: int) -> str | None:
@@ -137,6 +158,7 @@ class ReplyStreamer:
             watch=watch,
         )
         self._live[message_id] = progress
+        self._checkpoints.add(message_id, lambda: progress.checkpoint(message_id))
         policy = self._resilience.policy
         attempt = 0
         try:
@@ -231,33 +253,19 @@ class ReplyStreamer:
         text: str,
     ) -> Decimal | None:
         """Take one delta; returns the reply's live cost estimate after it."""
-        now = self._clock()
         if progress.first_token_at is None:
-            progress.first_token_at = now
-            progress.last_checkpoint = now
+            progress.first_token_at = self._clock()
         progress.parts.append(text)
-        if progress.live is not None:
-            progress.live.add(text)
         self._bus.publish(TokensGenerated(conversation_id, message_id, text))
-        if now - progress.last_checkpoint >= self._checkpoint_every_s:
-            # A killed server loses at most about one checkpoint interval of text, and what
-            # it leaves behind is already priced (as an estimate).
-            accounts = self._accounting(request, progress)
-            self._repo.checkpoint(
-                message_id=message_id,
-                content=progress.text,
-                prompt_tokens=accounts.prompt_tokens,
-                completion_tokens=accounts.completion_tokens,
-                cost_usd=accounts.cost_usd,
-            )
-            progress.last_checkpoint = now
-            if progress.watch is not None:
-                progress.watch.checkpoint(progress.live_total)
-        live = progress.live_total
+        live = progress.live
+        if live is None:
+            return None
+        live.add(text)
+        total = progress.live_total
         if progress.watch is not None:
             # Every delta, not every UI batch: the overshoot is at most this delta's tokens.
-            progress.watch.check(live)
-        return live
+            progress.watch.check(total)
+        return total
 
     def _accounting(self, request: ChatRequest, progress: _Progress) -> Accounts:
         """Tokens in and out, and the cost with its provenance: carried plus this run."""
@@ -274,6 +282,7 @@ class ReplyStreamer:
         error: str | None,
     ) -> StoredMessage:
         self._live.pop(message_id, None)
+        self._checkpoints.remove(message_id)
         now = self._clock()
         carried = progress.carried
         accounts = self._accounting(request, progress)

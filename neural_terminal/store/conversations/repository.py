@@ -5,13 +5,21 @@ It hands up plain values (domain/conversations.py), never rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Engine, Table, func
+from sqlalchemy import Column, ColumnElement, Engine, Integer, Table, bindparam, func
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import col, select, update
 
-from neural_terminal.domain.conversations import ConversationInfo, StoredMessage, SummaryInfo
+from neural_terminal.domain.conversations import (
+    Checkpoint,
+    ConversationInfo,
+    StoredMessage,
+    SummaryInfo,
+)
 from neural_terminal.domain.tree import Node, Tree
 from neural_terminal.store.conversations.paths import MESSAGES, path_ids
 from neural_terminal.store.conversations.values import (
@@ -309,18 +317,48 @@ class ChatRepository:
         cost_usd: Decimal | None = None,
     ) -> None:
         """Save the text streamed so far of a reply in progress, with its estimated cost."""
-        values: dict[str, object] = {"content": content}
-        if cost_usd is not None or completion_tokens is not None:
-            # What a crash leaves behind is priced too, flagged as our estimate.
-            values.update(
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                cost_usd=cost_usd,
-                cost_is_estimate=True,
+        self.checkpoint_many(
+            [Checkpoint(message_id, content, prompt_tokens, completion_tokens, cost_usd)]
+        )
+
+    def checkpoint_many(self, checkpoints: Sequence[Checkpoint]) -> None:
+        """Save several replies' text so far in one transaction.
+
+        Only a reply still streaming is written, and only with text at least as long as what
+        it holds: a checkpoint that lands late (after the final write, or after a Continue
+        reopened the reply) never overwrites newer text.
+        """
+        if not checkpoints:
+            return
+        table = MESSAGES
+        statement = (
+            sa_update(table)
+            .where(table.c.id == bindparam("message_id"))
+            .where(table.c.status == MessageStatus.STREAMING.value)
+            .where(func.length(table.c.content) <= bindparam("length", type_=Integer))
+            .values(
+                content=bindparam("new_content", type_=table.c.content.type),
+                prompt_tokens=_or_kept(table.c.prompt_tokens, "new_prompt_tokens"),
+                completion_tokens=_or_kept(table.c.completion_tokens, "new_completion_tokens"),
+                cost_usd=_or_kept(table.c.cost_usd, "new_cost_usd"),
+                # What a crash leaves behind is priced too, flagged as our estimate.
+                cost_is_estimate=_or_kept(table.c.cost_is_estimate, "priced"),
             )
-        with open_session(self._engine) as session:
-            session.execute(update(Message).where(col(Message.id) == message_id).values(values))
-            session.commit()
+        )
+        rows = [
+            {
+                "message_id": c.message_id,
+                "length": len(c.content),
+                "new_content": c.content,
+                "new_prompt_tokens": c.prompt_tokens,
+                "new_completion_tokens": c.completion_tokens,
+                "new_cost_usd": c.cost_usd,
+                "priced": _priced(c),
+            }
+            for c in checkpoints
+        ]
+        with self._engine.begin() as conn:
+            conn.execute(statement, rows)
 
     def reopen(self, *, message_id: int) -> StoredMessage:
         """Mark a stored reply ``streaming`` again (it is being continued); return it."""
@@ -421,3 +459,15 @@ class ChatRepository:
             # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
             total += part if isinstance(part, Decimal) else picodollars_to_usd(part)
         return total
+
+
+def _or_kept(column: Column[Any], name: str) -> ColumnElement[Any]:
+    """The bound value ``name``, or the column's own value when it is None."""
+    return func.coalesce(bindparam(name, type_=column.type), column)
+
+
+def _priced(checkpoint: Checkpoint) -> bool | None:
+    """True when the checkpoint carries an estimate; None leaves the flag as it was."""
+    if checkpoint.cost_usd is None and checkpoint.completion_tokens is None:
+        return None
+    return True

@@ -12,12 +12,12 @@ PostgreSQL. Two tabs or workers racing for the last cent therefore see each othe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from neural_terminal.domain.periods import Period, PeriodStarts, period_starts
@@ -38,7 +38,9 @@ from neural_terminal.store.tables import (
 )
 
 GLOBAL_ID = 1
+ZERO_USD = Decimal(0)
 BUDGETS: Table = Budget.__table__  # type: ignore[attr-defined]
+_AMOUNT_TYPE = RESERVATIONS.c.amount_usd.type
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,33 @@ class BudgetStore:
         starts = starts or self._starts_now()
         with self._engine.connect() as conn:
             return _spend(conn, since=since, conversation_id=conversation_id, starts=starts)
+
+    def spend_many(
+        self,
+        *,
+        since: datetime | None,
+        conversation_ids: Collection[int],
+        starts: PeriodStarts | None = None,
+    ) -> dict[int, Spend]:
+        """:meth:`spend` of several conversations at once, in a fixed number of statements
+        (the replies in flight re-read their allowance together at each checkpoint)."""
+        starts = starts or self._starts_now()
+        with self._engine.connect() as conn:
+            return _spend_many(conn, since=since, conversation_ids=conversation_ids, starts=starts)
+
+    def grow_many(self, growths: Mapping[int, Decimal]) -> None:
+        """:meth:`grow` of several reservations (id -> amount) in one transaction."""
+        if not growths:
+            return
+        statement = (
+            update(RESERVATIONS)
+            .where(RESERVATIONS.c.id == bindparam("reservation_id"))
+            .where(RESERVATIONS.c.amount_usd < bindparam("amount", type_=_AMOUNT_TYPE))
+            .values(amount_usd=bindparam("amount", type_=_AMOUNT_TYPE))
+        )
+        rows = [{"reservation_id": rid, "amount": amount} for rid, amount in growths.items()]
+        with self._engine.begin() as conn:
+            conn.execute(statement, rows)
 
     def reserve(
         self,
@@ -239,6 +268,61 @@ def _spend(
     if row.owner_id is not None:
         owner = next(iter(user_budgets(conn, starts=starts, user_id=row.owner_id)), None)
     return Spend(global_usd, conversation_usd, row.budget_usd, owner)
+
+
+def _spend_many(
+    conn: Connection,
+    *,
+    since: datetime | None,
+    conversation_ids: Collection[int],
+    starts: PeriodStarts,
+) -> dict[int, Spend]:
+    settled = MESSAGES.c.status != MessageStatus.STREAMING.value
+    here = MESSAGES.c.imported_at.is_(None)
+    summarised_here = SUMMARIES.c.imported_at.is_(None)
+    global_usd = (
+        _sum(conn, MESSAGES, since, None, settled, here)
+        + _sum(conn, SUMMARIES, since, None, summarised_here)
+        + _sum(conn, RESERVATIONS, since, None)
+    )
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return {}
+    per_conversation = [
+        _sums_by_conversation(conn, MESSAGES, ids, settled, here),
+        _sums_by_conversation(conn, SUMMARIES, ids, summarised_here),
+        _sums_by_conversation(conn, RESERVATIONS, ids),
+    ]
+    rows = conn.execute(
+        select(CONVERSATIONS.c.id, CONVERSATIONS.c.budget_usd, CONVERSATIONS.c.owner_id).where(
+            CONVERSATIONS.c.id.in_(ids)
+        )
+    ).all()
+    owners = {row.owner_id for row in rows if row.owner_id is not None}
+    budgets = {b.user_id: b for b in user_budgets(conn, starts=starts)} if owners else {}
+    spends: dict[int, Spend] = {}
+    for row in rows:
+        conversation_usd = sum((sums.get(row.id, ZERO_USD) for sums in per_conversation), ZERO_USD)
+        owner = budgets.get(row.owner_id) if row.owner_id is not None else None
+        spends[row.id] = Spend(global_usd, conversation_usd, row.budget_usd, owner)
+    return spends
+
+
+def _sums_by_conversation(
+    conn: Connection, table: Table, ids: list[int], *where: object
+) -> dict[int, Decimal]:
+    amount = table.c.amount_usd if "amount_usd" in table.c else table.c.cost_usd
+    query = (
+        select(table.c.conversation_id, func.sum(amount))
+        .where(table.c.conversation_id.in_(ids))
+        .group_by(table.c.conversation_id)
+    )
+    for clause in where:
+        query = query.where(clause)  # type: ignore[arg-type]
+    return {
+        conversation_id: total if isinstance(total, Decimal) else picodollars_to_usd(total)
+        for conversation_id, total in conn.execute(query)
+    }
 
 
 def _sum(

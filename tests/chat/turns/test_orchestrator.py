@@ -23,7 +23,13 @@ from neural_terminal.domain.errors import (
 )
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.conversations.repository import ChatRepository
-from tests.fakes import FakeUpstream, ScriptedReply, Ticker, streaming_turn
+from tests.fakes import (
+    FakeUpstream,
+    Intervals,
+    ScriptedReply,
+    inline_checkpoints,
+    streaming_turn,
+)
 
 
 def _reply(*texts: str, cost: str | None = "0.00002") -> ScriptedReply:
@@ -250,6 +256,7 @@ async def test_unknown_conversation_is_refused(chat: ChatOrchestrator) -> None:
 async def test_checkpoints_save_the_partial_reply_while_streaming(
     repo: ChatRepository, upstream: FakeUpstream, context_builder: ContextBuilder
 ) -> None:
+    intervals = Intervals()
     chat = ChatOrchestrator(
         repository=repo,
         upstream=upstream,
@@ -257,29 +264,28 @@ async def test_checkpoints_save_the_partial_reply_while_streaming(
         turns=ActiveTurns(),
         context=context_builder,
         max_message_chars=1000,
-        checkpoint_every_s=0.25,
-        clock=Ticker(0.1),
+        checkpoints=inline_checkpoints(repo, intervals),
     )
     conversation = chat.create_conversation(model="m")
     assert conversation.id is not None
     upstream.enqueue(ScriptedReply([TextDelta(c) for c in "abcdefgh"], hang_after_chunks=True))
-    saved: list[str] = []
+    stored: list[str] = []
 
     async def consume() -> None:
         assert conversation.id is not None
         async for event in chat.send(conversation.id, "go"):
             if isinstance(event, ReplyDelta):
-                saved.append(repo.list_messages(conversation_id=conversation.id)[-1].content)
+                if event.text in "cf":  # an interval ends after "c" and after "f"
+                    await intervals.elapse()
+                stored.append(repo.list_messages(conversation_id=conversation.id)[-1].content)
                 if event.text == "h":
                     chat.stop(conversation.id)
 
     with pytest.raises(asyncio.CancelledError):
         await asyncio.create_task(consume())
-    # Checkpoints land every few deltas: the stored text grows while streaming, in order.
-    grown = [s for s in saved if s]
-    assert grown
-    assert grown == sorted(grown, key=len)
-    assert all("abcdefgh".startswith(s) for s in grown)
+    # Between intervals the stored text stands still; at each one it catches up exactly.
+    assert stored == ["", "", "abc", "abc", "abc", "abcdef", "abcdef", "abcdef"]
+    assert repo.list_messages(conversation_id=conversation.id)[-1].content == "abcdefgh"
 
 
 @pytest.mark.asyncio

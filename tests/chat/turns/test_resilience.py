@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.turns.active import ActiveTurns
+from neural_terminal.chat.turns.checkpoints import CheckpointWriter
 from neural_terminal.chat.turns.orchestrator import STOPPED_BY_USER, ChatOrchestrator, collect
 from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
 from neural_terminal.chat.turns.replies import (
@@ -23,6 +25,7 @@ from neural_terminal.chat.turns.replies import (
 )
 from neural_terminal.chat.turns.streaming import Resilience
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
+from neural_terminal.domain.conversations import Checkpoint
 from neural_terminal.domain.errors import (
     BadRequest,
     CircuitOpen,
@@ -43,7 +46,7 @@ from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.upstream.breaker import BreakerState, CircuitBreaker
 from neural_terminal.upstream.retry import RetryPolicy
-from tests.fakes import FakeUpstream, ScriptedReply, Ticker
+from tests.fakes import FakeUpstream, Intervals, ScriptedReply, Ticker, inline_checkpoints
 from tests.token_counts import count_prompt_tokens, count_tokens
 
 PRICING = ModelPricing(prompt=Decimal("0.000001"), completion=Decimal("0.000002"))
@@ -67,12 +70,9 @@ class SpyRepository(ChatRepository):
         super().__init__(engine)
         self.checkpoints: list[tuple[str, Decimal | None]] = []
 
-    def checkpoint(self, **kwargs: object) -> None:
-        content = kwargs["content"]
-        cost = kwargs.get("cost_usd")
-        assert isinstance(content, str)
-        self.checkpoints.append((content, cost if isinstance(cost, Decimal) else None))
-        super().checkpoint(**kwargs)  # type: ignore[arg-type]
+    def checkpoint_many(self, checkpoints: Sequence[Checkpoint]) -> None:
+        self.checkpoints.extend((c.content, c.cost_usd) for c in checkpoints)
+        super().checkpoint_many(checkpoints)
 
 
 @pytest.fixture
@@ -110,6 +110,7 @@ def _chat(
     attempts: int = 3,
     budget_s: float = 60.0,
     step: float = 0.1,
+    checkpoints: CheckpointWriter | None = None,
 ) -> ChatOrchestrator:
     return ChatOrchestrator(
         repository=repo,
@@ -126,6 +127,7 @@ def _chat(
             random=lambda: 0.5,
         ),
         clock=Ticker(step),
+        checkpoints=checkpoints,
     )
 
 
@@ -412,30 +414,35 @@ async def test_stop_during_a_retry_wait_keeps_the_message(
 
 
 @pytest.mark.asyncio
-async def test_checkpoints_come_at_least_once_a_second_and_carry_an_estimate(
+async def test_each_interval_checkpoints_the_text_so_far_with_an_estimate(
     repo: SpyRepository,
     upstream: FakeUpstream,
     sleeps: Sleeps,
     breaker: CircuitBreaker,
     context_builder: ContextBuilder,
 ) -> None:
+    intervals = Intervals()
     chat = _chat(
-        repo, upstream, sleeps, breaker, context_builder, step=0.3
-    )  # every clock read: +0.3 s
-    words = [f"w{i} " for i in range(40)]
+        repo,
+        upstream,
+        sleeps,
+        breaker,
+        context_builder,
+        checkpoints=inline_checkpoints(repo, intervals),
+    )
+    words = [f"w{i} " for i in range(12)]
     upstream.enqueue(_ok(*words))
 
-    await collect(chat.send(_conversation(chat), "hello"))
+    async for event in chat.send(_conversation(chat), "hello"):
+        if isinstance(event, ReplyDelta) and event.text in ("w3 ", "w7 "):
+            await intervals.elapse()
+            await intervals.elapse()  # nothing new since: nothing written
 
-    assert len(repo.checkpoints) >= 8
-    for index, (content, cost) in enumerate(repo.checkpoints):
-        assert "".join(words).startswith(content)
-        assert cost is not None
-        assert cost > 0
-        if index:
-            # One delta per clock step of 0.3 s: a checkpoint at least every ~1 s of stream.
-            grown = len(content) - len(repo.checkpoints[index - 1][0])
-            assert grown <= 4 * len("w00 ")
+    assert [content for content, _ in repo.checkpoints] == ["w0 w1 w2 w3 ", "".join(words[:8])]
+    first, second = (cost for _, cost in repo.checkpoints)
+    assert first is not None
+    assert second is not None
+    assert 0 < first < second
 
 
 @pytest.mark.asyncio
