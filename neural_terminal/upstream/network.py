@@ -170,12 +170,11 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
     for the proxied URLs, which keeps working as before.
     """
 
-    def __init__(self, *, limits: httpx.Limits) -> None:
+    def __init__(self, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None) -> None:
         # Not super().__init__(): it would build an anyio pool only to have it replaced.
-        # The SSL context is httpx's own (certifi, or SSL_CERT_FILE / SSL_CERT_DIR).
-        ssl_context = httpx.create_ssl_context()
+        # By default the SSL context is httpx's own (certifi, or SSL_CERT_FILE / SSL_CERT_DIR).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
+            ssl_context=ssl_context or httpx.create_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
