@@ -30,6 +30,7 @@ from neural_terminal.store.spend.budget_store import BudgetConfig
 from neural_terminal.ui.budget.budget_state import BudgetVars
 from neural_terminal.ui.budget.budget_view import parse_limit, price_change_text
 from neural_terminal.ui.chat.live_script import append_script, cost_script
+from neural_terminal.ui.chat.page_calls import run_in_page
 from neural_terminal.ui.chat.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.chat.tree_vars import TreeVars
 from neural_terminal.ui.chat.views import (
@@ -329,9 +330,9 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
                 cost_shown_at = now
                 cost = f"~{format_usd(batch.cost_usd)}"
             if batch.text:
-                yield rx.call_script(append_script(reply_id, batch.offset, batch.text, cost))
+                await run_in_page(append_script(reply_id, batch.offset, batch.text, cost))
             elif cost is not None:
-                yield rx.call_script(cost_script(reply_id, cost))
+                await run_in_page(cost_script(reply_id, cost))
             finished = batch.finished or finished
         stored = finished.message if finished else chat.message(reply_id) if reply_id else None
         async with self:
