@@ -7,7 +7,7 @@ page load, sends one message and assembles the reply from the ``ntLive.append`` 
 backend emits. Then it checks every reply against the simulator and the database:
 
     .venv/bin/python -m bench.load [--sessions 100] [--tokens 1000] [--rate 50]
-                                   [--external-sim] [--ramp S] [--trace]
+                                   [--external-sim] [--ramp S] [--trace] [--profile]
 
 Added latency per piece of text is the time this client received it minus the time the
 simulator wrote it (``/generation?timeline=1``), on the same clock as in bench/stream.py,
@@ -32,13 +32,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.profile_shares import Shares, sampled
 from neural_terminal.domain.conversations import MessageStatus, StoredMessage
 from neural_terminal.settings import PROJECT_ROOT, load_settings
 from neural_terminal.simulator.tokenising import ENCODING_NAME, token_pieces
@@ -511,7 +512,7 @@ class Usage:
     pss_kb: dict[int, int]
 
 
-async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator) -> None:
+async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator, workdir: str) -> None:
     """Open the sessions, stream every reply, check them and print the figures."""
     procs = app_processes(app)
     sim_procs = [] if sim.process is None else [Proc(sim.process.pid, "simulator")]
@@ -545,7 +546,13 @@ async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator) -> None
     busy_before = machine_busy()
     started = time.monotonic()
     timeout = args.tokens / args.rate * 2 + args.ramp + 60
-    await stream_all(sessions, timeout, args.ramp)
+    serving = next(p.pid for p in procs if p.role.startswith("serves"))
+    profile = Path(workdir) / "backend-profile.txt"
+    sampling: AbstractContextManager[list[Shares]] = (
+        sampled(serving, profile) if args.profile else nullcontext([])
+    )
+    with sampling as shares:
+        await stream_all(sessions, timeout, args.ramp)
     usage = Usage(
         wall_s=time.monotonic() - started,
         cpu_s={p.pid: p.cpu_s() - cpu_before[p.pid] for p in measured},
@@ -566,6 +573,10 @@ async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator) -> None
     if args.trace and sessions:
         print(f"session 0 other events: {sessions[0].other_events}")
     _print(args, sessions, verdicts, usage, procs, sim_procs, frames, wire)
+    if shares:
+        print(f"where the serving worker's CPU went ({shares[0].total:,} py-spy samples):")
+        for line in shares[0].lines():
+            print(f"  {line}")
     if not all(v.ok for v in verdicts):
         print(f"app log, last lines:\n{app.log_tail(40)}")
 
@@ -619,6 +630,11 @@ def _print(
         f"backend CPU {backend:.1f} s = {backend / usage.wall_s * 100:.0f}% of one core, "
         f"{backend / usage.wall_s / cores * 100:.0f}% of {cores} cores"
     )
+    per_token = backend / max(tokens, 1) * 1e6
+    print(
+        f"backend CPU per delivered token: {per_token:.0f} us (target <= 40 us; "
+        f"the pre-issue-16 code measured about 200 us on these 2-core machines)"
+    )
     for proc in [*procs, *sim_procs]:
         pid = proc.pid
         cpu, hwm = usage.cpu_s[pid], usage.hwm_kb[pid] / 1024
@@ -659,6 +675,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="run the simulator in its own process, as a remote upstream would be",
     )
     parser.add_argument("--trace", action="store_true", help="print session 0's packets")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the serving worker with py-spy and print its CPU by layer",
+    )
     args = parser.parse_args(argv)
     use_cache_dir(load_settings().tiktoken_cache_dir)
     with tempfile.TemporaryDirectory() as workdir, ExitStack() as stack:
@@ -668,7 +689,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             sim = stack.enter_context(external_simulator(Path(workdir), args.rate))
             env["NEURAL_TERMINAL_SIMULATOR_URL"] = sim.api
         app = stack.enter_context(running_app(Path(workdir), **env))
-        asyncio.run(run(args, app, sim or Simulator(f"{app.url}/sim/api/v1")))
+        asyncio.run(run(args, app, sim or Simulator(f"{app.url}/sim/api/v1"), workdir))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from neural_terminal.security.login import LoginRoutes
 from neural_terminal.security.refusals import RefusalLog
 from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator.app import create_simulator_app
+from neural_terminal.tokens.encodings import KNOWN_ENCODINGS, get_encoding
 from neural_terminal.ui.admin.admin_page import admin
 from neural_terminal.ui.admin.admin_state import AdminState
 from neural_terminal.ui.api import export_api, preflight_api, replies_api
@@ -106,9 +107,17 @@ async def _services_lifespan() -> AsyncIterator[None]:
     app_services = bootstrap.services()
     # Prices are refreshed on start; estimated costs are reconciled once the upstream answers.
     background = asyncio.create_task(_start_up_economics(app_services))
+    # The encodings load now (about a second, in a thread), not inside the first sends.
+    warm = asyncio.create_task(asyncio.to_thread(_load_encodings))
     yield
     background.cancel()
+    warm.cancel()
     await bootstrap.shutdown()
+
+
+def _load_encodings() -> None:
+    for name in KNOWN_ENCODINGS:
+        get_encoding(name)
 
 
 async def _start_up_economics(app_services: bootstrap.Services) -> None:

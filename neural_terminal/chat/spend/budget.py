@@ -191,19 +191,33 @@ class BudgetGuard:
         self, conversation_id: int, estimate_usd: Decimal, *, carried: Decimal = ZERO
     ) -> int:
         """Check and set aside ``estimate_usd`` (+ ``carried``) atomically; the reservation id."""
+        reservation_id, _ = self.reserve_with_allowance(
+            conversation_id, estimate_usd, carried=carried
+        )
+        return reservation_id
+
+    def reserve_with_allowance(
+        self, conversation_id: int, estimate_usd: Decimal, *, carried: Decimal = ZERO
+    ) -> tuple[int, Decimal | None]:
+        """:meth:`reserve`, and the reply's :meth:`allowance` from the same locked read (the
+        spend before this reservation is the room it has), so a send reads spend once."""
         config = self._store.config()
         now = self._clock()
+        rooms: list[Decimal] = []
 
         def decide(spend: Spend) -> None:
-            self._refuse_if_over(_status(config, spend, now), estimate_usd)
+            status = _status(config, spend, now)
+            self._refuse_if_over(status, estimate_usd)
+            rooms.extend(lim.limit_usd - lim.spent_usd for lim in status.limits)
 
-        return self._store.reserve(
+        reservation_id = self._store.reserve(
             conversation_id=conversation_id,
             amount_usd=estimate_usd + carried,
             since=period_start(now, config.period, config.time_zone),
             decide=decide,
             starts=period_starts(now, config.time_zone),
         )
+        return reservation_id, min(rooms) if rooms else None
 
     def allowance(self, conversation_id: int, own_reserved: Decimal) -> Decimal | None:
         """The most a reply in flight may cost in all: the tightest limit's room for it."""

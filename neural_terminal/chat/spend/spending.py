@@ -66,10 +66,13 @@ class Spending:
     ) -> SpendWatch:
         """Check and reserve atomically (OverBudget when refused); the reply's watch."""
         amount = estimate.cost_usd or ZERO
-        reservation = self._guard.reserve(conversation_id, amount, carried=carried or ZERO)
+        reservation, allowance = self._guard.reserve_with_allowance(
+            conversation_id, amount, carried=carried or ZERO
+        )
         return SpendWatch(
             self._guard,
             conversation_id=conversation_id,
             reservation_id=reservation,
             reserved=amount + (carried or ZERO),
+            allowance=allowance,
         )

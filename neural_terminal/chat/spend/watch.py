@@ -23,14 +23,20 @@ class SpendWatch:
     """Guards one reply in flight; ``check`` raises BudgetStop once the limit is reached."""
 
     def __init__(
-        self, guard: BudgetGuard, *, conversation_id: int, reservation_id: int, reserved: Decimal
+        self,
+        guard: BudgetGuard,
+        *,
+        conversation_id: int,
+        reservation_id: int,
+        reserved: Decimal,
+        allowance: Decimal | None,
     ) -> None:
         self._guard = guard
         self._conversation_id = conversation_id
         self._reservation_id = reservation_id
         self._reserved = reserved
         self._released = False
-        self._allowance = guard.allowance(conversation_id, reserved)
+        self._allowance = allowance
 
     @property
     def allowance(self) -> Decimal | None:

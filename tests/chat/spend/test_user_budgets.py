@@ -143,12 +143,17 @@ def test_a_reply_streams_only_up_to_the_users_room(db: Engine, guard: BudgetGuar
     ann = add_user(db, "ann", limit="2", period=Period.MONTHLY)
     chat = owned_conversation(db, ann)
     add_message(db, chat, at=NOW, cost="1.5")
-    reservation = guard.reserve(chat, Decimal("0.2"))
+    reservation, allowance = guard.reserve_with_allowance(chat, Decimal("0.2"))
     watch = SpendWatch(
-        guard, conversation_id=chat, reservation_id=reservation, reserved=Decimal("0.2")
+        guard,
+        conversation_id=chat,
+        reservation_id=reservation,
+        reserved=Decimal("0.2"),
+        allowance=allowance,
     )
 
     assert watch.allowance == Decimal("0.5")
+    assert guard.allowance(chat, Decimal("0.2")) == allowance  # the same as read afresh
     with pytest.raises(BudgetStop) as stopped:
         watch.check(Decimal("0.5"))
 
