@@ -33,7 +33,8 @@ from neural_terminal.security.login import LoginRoutes
 from neural_terminal.security.refusals import RefusalLog
 from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator.app import create_simulator_app
-from neural_terminal.tokens.encodings import KNOWN_ENCODINGS, get_encoding
+from neural_terminal.tokens.counter import scheme_for
+from neural_terminal.tokens.encodings import get_encoding
 from neural_terminal.ui.admin.admin_page import admin
 from neural_terminal.ui.admin.admin_state import AdminState
 from neural_terminal.ui.api import export_api, preflight_api, replies_api
@@ -107,17 +108,14 @@ async def _services_lifespan() -> AsyncIterator[None]:
     app_services = bootstrap.services()
     # Prices are refreshed on start; estimated costs are reconciled once the upstream answers.
     background = asyncio.create_task(_start_up_economics(app_services))
-    # The encodings load now (about a second, in a thread), not inside the first sends.
-    warm = asyncio.create_task(asyncio.to_thread(_load_encodings))
+    # The default model's encoding loads now (about a second, in a thread), not inside the
+    # first sends; another (each is some 50 MB) loads when a model first needs it.
+    encoding = scheme_for(app_services.settings.model).encoding
+    warm = asyncio.create_task(asyncio.to_thread(get_encoding, encoding))
     yield
     background.cancel()
     warm.cancel()
     await bootstrap.shutdown()
-
-
-def _load_encodings() -> None:
-    for name in KNOWN_ENCODINGS:
-        get_encoding(name)
 
 
 async def _start_up_economics(app_services: bootstrap.Services) -> None:

@@ -172,29 +172,18 @@ class TurnService:
             reopened = self._repo.reopen(message_id=shape.target.id)
             self._repo.set_active_leaf(conversation_id=cid, leaf_id=reopened.id)
             return None, reopened.id, Carried.of(reopened)
-        user = None
-        parent = shape.answered
-        if shape.text is not None:
-            window = shape.plan.window
-            user = self._repo.add_message(
-                conversation_id=cid,
-                role="user",
-                content=shape.text,
-                parent_id=shape.answered,
-                token_count=shape.plan.new_tokens,
-                token_encoding=window.encoding,
-            )
-            parent = user.id
-            if shape.answered is None and conversation.title == DEFAULT_TITLE:
-                self._repo.update_conversation(conversation_id=cid, title=title_from(shape.text))
-        reply = self._repo.add_message(
+        window = shape.plan.window
+        user, reply = self._repo.add_exchange(
             conversation_id=cid,
-            role="assistant",
-            content="",
-            status=MessageStatus.STREAMING,
-            model=conversation.model,
-            parent_id=parent,
+            parent_id=shape.answered,
+            user_text=shape.text,
+            user_token_count=shape.plan.new_tokens if shape.text is not None else None,
+            token_encoding=window.encoding if shape.text is not None else None,
+            reply_model=conversation.model,
         )
+        first_words = shape.text is not None and shape.answered is None
+        if first_words and shape.text and conversation.title == DEFAULT_TITLE:
+            self._repo.update_conversation(conversation_id=cid, title=title_from(shape.text))
         return user, reply.id, Carried()
 
     def _shape(self, request: TurnRequest) -> _Shape:

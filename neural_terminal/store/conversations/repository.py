@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Engine, Integer, Table, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
-from sqlmodel import col, select, update
+from sqlmodel import Session, col, select, update
 
 from neural_terminal.domain.conversations import (
     Checkpoint,
@@ -286,26 +286,72 @@ class ChatRepository:
         with open_session(self._engine) as session:
             if isinstance(parent_id, _ActiveLeaf):
                 conversation = session.get(Conversation, conversation_id)
-                message.parent_id = conversation.active_leaf_id if conversation else None
-            else:
-                message.parent_id = parent_id
-            if message.parent_id is not None:
-                parent = session.get(Message, message.parent_id)
-                message.depth = parent.depth + 1 if parent is not None else 0
-            session.add(message)
-            session.flush()
-            values: dict[str, object] = {
-                "updated_at": utcnow(),
-                "message_count": col(Conversation.message_count) + 1,
-            }
-            if activate:
-                values["active_leaf_id"] = message.id
-            session.execute(
-                update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
-            )
+                parent_id = conversation.active_leaf_id if conversation else None
+            self._place(session, message, parent_id)
+            self._bump(session, conversation_id, added=1, leaf_id=message.id if activate else None)
             session.commit()
-            session.refresh(message)
         return stored_message(message)
+
+    def add_exchange(
+        self,
+        *,
+        conversation_id: int,
+        parent_id: int | None,
+        user_text: str | None,
+        user_token_count: int | None,
+        token_encoding: str | None,
+        reply_model: str,
+    ) -> tuple[StoredMessage | None, StoredMessage]:
+        """A turn's rows in one transaction: the user's words (when there are any) under
+        ``parent_id``, and under them the reply, streaming and now the active leaf."""
+        with open_session(self._engine) as session:
+            user = None
+            if user_text is not None:
+                user = Message(
+                    conversation_id=conversation_id,
+                    role="user",
+                    content=user_text,
+                    token_count=user_token_count,
+                    token_encoding=token_encoding,
+                )
+                self._place(session, user, parent_id)
+            reply = Message(
+                conversation_id=conversation_id,
+                role="assistant",
+                content="",
+                status=MessageStatus.STREAMING.value,
+                model=reply_model,
+            )
+            self._place(session, reply, user.id if user is not None else parent_id, parent=user)
+            self._bump(session, conversation_id, added=1 + (user is not None), leaf_id=reply.id)
+            session.commit()
+        return (stored_message(user) if user is not None else None), stored_message(reply)
+
+    @staticmethod
+    def _place(
+        session: Session, message: Message, parent_id: int | None, parent: Message | None = None
+    ) -> None:
+        """Insert ``message`` under ``parent_id`` at its depth (every default is set in Python,
+        so the row needs no reading back)."""
+        message.parent_id = parent_id
+        if parent_id is not None:
+            parent = parent if parent is not None else session.get(Message, parent_id)
+            message.depth = parent.depth + 1 if parent is not None else 0
+        session.add(message)
+        session.flush()
+
+    @staticmethod
+    def _bump(session: Session, conversation_id: int, *, added: int, leaf_id: int | None) -> None:
+        """The conversation was active now and holds ``added`` more messages."""
+        values: dict[str, object] = {
+            "updated_at": utcnow(),
+            "message_count": col(Conversation.message_count) + added,
+        }
+        if leaf_id is not None:
+            values["active_leaf_id"] = leaf_id
+        session.execute(
+            update(Conversation).where(col(Conversation.id) == conversation_id).values(values)
+        )
 
     def checkpoint(
         self,

@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from neural_terminal.domain.periods import Period, PeriodStarts, period_starts
@@ -245,18 +256,25 @@ def _spend(
     # Imported costs were spent elsewhere (or before): on the record, never on a budget here.
     here = MESSAGES.c.imported_at.is_(None)
     summarised_here = SUMMARIES.c.imported_at.is_(None)
-    global_usd = (
-        _sum(conn, MESSAGES, since, None, settled, here)
-        + _sum(conn, SUMMARIES, since, None, summarised_here)
-        + _sum(conn, RESERVATIONS, since, None)
-    )
+    global_parts = [
+        _sum_of(MESSAGES, since, None, settled, here),
+        _sum_of(SUMMARIES, since, None, summarised_here),
+        _sum_of(RESERVATIONS, since, None),
+    ]
     if conversation_id is None:
-        return Spend(global_usd, Decimal(0), None)
-    conversation_usd = (
-        _sum(conn, MESSAGES, None, conversation_id, settled, here)
-        + _sum(conn, SUMMARIES, None, conversation_id, summarised_here)
-        + _sum(conn, RESERVATIONS, None, conversation_id)
+        return Spend(sum(_sums(conn, global_parts), ZERO_USD), Decimal(0), None)
+    # Both totals in one statement: a send reads spend under the budget lock.
+    totals = _sums(
+        conn,
+        [
+            *global_parts,
+            _sum_of(MESSAGES, None, conversation_id, settled, here),
+            _sum_of(SUMMARIES, None, conversation_id, summarised_here),
+            _sum_of(RESERVATIONS, None, conversation_id),
+        ],
     )
+    global_usd = sum(totals[:3], ZERO_USD)
+    conversation_usd = sum(totals[3:], ZERO_USD)
     row = conn.execute(
         select(CONVERSATIONS.c.budget_usd, CONVERSATIONS.c.owner_id).where(
             CONVERSATIONS.c.id == conversation_id
@@ -280,10 +298,16 @@ def _spend_many(
     settled = MESSAGES.c.status != MessageStatus.STREAMING.value
     here = MESSAGES.c.imported_at.is_(None)
     summarised_here = SUMMARIES.c.imported_at.is_(None)
-    global_usd = (
-        _sum(conn, MESSAGES, since, None, settled, here)
-        + _sum(conn, SUMMARIES, since, None, summarised_here)
-        + _sum(conn, RESERVATIONS, since, None)
+    global_usd = sum(
+        _sums(
+            conn,
+            [
+                _sum_of(MESSAGES, since, None, settled, here),
+                _sum_of(SUMMARIES, since, None, summarised_here),
+                _sum_of(RESERVATIONS, since, None),
+            ],
+        ),
+        ZERO_USD,
     )
     ids = sorted(set(conversation_ids))
     if not ids:
@@ -325,13 +349,10 @@ def _sums_by_conversation(
     }
 
 
-def _sum(
-    conn: Connection,
-    table: Table,
-    since: datetime | None,
-    conversation_id: int | None,
-    *where: object,
-) -> Decimal:
+def _sum_of(
+    table: Table, since: datetime | None, conversation_id: int | None, *where: object
+) -> Select[tuple[Decimal]]:
+    """SUM of a table's amounts, since a time and in one conversation when given."""
     amount = table.c.amount_usd if "amount_usd" in table.c else table.c.cost_usd
     query = select(func.sum(amount))
     if since is not None:
@@ -340,6 +361,11 @@ def _sum(
         query = query.where(table.c.conversation_id == conversation_id)
     for clause in where:
         query = query.where(clause)  # type: ignore[arg-type]
-    total = conn.execute(query).scalar()
+    return query
+
+
+def _sums(conn: Connection, queries: list[Select[tuple[Decimal]]]) -> list[Decimal]:
+    """Several sums in one statement, in dollars (0 where nothing was summed)."""
+    row = conn.execute(select(*(q.scalar_subquery() for q in queries))).one()
     # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
-    return total if isinstance(total, Decimal) else picodollars_to_usd(total)
+    return [t if isinstance(t, Decimal) else picodollars_to_usd(t) for t in row]
