@@ -89,7 +89,8 @@ class _Watchdog:
         """A read starts; it may wait ``limit_s`` seconds (None: for ever)."""
         if limit_s is None:
             return
-        self._task = asyncio.current_task()
+        if self._task is None:  # one task reads the stream: looked up once, not per read
+            self._task = asyncio.current_task()
         self._due = self._loop.time() + limit_s
         self._cancelling = self._task.cancelling() if self._task else 0
         if self._timer is None or self._timer.when() > self._due:

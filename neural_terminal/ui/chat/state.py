@@ -376,14 +376,16 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
 
     def _started(self, started: ReplyStarted) -> None:
         """The words are stored and the reply's row exists: show the path it is on."""
-        if not self.active_id:
+        created = not self.active_id
+        if created:
             self.active_id = started.conversation_id
             self.last_opened = str(self.active_id)
         self.streaming_id = started.assistant_message_id  # a continued reply is hidden while live
         self.editing_id = 0
         self.context_notice = started.notice or ""
         self._refresh_branch()
-        self._refresh_sidebar()
+        if created:  # listed at once; an existing one moves up when its reply ends
+            self._refresh_sidebar()
         if started.context is not None:
             self._show_context(started.context)
 
