@@ -24,10 +24,17 @@ def _refuse_constant(name: str) -> object:
     raise ShapeError(f"non-finite number {name}")
 
 
+# Built once: json.loads with options builds a decoder on every call, and a reply parses
+# one chunk per token.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+
+
 def loads(text: str | bytes) -> object:
     """Parse JSON with non-integers as exact ``Decimal``; NaN and Infinity are refused."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        return _DECODER.decode(text)
     except ShapeError:
         raise
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, deep nesting
