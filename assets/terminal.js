@@ -109,6 +109,7 @@ window.ntLive = {
   element: null,
   chunk: null,
   chunkSize: 0,
+  cursor: null,
   syncing: false,
   waiting: [],
 
@@ -198,6 +199,7 @@ window.ntLive = {
       element.replaceChildren();
       this.element = element;
       this.chunk = null;
+      this.cursor = null;
       this.write(this.text);
     } else {
       this.write(fresh);
@@ -205,6 +207,7 @@ window.ntLive = {
     ntFollow.request();
   },
 
+  // The cursor blinks after the last text: it moves into each new chunk.
   write(text) {
     let rest = text;
     while (rest) {
@@ -213,10 +216,15 @@ window.ntLive = {
         this.chunk.className = "nt-chunk";
         this.chunkSize = 0;
         this.element.appendChild(this.chunk);
+        if (!this.cursor) {
+          this.cursor = document.createElement("span");
+          this.cursor.className = "nt-cursor";
+        }
+        this.chunk.appendChild(this.cursor);
       }
       const seam = ntSeam(this.chunkSize, rest);
       const head = seam < 0 ? rest : rest.slice(0, seam);
-      this.chunk.appendChild(document.createTextNode(head));
+      this.chunk.insertBefore(document.createTextNode(head), this.cursor);
       this.chunkSize += head.length;
       rest = seam < 0 ? "" : rest.slice(seam);
       if (seam >= 0) this.chunk = null;

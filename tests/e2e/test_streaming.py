@@ -109,13 +109,16 @@ def test_a_long_reply_is_drawn_in_blocks_of_plain_text(page: Page, app: RunningA
     send(page, "[[sim:tokens=2000]] [[sim:rate=2000]] a long one")
     # The last of it is still drawn live, in several blocks: each append lays out one.
     page.wait_for_function("document.querySelectorAll('#live-text > .nt-chunk').length > 2")
+    # Text nodes only (and the page's own cursor, empty, after the last text).
     blocks = page.evaluate(
         """() => [...document.querySelectorAll('#live-text > *')].map((block) => [
              block.className,
-             [...block.childNodes].every((node) => node.nodeType === Node.TEXT_NODE),
+             [...block.childNodes].every((node) => node.nodeType === Node.TEXT_NODE
+               || (node.className === 'nt-cursor' && node.childNodes.length === 0)),
            ])"""
     )
     assert all(name == "nt-chunk" and only_text for name, only_text in blocks)
+    assert page.locator("#live-text .nt-cursor").count() == 1
 
     wait_reply_done(page)
     reply = stored_messages(app)[-1]

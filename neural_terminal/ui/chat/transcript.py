@@ -196,7 +196,7 @@ def _reply_in_progress() -> rx.Component:
                     data_message_id=ChatState.streaming_id.to_string(),
                     class_name="nt-live",
                 ),
-                rx.el.span(class_name="nt-cursor nt-cursor-waiting"),
+                rx.el.span(class_name="nt-cursor-waiting"),
                 class_name="nt-msg",
                 data_role="assistant",
                 data_status="streaming",
