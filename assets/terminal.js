@@ -7,47 +7,109 @@ document.addEventListener("keydown", (event) => {
   if (!target.disabled && target.form) target.form.requestSubmit();
 });
 
-// Keep the newest text in view while a reply streams, unless the reader scrolled up. A
+// Keep the newest text in view while a reply streams, unless the reader scrolled up.
+// Appending never reads layout: the page scrolls at most once a frame (in an animation frame,
+// after that frame's text is in), and whether the reader is at the bottom is decided from
+// scroll events, so a layout is computed once a frame at most and never just to ask. A
 // conversation opens (or reloads) at its newest message: the rows may be drawn in the same
 // step as the transcript itself, before anything here could watch them.
-const followTranscript = () => {
-  const transcript = document.getElementById("transcript");
-  if (!transcript || transcript.dataset.follow) return;
-  transcript.dataset.follow = "on";
-  let pinned = true;
-  const toBottom = () => requestAnimationFrame(() => {
-    transcript.scrollTop = transcript.scrollHeight;
-  });
-  transcript.addEventListener("scroll", () => {
-    pinned = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 48;
-  });
-  new MutationObserver((changes) => {
-    if (changes.some((change) => change.attributeName === "data-conversation")) {
-      pinned = true; // another conversation: from its newest message
+const ntFollow = {
+  transcript: null,
+  pinned: true,
+  // scrollTop right after this page last scrolled to the bottom: a scroll event that finds
+  // the transcript above it was the reader's.
+  ownTop: -1,
+  frame: 0,
+
+  attach(transcript) {
+    this.transcript = transcript;
+    this.pinned = true;
+    this.ownTop = -1;
+    transcript.addEventListener("scroll", () => this.scrolled(), { passive: true });
+    new MutationObserver((changes) => this.changed(changes)).observe(transcript, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["data-conversation", "style"],
+    });
+    this.request();
+  },
+
+  // Scroll events come at the start of a frame, before this frame's text is laid out. Still
+  // where this page left it: pinned (the text may have grown since). Above it: the reader
+  // scrolled up, unless the transcript merely got shorter and is still at its bottom.
+  scrolled() {
+    const t = this.transcript;
+    const top = t.scrollTop;
+    if (this.pinned && top >= this.ownTop - 1) return;
+    this.pinned = t.scrollHeight - top - t.clientHeight < 48;
+    if (this.pinned) this.ownTop = top;
+  },
+
+  // React drew something (a finished message, another conversation): follow it if pinned.
+  // The live reply's own appends are left out here: ntLive asks for a frame itself.
+  changed(changes) {
+    const live = document.getElementById("live-text");
+    let moved = false;
+    for (const change of changes) {
+      if (change.attributeName === "data-conversation") {
+        this.pinned = true; // another conversation: from its newest message
+        this.ownTop = -1;
+      }
+      if (!live || !live.contains(change.target)) moved = true;
     }
-    if (pinned) transcript.scrollTop = transcript.scrollHeight;
-  }).observe(transcript, {
-    childList: true,
-    subtree: true,
-    characterData: true,
-    attributes: true,
-    attributeFilter: ["data-conversation"],
-  });
-  toBottom();
+    if (moved) this.request();
+  },
+
+  request() {
+    if (!this.pinned || this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const t = this.transcript;
+      if (!this.pinned || !t || !t.isConnected) return;
+      // Past the end: the browser stops at the bottom (no need to ask how tall it is).
+      t.scrollTop = 1e9;
+      this.ownTop = t.scrollTop;
+    });
+  },
 };
-new MutationObserver(followTranscript).observe(document.documentElement, {
-  childList: true,
-  subtree: true,
-});
+new MutationObserver(() => {
+  const transcript = document.getElementById("transcript");
+  if (transcript && transcript !== ntFollow.transcript) ntFollow.attach(transcript);
+}).observe(document.documentElement, { childList: true, subtree: true });
 
 // The reply in progress: the server sends only new text with its offset (in code points);
 // appending here keeps the websocket cost linear in the reply. A gap (a reconnect, a reload
 // mid-reply) is closed by fetching the exact text so far from /api/replies/<id>.
+//
+// The text is drawn as a column of blocks ("chunks"): a new chunk starts after a newline once
+// the current one holds CHUNK_SOFT characters (an invisible seam), or after a space once it
+// holds CHUNK_HARD (that line ends early; the finished message, drawn as markdown, has no
+// seam). Appending then lays out only the last chunk, not one block as long as the reply,
+// so the page's work per append stays the same however long the reply grows.
+const CHUNK_SOFT = 1024;
+const CHUNK_HARD = 2048;
+
+// Where ``text`` may be split to start a new chunk, given the current chunk's length: the
+// index after a newline (or a space, past the hard limit), or -1 to keep it whole.
+const ntSeam = (size, text) => {
+  if (size + text.length < CHUNK_SOFT) return -1;
+  const from = Math.max(0, CHUNK_SOFT - size);
+  const newline = text.indexOf("\n", from);
+  if (newline >= 0) return newline + 1;
+  if (size + text.length < CHUNK_HARD) return -1;
+  const space = text.indexOf(" ", Math.max(0, CHUNK_HARD - size));
+  return space >= 0 ? space + 1 : -1;
+};
+
 window.ntLive = {
   id: 0,
   text: "",
   points: 0,
   element: null,
+  chunk: null,
+  chunkSize: 0,
+  cursor: null,
   syncing: false,
   waiting: [],
 
@@ -74,6 +136,7 @@ window.ntLive = {
     this.text = "";
     this.points = 0;
     this.element = null;
+    this.chunk = null;
     this.waiting = [];
     this.syncing = false;
   },
@@ -122,6 +185,8 @@ window.ntLive = {
     }
   },
 
+  // Draws ``fresh`` (or, with null, the whole text again). Writes only: text nodes, never
+  // markup, so model output cannot become elements or script.
   render(fresh, tries = 0) {
     const element = document.getElementById("live-text");
     if (!element || element.dataset.messageId !== String(this.id)) {
@@ -131,10 +196,38 @@ window.ntLive = {
       return;
     }
     if (element !== this.element || fresh === null) {
-      element.textContent = this.text;
+      element.replaceChildren();
       this.element = element;
+      this.chunk = null;
+      this.cursor = null;
+      this.write(this.text);
     } else {
-      element.appendChild(document.createTextNode(fresh));
+      this.write(fresh);
+    }
+    ntFollow.request();
+  },
+
+  // The cursor blinks after the last text: it moves into each new chunk.
+  write(text) {
+    let rest = text;
+    while (rest) {
+      if (!this.chunk) {
+        this.chunk = document.createElement("div");
+        this.chunk.className = "nt-chunk";
+        this.chunkSize = 0;
+        this.element.appendChild(this.chunk);
+        if (!this.cursor) {
+          this.cursor = document.createElement("span");
+          this.cursor.className = "nt-cursor";
+        }
+        this.chunk.appendChild(this.cursor);
+      }
+      const seam = ntSeam(this.chunkSize, rest);
+      const head = seam < 0 ? rest : rest.slice(0, seam);
+      this.chunk.insertBefore(document.createTextNode(head), this.cursor);
+      this.chunkSize += head.length;
+      rest = seam < 0 ? "" : rest.slice(seam);
+      if (seam >= 0) this.chunk = null;
     }
   },
 };

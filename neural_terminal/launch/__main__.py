@@ -1,10 +1,10 @@
 """``python -m neural_terminal.launch [--host H] [--port P] [--web-dir DIR] [--build-only]``.
 
 Migrates the database to head, builds the frontend when its inputs changed (``reflex
-export``, see build_key.py), then runs the backend (``reflex run --env prod --backend-only``),
-which serves the built site itself beside ``/_event`` and our routes: one process and one port,
-as ``reflex run --env prod`` gives, but a start with nothing changed skips the 10-20 s compile
-and bundle.
+export``, see build_key.py), then runs the backend: the app that ``reflex run --env prod
+--backend-only`` runs, under uvicorn with a compressed websocket (see backend.py). It serves the
+built site itself beside ``/_event`` and our routes: one process and one port, as ``reflex run
+--env prod`` gives, but a start with nothing changed skips the 10-20 s compile and bundle.
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ import time
 from pathlib import Path
 
 from neural_terminal.accounts.services import build_accounts
+from neural_terminal.launch.backend import (
+    backend_command,
+    chosen_server,
+    compression_on,
+    forget_saved_states,
+    worker_count,
+)
 from neural_terminal.launch.build_key import build_key
 from neural_terminal.launch.frontend import built_site, ensure_built
 from neural_terminal.security import access_policy
@@ -44,6 +51,11 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     settings = load_settings({**os.environ, "NEURAL_TERMINAL_BIND_HOST": args.host})
+    try:
+        server = chosen_server(os.environ)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     refusal = hosting_refusal(settings)
     if refusal is not None and not args.build_only:
         print(refusal, file=sys.stderr)
@@ -83,15 +95,20 @@ def main(argv: list[str]) -> int:
     )
     if args.build_only:
         return 0
-    backend = [
-        *(reflex, "run", "--env", "prod", "--backend-only"),
-        *("--backend-host", args.host, "--backend-port", str(args.port)),
-    ]
+    backend = backend_command(
+        server,
+        host=args.host,
+        port=args.port,
+        python=Path(sys.executable),
+        workers=worker_count(os.environ),
+        deflate=compression_on(os.environ),
+    )
     # Reflex refuses a frontend port (its CLI reads this variable) for a backend-only run.
     backend_env = {k: v for k, v in env.items() if k != "REFLEX_FRONTEND_PORT"}
     policy = access_policy(settings, ports=(args.port,))
     backend_env.update(
         {
+            **backend.env,
             SERVE_FRONTEND_ENV: "on",
             "NEURAL_TERMINAL_BIND_HOST": args.host,
             # Reflex's CORS middleware and socket server default to "*".
@@ -105,7 +122,9 @@ def main(argv: list[str]) -> int:
     )
     print(f"\n  Neural Terminal: open {address}\n", flush=True)
     os.chdir(PROJECT_ROOT)
-    os.execve(reflex, backend, backend_env)
+    if server == "uvicorn":  # `reflex run` does this itself
+        forget_saved_states()
+    os.execve(backend.argv[0], backend.argv, backend_env)
 
 
 def hosting_refusal(settings: Settings) -> str | None:

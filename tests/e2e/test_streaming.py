@@ -99,3 +99,71 @@ def test_lost_batches_are_recovered_exactly(page: Page, app: RunningApp) -> None
     reply = stored_messages(app)[-1]
     assert page.evaluate("window.__ntLost") == 10  # ten batches never reached the page
     assert page.evaluate("window.__ntLive") == reply.content
+
+
+def test_a_long_reply_is_drawn_in_blocks_of_plain_text(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    page.evaluate(RECORD_LIVE_TEXT)
+
+    send(page, "[[sim:tokens=2000]] [[sim:rate=2000]] a long one")
+    # The last of it is still drawn live, in several blocks: each append lays out one.
+    page.wait_for_function("document.querySelectorAll('#live-text > .nt-chunk').length > 2")
+    # Text nodes only (and the page's own cursor, empty, after the last text).
+    blocks = page.evaluate(
+        """() => [...document.querySelectorAll('#live-text > *')].map((block) => [
+             block.className,
+             [...block.childNodes].every((node) => node.nodeType === Node.TEXT_NODE
+               || (node.className === 'nt-cursor' && node.childNodes.length === 0)),
+           ])"""
+    )
+    assert all(name == "nt-chunk" and only_text for name, only_text in blocks)
+    assert page.locator("#live-text .nt-cursor").count() == 1
+
+    wait_reply_done(page)
+    reply = stored_messages(app)[-1]
+    assert page.evaluate("window.__ntLive") == reply.content
+
+
+# How far the transcript is from its bottom, in CSS pixels.
+DISTANCE = """() => {
+  const t = document.getElementById('transcript');
+  return t.scrollHeight - t.scrollTop - t.clientHeight;
+}"""
+LIVE_POINTS = "() => window.ntLive.points"
+
+
+def test_the_transcript_follows_the_reply_until_the_reader_scrolls_up(
+    page: Page, app: RunningApp
+) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    send(page, "[[sim:tokens=5000]] [[sim:rate=200]] follow me")
+
+    # Following: the text outgrows the transcript and the bottom stays in view.
+    page.wait_for_function(
+        "() => { const t = document.getElementById('transcript');"
+        " return t.scrollHeight > 1.5 * t.clientHeight"
+        " && t.scrollHeight - t.scrollTop - t.clientHeight < 48; }",
+        timeout=60_000,
+    )
+
+    # The reader scrolls up with the wheel: the page stops following (the text grows below).
+    page.locator("#transcript").hover()
+    page.mouse.wheel(0, -600)
+    page.wait_for_function(f"({DISTANCE})() > 300")
+    top = page.evaluate("document.getElementById('transcript').scrollTop")
+    away = page.evaluate(DISTANCE)
+    points = page.evaluate(LIVE_POINTS)
+    page.wait_for_function(f"({LIVE_POINTS})() > {points + 800}", timeout=60_000)
+    assert page.evaluate("document.getElementById('transcript').scrollTop") <= top
+    assert page.evaluate(DISTANCE) > away
+
+    # Back at the bottom: following again, as the text goes on growing.
+    page.mouse.wheel(0, 100_000)
+    page.wait_for_function(f"({DISTANCE})() < 48")
+    points = page.evaluate(LIVE_POINTS)
+    page.wait_for_function(f"({LIVE_POINTS})() > {points + 800}", timeout=60_000)
+    page.wait_for_function(f"({DISTANCE})() < 48")  # (a frame after the text, at most)
+    page.locator("#stop").click()
+    wait_reply_done(page)

@@ -190,12 +190,13 @@ def _reply_in_progress() -> rx.Component:
         ChatState.streaming,
         rx.box(
             rx.box(
-                rx.el.span(
+                # A column of text blocks (assets/terminal.js); the cursor follows the last.
+                rx.el.div(
                     id="live-text",
                     data_message_id=ChatState.streaming_id.to_string(),
                     class_name="nt-live",
                 ),
-                rx.el.span(class_name="nt-cursor"),
+                rx.el.span(class_name="nt-cursor-waiting"),
                 class_name="nt-msg",
                 data_role="assistant",
                 data_status="streaming",
