@@ -28,10 +28,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("database (our store/, SQLAlchemy, drivers)",
      ("neural_terminal/store/", "sqlalchemy/", "sqlmodel/", "sqlite3/", "psycopg")),
     ("page state and pushes (our ui/)", ("neural_terminal/ui/",)),
-    ("Reflex, Socket.IO, Granian", ("reflex", "socketio/", "engineio/", "granian/")),
+    ("Reflex, Socket.IO, the web server",
+     ("reflex", "socketio/", "engineio/", "uvicorn/", "websockets/", "granian/")),
     ("event loop (asyncio, selectors)", ("asyncio/", "selectors.py")),
 )  # fmt: skip
 OTHER = "other"
+# Idle threads waiting for work, which py-spy does not always tell from running ones.
+WAITING = ("Condition.wait (threading.py", "Queue.get (queue.py", "thread.py:81)")
 _FILE = re.compile(r"\(([^()]*?)(?::\d+)?\)$")
 
 
@@ -65,12 +68,18 @@ def layer_of(stack: str) -> str:
     return OTHER
 
 
+def is_waiting(stack: str) -> bool:
+    """Whether the sample is an idle thread waiting for work (not CPU spent)."""
+    leaf = stack.rsplit(";", 1)[-1]
+    return any(wait in leaf for wait in WAITING)
+
+
 def read_shares(raw: Path) -> Shares:
-    """Group the samples of a py-spy ``--format raw`` file."""
+    """Group the samples of a py-spy ``--format raw`` file (idle waits left out)."""
     shares = Shares()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
+        if stack and count.isdigit() and not is_waiting(stack):
             shares.samples[layer_of(stack)] += int(count)
     return shares
 
