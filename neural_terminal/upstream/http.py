@@ -8,8 +8,9 @@ from neural_terminal.settings import Settings
 from neural_terminal.upstream.network import AsyncioTransport
 
 # Every open reply stream holds a connection for its whole length, so the pool must cover
-# the number of concurrent replies; idle keep-alive connections are kept more modestly.
-POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=40, keepalive_expiry=30)
+# the number of concurrent replies a worker may carry (bench/load.py runs 300; at 200 the
+# 201st waited for a free connection and failed); idle keep-alive ones are kept modestly.
+POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=40, keepalive_expiry=30)
 
 
 def build_http_client(
