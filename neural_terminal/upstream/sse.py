@@ -1,7 +1,7 @@
 """Turning the data of OpenRouter's server-sent events into typed chunks: pure, no I/O.
 
 The framing (lines, ``data:`` fields, ``:`` comments such as ``: OPENROUTER PROCESSING``) is
-httpx-sse's job, per https://html.spec.whatwg.org/multipage/server-sent-events.html; this
+sse_frames.py's job, per https://html.spec.whatwg.org/multipage/server-sent-events.html; this
 module only sees each event's data. Chunk shapes, the ``[DONE]`` sentinel and mid-stream
 errors: https://openrouter.ai/docs/api/reference/streaming
 """

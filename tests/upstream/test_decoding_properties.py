@@ -2,7 +2,7 @@
 to the same chunks; garbage either decodes (it may happen to be a legal stream) or raises a
 typed stream error, never anything else.
 
-The body goes through the real httpx response and httpx-sse framing (MockTransport), split into
+The body goes through the real httpx response and our SSE framing (MockTransport), split into
 arbitrary network reads, so line endings (LF, CRLF, CR) may be cut between CR and LF and
 multi-byte UTF-8 characters may be cut between their bytes.
 """

@@ -65,7 +65,7 @@ async def test_the_generation_id_header_wins_over_chunk_ids(serve: Serve) -> Non
 
 @pytest.mark.asyncio
 async def test_events_without_data_are_skipped(serve: Serve) -> None:
-    # After an ``id:`` line httpx-sse dispatches an empty event at every blank line.
+    # Blank lines after a comment or an ``id:`` line dispatch no data.
     raw = f"id: 1\ndata: {text_chunk('a')}\n\n: OPENROUTER PROCESSING\n\n\ndata: [DONE]\n\n"
     client = serve(lambda request: streaming(RecordingStream([raw.encode()])))
     received: list[StreamChunk] = []
