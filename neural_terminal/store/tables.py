@@ -24,6 +24,7 @@ __all__ = [
     "Preset",
     "PriceChange",
     "Summary",
+    "TurnFailure",
     "User",
     "utcnow",
 ]
@@ -125,6 +126,32 @@ class Message(SQLModel, table=True):
     # Imported from a file: its cost is kept for the record, never counted against a budget.
     imported_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    # Who served it, when the upstream's generation record names it (OpenRouter's
+    # ``provider_name``); looked up after the reply (chat/telemetry/providers.py).
+    provider: str | None = Field(default=None, max_length=100)
+
+
+class TurnFailure(SQLModel, table=True):
+    """One failure of a turn, for telemetry: a retried attempt, a reply that broke off or
+    failed, or a send a limit refused (which stores no message at all)."""
+
+    __tablename__ = "turn_failures"
+    # The telemetry page reads one owner's failures in a time range.
+    __table_args__ = (Index("ix_turn_failures_owner_created", "owner_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Not foreign keys, like owner_id elsewhere: a refused send may have no conversation yet.
+    owner_id: int | None = None
+    conversation_id: int | None = None
+    message_id: int | None = None
+    model: str | None = Field(default=None, max_length=200)
+    # domain/outcomes.py FailureKind: rate_limit, drop, timeout, budget, upstream, other.
+    kind: str = Field(max_length=16)
+    # True for an attempt that was tried again (the turn itself may have succeeded).
+    retried: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Summary(SQLModel, table=True):
