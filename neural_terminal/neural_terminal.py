@@ -61,6 +61,7 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
         simulator = create_simulator_app(
             tokens_per_second=settings.simulator_tokens_per_second,
             tiktoken_cache_dir=settings.tiktoken_cache_dir,
+            key_limit_usd=settings.sim_key_limit_usd,
         )
         routes.append(Mount("/sim", app=simulator))
     routes.append(Mount("", app=reflex_asgi))

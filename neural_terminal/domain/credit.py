@@ -28,8 +28,7 @@ LIMIT_SOURCES = {
         "or use another key."
     ),
     "openrouter_in_flight_budget": (
-        "Replies in flight already hold what credit is left: wait for them to finish and try "
-        "again."
+        "Replies in flight already hold what credit is left: wait for them to finish and try again."
     ),
 }
 

@@ -88,6 +88,8 @@ class TurnOutcome:
     message_id: int | None = None
     owner_id: int | None = None
     failure: FailureKind | None = None
+    # A send a budget refused: which limit (global, conversation, user).
+    budget_scope: str | None = None
     # The kind of every attempt that failed and was tried again.
     retries: tuple[FailureKind, ...] = ()
     first_token_ms: int | None = None
