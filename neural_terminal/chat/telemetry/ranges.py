@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlencode
 
 from neural_terminal.domain.periods import zone
 from neural_terminal.domain.telemetry import TelemetryQuery
@@ -67,3 +68,34 @@ def resolve(choice: RangeChoice, *, now: datetime, tz: str) -> TelemetryQuery:
 def days_between(first: date, last: date) -> list[date]:
     """Every day from ``first`` to ``last``, both included."""
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def parse_choice(
+    name: str, first_day: str = "", last_day: str = "", model: str = ""
+) -> RangeChoice:
+    """A choice from the page's or a download's text; anything unreadable reads as the
+    default (7 days) or as unset."""
+    try:
+        range_name = RangeName(name)
+    except ValueError:
+        range_name = RangeName.WEEK
+    return RangeChoice(range_name, _day(first_day), _day(last_day), model.strip() or None)
+
+
+def choice_query(choice: RangeChoice) -> str:
+    """The choice as a download's query string (what :func:`parse_choice` reads back)."""
+    parts = {"range": choice.name.value}
+    if choice.first_day:
+        parts["from"] = choice.first_day.isoformat()
+    if choice.last_day:
+        parts["to"] = choice.last_day.isoformat()
+    if choice.model:
+        parts["model"] = choice.model
+    return urlencode(parts)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
