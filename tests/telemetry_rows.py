@@ -107,7 +107,10 @@ def seed(engine: Engine, *, replies: int = 240, seed_value: int = 7) -> Seeded:
                 "model": model,
                 "prompt_tokens": rng.randint(1, 500),
                 "completion_tokens": tokens,
-                "cost_usd": Decimal(rng.randint(0, 5 * 10**9)) / Decimal(10**12),
+                # A fork's copy carries no cost (the original counts it once).
+                "cost_usd": Decimal(rng.randint(0, 5 * 10**9)) / Decimal(10**12)
+                if n % 41
+                else None,
                 "estimate_usd": estimate if n % 3 else None,
                 "drift_usd": Decimal(rng.randint(-(10**6), 10**6)) / Decimal(10**12)
                 if n % 3

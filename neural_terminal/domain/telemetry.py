@@ -166,6 +166,7 @@ class TelemetryView:
     """Every panel of the telemetry page for one range and model filter."""
 
     query: TelemetryQuery
+    at: datetime  # the instant the figures were read at
     time_zone: str
     spend: SpendCurve
     by_model: tuple[SpendShare, ...]

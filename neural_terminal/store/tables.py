@@ -30,6 +30,26 @@ __all__ = [
 ]
 
 
+# What telemetry reads of a message (a covering index: see Message).
+TELEMETRY_COLUMNS = (
+    "role",
+    "created_at",
+    "model",
+    "status",
+    "conversation_id",
+    "cost_usd",
+    "prompt_tokens",
+    "completion_tokens",
+    "first_token_ms",
+    "total_ms",
+    "estimate_usd",
+    "drift_usd",
+    "imported_at",
+    "forked_from_id",
+    "provider",
+)
+
+
 def utcnow() -> datetime:
     """The current time in UTC, zone-aware (SQLModel refuses naive datetimes)."""
     return datetime.now(UTC)
@@ -82,8 +102,13 @@ class Message(SQLModel, table=True):
     """
 
     __tablename__ = "messages"
-    # Contexts walk a conversation back from its newest message.
-    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+    __table_args__ = (
+        # Contexts walk a conversation back from its newest message.
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # The telemetry page reads replies by time from this index alone, never the rows
+        # (whose text makes a table scan read every page): store/telemetry/scope.py.
+        Index("ix_messages_telemetry", *TELEMETRY_COLUMNS),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id", index=True)

@@ -11,10 +11,13 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from neural_terminal.domain.outcomes import FailureKind
 from neural_terminal.domain.telemetry import Histogram, TelemetryView
+
+
+PICO = Decimal("1e-12")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ def exact(amount: Decimal | None) -> str:
         return ""
     text = format(amount.normalize(), "f")
     return "0" if text in ("-0", "0") else text
+
+
+def _pico(amount: Decimal | None) -> Decimal | None:
+    """A ratio of dollars (never exact) to the picodollar, as money is stored."""
+    return None if amount is None else amount.quantize(PICO, rounding=ROUND_HALF_EVEN)
 
 
 def number(value: float | None, places: int = 0) -> str:
@@ -155,7 +163,7 @@ def scoreboard(view: TelemetryView) -> ChartTable:
             str(s.replies),
             number(s.median_ttft_ms),
             number(s.median_tps, 2),
-            exact(s.per_thousand_output),
+            exact(_pico(s.per_thousand_output)),
             percent(s.failure_rate * 100, 1),
         )
         for s in view.scores

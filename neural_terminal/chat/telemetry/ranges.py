@@ -36,6 +36,8 @@ class RangeChoice:
     first_day: date | None = None
     last_day: date | None = None
     model: str | None = None
+    # The instant to read the figures at (a download of what a page showed); None: now.
+    at: datetime | None = None
 
 
 def local_midnight(day: date, tz: str) -> datetime:
@@ -71,7 +73,7 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 def parse_choice(
-    name: str, first_day: str = "", last_day: str = "", model: str = ""
+    name: str, first_day: str = "", last_day: str = "", model: str = "", at: str = ""
 ) -> RangeChoice:
     """A choice from the page's or a download's text; anything unreadable reads as the
     default (7 days) or as unset."""
@@ -79,7 +81,14 @@ def parse_choice(
         range_name = RangeName(name)
     except ValueError:
         range_name = RangeName.WEEK
-    return RangeChoice(range_name, _day(first_day), _day(last_day), model.strip() or None)
+    instant = None
+    try:
+        instant = datetime.fromisoformat(at.strip()) if at.strip() else None
+    except ValueError:
+        instant = None
+    if instant is not None and instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return RangeChoice(range_name, _day(first_day), _day(last_day), model.strip() or None, instant)
 
 
 def choice_query(choice: RangeChoice) -> str:
@@ -91,6 +100,8 @@ def choice_query(choice: RangeChoice) -> str:
         parts["to"] = choice.last_day.isoformat()
     if choice.model:
         parts["model"] = choice.model
+    if choice.at:
+        parts["at"] = choice.at.astimezone(UTC).isoformat()
     return urlencode(parts)
 
 

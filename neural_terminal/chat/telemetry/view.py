@@ -52,16 +52,19 @@ class Telemetry:
 
     def view_now(self, viewer: Viewer, choice: RangeChoice) -> TelemetryView:
         """The same, in this thread."""
-        now = self._clock()
+        # A download names the instant its page was computed: the same figures, exactly.
+        now = min(choice.at, self._clock()) if choice.at else self._clock()
         tz = self._budget.store.config().time_zone
         query = resolve(choice, now=now, tz=tz)
-        scope = Scope(viewer.is_local, viewer.user_id, query.start, query.end, query.model)
+        end = min(query.end, now) if query.end else now  # nothing after that instant
+        scope = Scope(viewer.is_local, viewer.user_id, query.start, end, query.model)
         raw = self._store.read(scope, stopped=STOPPED_BY_USER)
         daily = _days(raw.spend_slots, tz)
         first, last = _shown_days(query, daily, now, tz)
         days = tuple(DaySpend(day, daily.get(day, Decimal(0))) for day in days_between(first, last))
         return TelemetryView(
             query=query,
+            at=now,
             time_zone=tz,
             spend=self._curve(viewer, scope, query, days, now, tz),
             by_model=tuple(raw.by_model),
@@ -85,38 +88,36 @@ class Telemetry:
         now: datetime,
         tz: str,
     ) -> SpendCurve:
-        budgeted = self._budgeted(viewer)
+        limit, period = self._limit(viewer)
         reaches_now = query.end is None or query.end > now
         if query.model is not None or not reaches_now:
-            return SpendCurve(days, budgeted.limit_usd, budgeted.period)
-        start, _ = horizon(now, budgeted.period, tz)
-        period = self._store_daily(Scope(scope.local, scope.owner_id, start=start), tz)
-        projection = project(budgeted, period, now=now, tz=tz)
+            return SpendCurve(days, limit, period)
+        # The budget's period as stored up to now (a lifetime budget: everything before too).
+        start, _ = horizon(now, period, tz)
+        owned = Scope(scope.local, scope.owner_id, start=start, end=now)
+        daily = _days(self._store.spend_slots(owned), tz)
+        spent = sum(daily.values(), Decimal(0))
+        if period is Period.NONE:
+            earlier = Scope(scope.local, scope.owner_id, end=start)
+            spent += sum((usd for _, usd in self._store.spend_slots(earlier)), Decimal(0))
+        projection = project(Budgeted(limit, period, spent), daily, now=now, tz=tz)
         return SpendCurve(
             days=days,
-            limit_usd=budgeted.limit_usd,
-            period=budgeted.period,
+            limit_usd=limit,
+            period=period,
             period_spent_usd=projection.spent_usd,
             projected_usd=projection.projected_usd,
             totals=projection.totals,
             projection=projection.ahead,
         )
 
-    def _store_daily(self, scope: Scope, tz: str) -> dict[date, Decimal]:
-        return _days(self._store.spend_slots(scope), tz)
-
-    def _budgeted(self, viewer: Viewer) -> Budgeted:
+    def _limit(self, viewer: Viewer) -> tuple[Decimal | None, Period]:
         """The limit this viewer spends against: their own (hosted mode), else the global."""
         if viewer.user_id is not None:
-            mine = next(
-                (u for u in self._budget.user_statuses() if u.user_id == viewer.user_id), None
-            )
-            if mine is None:
-                return Budgeted(None, Period.NONE, Decimal(0))
-            return Budgeted(mine.limit_usd, mine.period, mine.total_usd)
-        status = self._budget.status(None)
-        config = status.config
-        return Budgeted(config.limit_usd, config.period, status.spend.global_usd)
+            mine = self._budget.store.user_budgets(user_id=viewer.user_id)
+            return (mine[0].limit_usd, mine[0].period) if mine else (None, Period.NONE)
+        config = self._budget.store.config()
+        return config.limit_usd, config.period
 
 
 def _days(slots: list[tuple[int, Decimal]], tz: str) -> dict[date, Decimal]:

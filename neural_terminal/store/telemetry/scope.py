@@ -76,7 +76,8 @@ def spent(table: Table) -> list[ColumnElement[bool]]:
         table.c.imported_at.is_(None),
         table.c.cost_usd.is_not(None),
     ]
-    if table is MESSAGES:
+    if table is MESSAGES:  # only replies cost (and the index leads with the role)
+        where.append(table.c.role == "assistant")
         where.append(table.c.status != MessageStatus.STREAMING.value)
     return where
 

@@ -9,10 +9,11 @@ precision on both databases (IEEE division, the same figure Python computes).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Float, and_, case, cast, func, or_, select
+from sqlalchemy import Connection, Float, and_, case, cast, func, select
 from sqlalchemy.sql import ColumnElement
 
 from neural_terminal.domain.conversations import MessageStatus
@@ -20,6 +21,7 @@ from neural_terminal.domain.telemetry import (
     SCATTER_POINTS,
     SPEED_EDGES_TPS,
     TTFT_EDGES_MS,
+    Drift,
     Histogram,
     LatencyPoint,
     Score,
@@ -48,65 +50,75 @@ def _bucket(value: ColumnElement[Any], edges: tuple[int, ...]) -> ColumnElement[
     return case(*whens, else_=len(edges) - 1)
 
 
-def histogram(conn: Connection, scope: Scope, *, speed: bool) -> Histogram:
-    """Counts per bucket of time to first token (ms), or of tokens per second."""
-    edges = SPEED_EDGES_TPS if speed else TTFT_EDGES_MS
-    bucket = _bucket(TPS if speed else TTFT, edges).label("bucket")
-    query = scoped(select(bucket, func.count()).where(*_timed()), MESSAGES, scope).group_by(bucket)
-    counts = [0] * len(edges)
-    for index, count in conn.execute(query):
-        counts[int(index)] = int(count)
-    return Histogram(edges, tuple(counts))
+@dataclass(frozen=True)
+class Speeds:
+    """One pass over the timed replies: both histograms and how many replies each model has."""
+
+    ttft: Histogram
+    speed: Histogram
+    counts: dict[str, int]
 
 
-def _rank(percent: int, n: ColumnElement[int]) -> ColumnElement[int]:
-    # Nearest rank, ceil(p x n / 100), in integer arithmetic (both databases truncate).
-    return (percent * n + 99) // 100
-
-
-def spreads(conn: Connection, scope: Scope) -> list[Spread]:
-    """p50 and p95 of time to first token and tokens per second, per model."""
-    ranked = scoped(
-        select(
-            MESSAGES.c.model.label("model"),
-            TTFT.label("ttft"),
-            TPS.label("tps"),
-            func.row_number()
-            .over(partition_by=MESSAGES.c.model, order_by=(TTFT, MESSAGES.c.id))
-            .label("ttft_rank"),
-            func.row_number()
-            .over(partition_by=MESSAGES.c.model, order_by=(TPS, MESSAGES.c.id))
-            .label("tps_rank"),
-            func.count().over(partition_by=MESSAGES.c.model).label("n"),
-        ).where(*_timed()),
-        MESSAGES,
-        scope,
-    ).subquery()
-
-    def at(value: ColumnElement[Any], rank: ColumnElement[int], percent: int) -> Any:
-        return func.max(case((rank == _rank(percent, ranked.c.n), value)))
-
-    query = (
-        select(
-            ranked.c.model,
-            func.max(ranked.c.n),
-            at(ranked.c.ttft, ranked.c.ttft_rank, 50),
-            at(ranked.c.ttft, ranked.c.ttft_rank, 95),
-            at(ranked.c.tps, ranked.c.tps_rank, 50),
-            at(ranked.c.tps, ranked.c.tps_rank, 95),
-        )
-        .where(
-            or_(
-                ranked.c.ttft_rank.in_([_rank(50, ranked.c.n), _rank(95, ranked.c.n)]),
-                ranked.c.tps_rank.in_([_rank(50, ranked.c.n), _rank(95, ranked.c.n)]),
-            )
-        )
-        .group_by(ranked.c.model)
-        .order_by(ranked.c.model)
+def histograms(conn: Connection, scope: Scope) -> Speeds:
+    """Counts per bucket of time to first token (ms) and of tokens per second, and per model,
+    in one pass over the covering index."""
+    ttft = _bucket(TTFT, TTFT_EDGES_MS).label("ttft")
+    speed = _bucket(TPS, SPEED_EDGES_TPS).label("speed")
+    query = scoped(
+        select(MESSAGES.c.model, ttft, speed, func.count()).where(*_timed()), MESSAGES, scope
     )
+    by_ttft = [0] * len(TTFT_EDGES_MS)
+    by_speed = [0] * len(SPEED_EDGES_TPS)
+    counts: dict[str, int] = defaultdict(int)
+    for model, t, v, count in conn.execute(query.group_by(MESSAGES.c.model, ttft, speed)):
+        by_ttft[int(t)] += int(count)
+        by_speed[int(v)] += int(count)
+        counts[str(model)] += int(count)
+    return Speeds(
+        Histogram(TTFT_EDGES_MS, tuple(by_ttft)),
+        Histogram(SPEED_EDGES_TPS, tuple(by_speed)),
+        dict(counts),
+    )
+
+
+def _rank(percent: int, n: int) -> int:
+    """Nearest rank: ceil(p x n / 100), in integers."""
+    return -(-percent * n // 100)
+
+
+def spreads(conn: Connection, scope: Scope, counts: dict[str, int]) -> list[Spread]:
+    """p50 and p95 of time to first token and tokens per second, per model (``counts``: how
+    many timed replies each has). One ordered pass per figure; only the ranked rows return."""
+    ranks = {model: (_rank(50, n), _rank(95, n)) for model, n in counts.items()}
+    wanted = sorted({rank for pair in ranks.values() for rank in pair})
+    found: dict[tuple[str, str, int], float] = {}
+    for name, value in (("ttft", TTFT), ("tps", TPS)):
+        ranked = scoped(
+            select(
+                MESSAGES.c.model.label("model"),
+                value.label("value"),
+                func.row_number()
+                .over(partition_by=MESSAGES.c.model, order_by=(value, MESSAGES.c.id))
+                .label("rank"),
+            ).where(*_timed()),
+            MESSAGES,
+            scope,
+        ).subquery()
+        query = select(ranked.c.model, ranked.c.rank, ranked.c.value).where(
+            ranked.c.rank.in_(wanted)
+        )
+        for model, rank, figure in conn.execute(query):
+            found[(name, str(model), int(rank))] = float(figure)
     return [
-        Spread(str(model), int(n), _num(t50), _num(t95), _num(s50), _num(s95))
-        for model, n, t50, t95, s50, s95 in conn.execute(query)
+        Spread(
+            model,
+            counts[model],
+            found.get(("ttft", model, p50)),
+            found.get(("ttft", model, p95)),
+            found.get(("tps", model, p50)),
+            found.get(("tps", model, p95)),
+        )
+        for model, (p50, p95) in sorted(ranks.items())
     ]
 
 
@@ -126,57 +138,107 @@ def latency_points(conn: Connection, scope: Scope) -> list[LatencyPoint]:
     ]
 
 
-def scores(
+@dataclass(frozen=True)
+class ModelTotals:
+    """What one pass over a scope's replies sums per model."""
+
+    scores: list[Score]
+    drift: list[Drift]
+    cost_by_model: dict[str, Decimal]
+
+
+def model_totals(
     conn: Connection, scope: Scope, medians: dict[str, Spread], *, stopped: str
-) -> list[Score]:
-    """Every model's replies, failures, cost per output token and medians (from ``medians``).
+) -> ModelTotals:
+    """Every model's replies, failures, cost, output, providers and drift, in one pass.
 
     A failure is a reply that ended in error or broke off, but not one the user stopped
-    (its error text is ``stopped``)."""
-    failed = and_(
-        MESSAGES.c.status.in_([MessageStatus.ERROR.value, MessageStatus.INTERRUPTED.value]),
-        or_(MESSAGES.c.error.is_(None), MESSAGES.c.error != stopped),
-    )
+    (its error text is ``stopped``; those few rows are counted apart, so the pass reads
+    only the covering index)."""
+    broken = MESSAGES.c.status.in_([MessageStatus.ERROR.value, MessageStatus.INTERRUPTED.value])
+    estimated = and_(MESSAGES.c.estimate_usd.is_not(None), MESSAGES.c.drift_usd.is_not(None))
     query = scoped(
         select(
             MESSAGES.c.model,
             MESSAGES.c.provider,
             func.count(),
-            func.sum(case((failed, 1), else_=0)),
+            func.sum(case((broken, 1), else_=0)),
             func.sum(MESSAGES.c.cost_usd),
             func.sum(MESSAGES.c.completion_tokens),
+            func.sum(case((estimated, 1), else_=0)),
+            func.sum(case((estimated, MESSAGES.c.estimate_usd))),
+            func.sum(case((estimated, MESSAGES.c.drift_usd))),
+            func.sum(case((estimated, func.abs(MESSAGES.c.drift_usd)))),
         )
         .where(*replies())
         .group_by(MESSAGES.c.model, MESSAGES.c.provider),
         MESSAGES,
         scope,
     )
-    totals: dict[str, list[Any]] = defaultdict(lambda: [0, 0, Decimal(0), 0])
-    providers: dict[str, Counter[str]] = defaultdict(Counter)
-    for model, provider, count, failures, cost, tokens in conn.execute(query):
-        line = totals[str(model)]
-        line[0] += int(count)
-        line[1] += int(failures or 0)
-        line[2] += usd(cost)
-        line[3] += int(tokens or 0)
-        if provider:
-            providers[str(model)][str(provider)] += int(count)
-    found = []
-    for model, (count, failures, cost, tokens) in sorted(totals.items()):
+    lines: dict[str, _Line] = defaultdict(_Line)
+    for model, provider, *sums in conn.execute(query):
+        lines[str(model)].add(provider, *sums)
+    for model, count in _stopped(conn, scope, stopped):
+        lines[model].failed -= count
+    scores, drift = [], []
+    for model, line in sorted(lines.items()):
         spread = medians.get(model)
-        found.append(
+        scores.append(
             Score(
                 model=model,
-                provider=", ".join(name for name, _ in providers[model].most_common(2)),
-                replies=count,
-                failed=failures,
+                provider=", ".join(name for name, _ in line.providers.most_common(2)),
+                replies=line.replies,
+                failed=line.failed,
                 median_ttft_ms=spread.ttft_p50_ms if spread else None,
                 median_tps=spread.tps_p50 if spread else None,
-                cost_usd=cost,
-                completion_tokens=tokens,
+                cost_usd=line.cost,
+                completion_tokens=line.tokens,
             )
         )
-    return found
+        if line.estimated:
+            drift.append(Drift(model, line.estimated, line.estimate, line.drift, line.abs_drift))
+    return ModelTotals(scores, drift, {model: line.cost for model, line in lines.items()})
+
+
+@dataclass
+class _Line:
+    replies: int = 0
+    failed: int = 0
+    cost: Decimal = Decimal(0)
+    tokens: int = 0
+    estimated: int = 0
+    estimate: Decimal = Decimal(0)
+    drift: Decimal = Decimal(0)
+    abs_drift: Decimal = Decimal(0)
+    providers: Counter[str] = field(default_factory=Counter)
+
+    def add(
+        self, provider: Any, count: Any, broken: Any, cost: Any, tokens: Any, *drift: Any
+    ) -> None:
+        self.replies += int(count)
+        self.failed += int(broken or 0)
+        self.cost += usd(cost)
+        self.tokens += int(tokens or 0)
+        estimated, estimate, off, absolute = drift
+        self.estimated += int(estimated or 0)
+        self.estimate += usd(estimate)
+        self.drift += usd(off)
+        self.abs_drift += usd(absolute)
+        if provider:
+            self.providers[str(provider)] += int(count)
+
+
+def _stopped(conn: Connection, scope: Scope, stopped: str) -> list[tuple[str, int]]:
+    """Broken-off replies per model that the user stopped."""
+    query = scoped(
+        select(MESSAGES.c.model, func.count())
+        .where(*replies())
+        .where(MESSAGES.c.status == MessageStatus.INTERRUPTED.value, MESSAGES.c.error == stopped)
+        .group_by(MESSAGES.c.model),
+        MESSAGES,
+        scope,
+    )
+    return [(str(model), int(count)) for model, count in conn.execute(query)]
 
 
 def models(conn: Connection, scope: Scope) -> list[str]:
@@ -187,7 +249,3 @@ def models(conn: Connection, scope: Scope) -> list[str]:
         scope,
     )
     return sorted(str(model) for (model,) in conn.execute(query))
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)

@@ -12,14 +12,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, func, select, union_all
 from sqlalchemy.sql import Subquery
 
-from neural_terminal.domain.telemetry import TOP, Drift, SpendShare
+from neural_terminal.domain.telemetry import TOP, SpendShare
 from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.telemetry.scope import (
     CONVERSATIONS,
     MESSAGES,
     SUMMARIES,
     Scope,
-    replies,
     scoped,
     slot_of,
     spent,
@@ -56,23 +55,21 @@ def spend_by_slot(conn: Connection, scope: Scope) -> list[tuple[int, Decimal]]:
     return sorted((int(slot), usd(total)) for slot, total in conn.execute(query))
 
 
-def spend_total(conn: Connection, scope: Scope) -> Decimal:
-    """Everything spent in the scope."""
-    costs = _costs(conn, scope, "model")
-    return usd(conn.execute(select(func.sum(costs.c.cost))).scalar())
-
-
-def spend_by_model(conn: Connection, scope: Scope) -> list[SpendShare]:
-    """The ``TOP`` models by spend, most first."""
-    costs = _costs(conn, scope, "model")
-    total = func.sum(costs.c.cost)
-    query = (
-        select(costs.c.model, total)
-        .group_by(costs.c.model)
-        .order_by(total.desc(), costs.c.model)
-        .limit(TOP)
+def spend_by_model(replies: dict[str, Decimal], conn: Connection, scope: Scope) -> list[SpendShare]:
+    """The ``TOP`` models by spend, most first: ``replies`` (each model's replies' cost,
+    summed with the scoreboard) plus what its summaries cost."""
+    costs = dict(replies)
+    query = scoped(
+        select(SUMMARIES.c.model, func.sum(SUMMARIES.c.cost_usd))
+        .where(*spent(SUMMARIES))
+        .group_by(SUMMARIES.c.model),
+        SUMMARIES,
+        scope,
     )
-    return [SpendShare(str(model), str(model), usd(cost)) for model, cost in conn.execute(query)]
+    for model, cost in conn.execute(query):
+        costs[str(model)] = costs.get(str(model), Decimal(0)) + usd(cost)
+    ranked = sorted(costs.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+    return [SpendShare(model, model, cost) for model, cost in ranked]
 
 
 def spend_by_conversation(conn: Connection, scope: Scope) -> list[SpendShare]:
@@ -92,26 +89,3 @@ def spend_by_conversation(conn: Connection, scope: Scope) -> list[SpendShare]:
         .order_by(top.c.total.desc(), top.c.conversation_id)
     )
     return [SpendShare(str(cid), str(title), usd(cost)) for cid, title, cost in conn.execute(query)]
-
-
-def drift_by_model(conn: Connection, scope: Scope) -> list[Drift]:
-    """Estimates against billed figures per model, for replies that have both."""
-    query = scoped(
-        select(
-            MESSAGES.c.model,
-            func.count(),
-            func.sum(MESSAGES.c.estimate_usd),
-            func.sum(MESSAGES.c.drift_usd),
-            func.sum(func.abs(MESSAGES.c.drift_usd)),
-        )
-        .where(*replies())
-        .where(MESSAGES.c.estimate_usd.is_not(None), MESSAGES.c.drift_usd.is_not(None))
-        .group_by(MESSAGES.c.model)
-        .order_by(MESSAGES.c.model),
-        MESSAGES,
-        scope,
-    )
-    return [
-        Drift(str(model), int(count), usd(estimate), usd(drift), usd(absolute))
-        for model, count, estimate, drift, absolute in conn.execute(query)
-    ]

@@ -47,19 +47,21 @@ class TelemetryStore:
         """Every panel's figures for ``scope``; ``stopped`` is the error text of a reply the
         user stopped (not a failure)."""
         with self._engine.connect() as conn:
-            spreads = speed_queries.spreads(conn, scope)
+            speeds = speed_queries.histograms(conn, scope)
+            spreads = speed_queries.spreads(conn, scope, speeds.counts)
             medians = {spread.model: spread for spread in spreads}
+            totals = speed_queries.model_totals(conn, scope, medians, stopped=stopped)
             return RawTelemetry(
                 spend_slots=spend_queries.spend_by_slot(conn, scope),
-                by_model=spend_queries.spend_by_model(conn, scope),
+                by_model=spend_queries.spend_by_model(totals.cost_by_model, conn, scope),
                 by_conversation=spend_queries.spend_by_conversation(conn, scope),
-                ttft=speed_queries.histogram(conn, scope, speed=False),
-                speed=speed_queries.histogram(conn, scope, speed=True),
+                ttft=speeds.ttft,
+                speed=speeds.speed,
                 spreads=spreads,
                 latency=speed_queries.latency_points(conn, scope),
-                drift=spend_queries.drift_by_model(conn, scope),
+                drift=totals.drift,
                 failure_slots=failures_by_slot(conn, scope),
-                scores=speed_queries.scores(conn, scope, medians, stopped=stopped),
+                scores=totals.scores,
                 models=speed_queries.models(conn, scope.everything()),
             )
 

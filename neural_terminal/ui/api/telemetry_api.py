@@ -1,6 +1,7 @@
 """``GET /api/telemetry/<chart>.csv``: one chart of the telemetry page as CSV, for the viewer's
 own replies only (hosted mode: each user's; local mode: everything), in the range and model
-the page shows (``?range=7d&from=&to=&model=``)."""
+the page shows (``?range=7d&from=&to=&model=&at=``: ``at`` is the instant the page read its
+figures at, so the file holds exactly what the chart shows)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ async def chart_csv(request: Request) -> Response:
         params.get("from", ""),
         params.get("to", ""),
         params.get("model", ""),
+        params.get("at", ""),  # the instant the page read its figures at
     )
     view = await services().telemetry.view(viewer, choice)
     return Response(

@@ -98,7 +98,7 @@ def histogram_chart(name: str, bucket_key: str) -> rx.Component:
     return rx.recharts.bar_chart(
         _grid(),
         rx.recharts.bar(data_key="replies", fill=GREEN, is_animation_active=False),
-        rx.recharts.x_axis(data_key=bucket_key, interval=0, **AXIS),
+        rx.recharts.x_axis(data_key=bucket_key, **AXIS),
         rx.recharts.y_axis(allow_decimals=False, **AXIS),
         rx.recharts.graphing_tooltip(**TOOLTIP),
         data=_data(name),

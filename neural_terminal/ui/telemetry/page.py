@@ -214,6 +214,8 @@ def telemetry() -> rx.Component:
         ),
         panel("failures", "FAILURES BY KIND", charts.failures_chart(), span=3),
         id="telemetry-grid",
+        # What the downloads ask for (the range, the model, the instant read at).
+        custom_attrs={"data-query": TelemetryState.query},
         style={
             "display": "grid",
             "grid_template_columns": "repeat(6, minmax(0, 1fr))",

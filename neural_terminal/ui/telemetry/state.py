@@ -3,6 +3,7 @@ them, copied into vars (every chart's table and plotted rows, headlines, the sco
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import reflex as rx
@@ -94,7 +95,8 @@ class TelemetryState(rx.State):
         choice = parse_choice(self.range_name, self.first_day, self.last_day, self.model)
         view = await services().telemetry.view(viewer, choice)
         self._show(view)
-        self.query = choice_query(choice)
+        # Downloads name the instant this page was read at: each CSV is exactly its chart.
+        self.query = choice_query(replace(choice, at=view.at))
 
     def _show(self, view: TelemetryView) -> None:
         charts = tables(view)
