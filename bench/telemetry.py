@@ -1,5 +1,6 @@
-"""How fast the telemetry page's figures are: every panel over 100,000 replies (with their text;
-1,000 conversations of two users and of no one, 6 models, 90 days, with failures), for 30 days and
+"""How fast the telemetry page's figures are: every panel over 100,000 messages (questions and
+replies, with their text; 1,000 conversations of two users and of no one, 6 models, 90 days,
+with failures), then over 100,000 replies alone, for 30 days and
 for all time, every model or one, in local mode and for one user of hosted mode; in a
 temporary SQLite file, and on PostgreSQL when NEURAL_TERMINAL_TEST_POSTGRES_URL is set.
 Wall and CPU time are printed with the machine's load. Target: at most 1 s for the view.
@@ -18,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -37,7 +39,8 @@ from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.tables import Conversation, Message, TurnFailure
 from neural_terminal.store.telemetry.telemetry_store import TelemetryStore
 
-REPLIES = 100_000
+# 100,000 messages as people make them: a question and its reply; then 100,000 replies alone.
+SIZES = ((100_000, True), (100_000, False))
 CONVERSATIONS = 1_000
 MODELS = [f"vendor/model-{n}" for n in range(6)]
 DAYS = 90
@@ -53,8 +56,9 @@ CASES: list[tuple[str, Viewer, RangeChoice]] = [
 ]
 
 
-def seed(engine: Engine) -> None:
-    """The history: replies with tokens, costs, estimates, timings and providers."""
+def seed(engine: Engine, messages: int, with_questions: bool) -> int:
+    """The history: replies with tokens, costs, estimates, timings and providers (and the
+    questions they answer); how many replies."""
     rng = random.Random(14)
     conversations = [
         {
@@ -67,14 +71,29 @@ def seed(engine: Engine) -> None:
         }
         for i in range(CONVERSATIONS)
     ]
-    replies = []
-    for n in range(REPLIES):
+    count = messages // 2 if with_questions else messages
+    rows = []
+    for n in range(count):
         tokens = rng.randint(1, 1_500)
         first = rng.randint(80, 4_000)
         estimate = Decimal(rng.randint(1, 10**8)).scaleb(-12)
-        replies.append(
+        at = NOW - timedelta(minutes=rng.randint(0, DAYS * 24 * 60))
+        conversation = rng.randint(1, CONVERSATIONS)
+        if with_questions:
+            rows.append(
+                {
+                    "conversation_id": conversation,
+                    "role": "user",
+                    "content": TEXT[: rng.randint(20, 800)],
+                    "status": "complete",
+                    "cost_is_estimate": False,
+                    "depth": 0,
+                    "created_at": at,
+                }
+            )
+        rows.append(
             {
-                "conversation_id": rng.randint(1, CONVERSATIONS),
+                "conversation_id": conversation,
                 "role": "assistant",
                 "content": TEXT[: rng.randint(300, 3_000)],
                 "status": "complete" if n % 25 else "interrupted",
@@ -89,7 +108,7 @@ def seed(engine: Engine) -> None:
                 "total_ms": first + tokens * rng.randint(5, 40),
                 "provider": f"provider-{n % 6}",
                 "depth": 1,
-                "created_at": NOW - timedelta(minutes=rng.randint(0, DAYS * 24 * 60)),
+                "created_at": at,
             }
         )
     failures = [
@@ -104,9 +123,10 @@ def seed(engine: Engine) -> None:
     ]
     with engine.begin() as conn:
         conn.execute(insert(Conversation.__table__), conversations)  # type: ignore[attr-defined]
-        for start in range(0, REPLIES, 5_000):
-            conn.execute(insert(Message.__table__), replies[start : start + 5_000])  # type: ignore[attr-defined]
+        for start in range(0, len(rows), 5_000):
+            conn.execute(insert(Message.__table__), rows[start : start + 5_000])  # type: ignore[attr-defined]
         conn.execute(insert(TurnFailure.__table__), failures)  # type: ignore[attr-defined]
+    return count
 
 
 def timed(action: Callable[[], object]) -> tuple[float, float, float]:
@@ -120,16 +140,19 @@ def timed(action: Callable[[], object]) -> tuple[float, float, float]:
     return statistics.median(walls) * 1000, max(walls) * 1000, statistics.median(cpus) * 1000
 
 
-def measure(name: str, url: str) -> None:
+def measure(name: str, url: str, messages: int, with_questions: bool) -> None:
     """Seed one database and time every case."""
     upgrade_to_head(url)
     engine = make_engine(url)
     started = time.perf_counter()
-    seed(engine)
+    replies = seed(engine, messages, with_questions)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    print(f"{name}: seeded {REPLIES:,} replies in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{name}: {messages:,} messages ({replies:,} replies), seeded in"
+        f" {time.perf_counter() - started:.1f} s"
+    )
     budget = BudgetGuard(
         BudgetStore(engine, defaults=BudgetConfig(Decimal(50), Period.MONTHLY, "Europe/Berlin")),
         EventBus(),
@@ -138,7 +161,7 @@ def measure(name: str, url: str) -> None:
     telemetry = Telemetry(store=TelemetryStore(engine), budget=budget)
     for case, viewer, choice in CASES:
         view = telemetry.view_now(viewer, choice)  # warm the pool and the page cache
-        median, worst, cpu = timed(lambda v=viewer, c=choice: telemetry.view_now(v, c))
+        median, worst, cpu = timed(partial(telemetry.view_now, viewer, choice))
         replies = sum(score.replies for score in view.scores)
         print(
             f"  {case:<24} {replies:>7,} replies  median {median:7.1f} ms  worst {worst:7.1f} ms"
@@ -154,8 +177,17 @@ def main() -> None:
         f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on {os.cpu_count()} cores;"
         f" median of {RUNS} runs; target: the whole view in at most 1,000 ms"
     )
-    with tempfile.TemporaryDirectory() as workdir:
-        measure("SQLite", f"sqlite:///{Path(workdir) / 'telemetry.db'}")
+    for messages, with_questions in SIZES:
+        with tempfile.TemporaryDirectory() as workdir:
+            url = f"sqlite:///{Path(workdir) / 'telemetry.db'}"
+            measure("SQLite", url, messages, with_questions)
+        postgres(messages, with_questions)
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
+
+
+def postgres(messages: int, with_questions: bool) -> None:
+    """The same on a database of its own on the test server, when one is configured."""
     server = os.environ.get("NEURAL_TERMINAL_TEST_POSTGRES_URL", "")
     if server:
         admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
@@ -164,13 +196,11 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             url = make_url(server).set(database=name).render_as_string(hide_password=False)
-            measure("PostgreSQL", url)
+            measure("PostgreSQL", url, messages, with_questions)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             admin.dispose()
-    load = os.getloadavg()
-    print(f"load average after: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from neural_terminal.domain.outcomes import FailureKind
 from neural_terminal.domain.telemetry import Histogram, TelemetryView
 
-
 PICO = Decimal("1e-12")
 
 

@@ -98,7 +98,7 @@ def spreads(conn: Connection, scope: Scope, counts: dict[str, int]) -> list[Spre
                 MESSAGES.c.model.label("model"),
                 value.label("value"),
                 func.row_number()
-                .over(partition_by=MESSAGES.c.model, order_by=(value, MESSAGES.c.id))
+                .over(partition_by=MESSAGES.c.model, order_by=value)  # ties: equal values
                 .label("rank"),
             ).where(*_timed()),
             MESSAGES,
