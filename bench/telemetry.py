@@ -79,38 +79,36 @@ def seed(engine: Engine, messages: int, with_questions: bool) -> int:
         estimate = Decimal(rng.randint(1, 10**8)).scaleb(-12)
         at = NOW - timedelta(minutes=rng.randint(0, DAYS * 24 * 60))
         conversation = rng.randint(1, CONVERSATIONS)
-        if with_questions:
-            rows.append(
-                {
-                    "conversation_id": conversation,
-                    "role": "user",
-                    "content": TEXT[: rng.randint(20, 800)],
-                    "status": "complete",
-                    "cost_is_estimate": False,
-                    "depth": 0,
-                    "created_at": at,
-                }
-            )
-        rows.append(
-            {
+        reply: dict[str, object] = {
+            "conversation_id": conversation,
+            "role": "assistant",
+            "content": TEXT[: rng.randint(300, 3_000)],
+            "status": "complete" if n % 25 else "interrupted",
+            "model": MODELS[n % 6],
+            "prompt_tokens": rng.randint(10, 4_000),
+            "completion_tokens": tokens,
+            "cost_usd": estimate + Decimal(rng.randint(-1000, 1000)).scaleb(-12),
+            "cost_is_estimate": False,
+            "estimate_usd": estimate,
+            "drift_usd": Decimal(rng.randint(-1000, 1000)).scaleb(-12),
+            "first_token_ms": first,
+            "total_ms": first + tokens * rng.randint(5, 40),
+            "provider": f"provider-{n % 6}",
+            "depth": 1,
+            "created_at": at,
+        }
+        if with_questions:  # the same keys: an executemany takes its columns from the first
+            question = dict.fromkeys(reply) | {
                 "conversation_id": conversation,
-                "role": "assistant",
-                "content": TEXT[: rng.randint(300, 3_000)],
-                "status": "complete" if n % 25 else "interrupted",
-                "model": MODELS[n % 6],
-                "prompt_tokens": rng.randint(10, 4_000),
-                "completion_tokens": tokens,
-                "cost_usd": estimate + Decimal(rng.randint(-1000, 1000)).scaleb(-12),
+                "role": "user",
+                "content": TEXT[: rng.randint(20, 800)],
+                "status": "complete",
                 "cost_is_estimate": False,
-                "estimate_usd": estimate,
-                "drift_usd": Decimal(rng.randint(-1000, 1000)).scaleb(-12),
-                "first_token_ms": first,
-                "total_ms": first + tokens * rng.randint(5, 40),
-                "provider": f"provider-{n % 6}",
-                "depth": 1,
+                "depth": 0,
                 "created_at": at,
             }
-        )
+            rows.append(question)
+        rows.append(reply)
     failures = [
         {
             "owner_id": (None, 1, 2)[n % 3],
@@ -146,9 +144,9 @@ def measure(name: str, url: str, messages: int, with_questions: bool) -> None:
     engine = make_engine(url)
     started = time.perf_counter()
     replies = seed(engine, messages, with_questions)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":  # as autovacuum leaves a table in use
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     print(
         f"{name}: {messages:,} messages ({replies:,} replies), seeded in"
         f" {time.perf_counter() - started:.1f} s"

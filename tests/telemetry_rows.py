@@ -122,8 +122,8 @@ def seed(engine: Engine, *, replies: int = 240, seed_value: int = 7) -> Seeded:
                 "forked_from_id": 1 if n % 41 == 0 else None,
                 "created_at": START + timedelta(minutes=rng.randint(0, 12 * 24 * 60)),
             }
-            conn.execute(insert(MESSAGES).values(**row))
             seeded.replies.append(row)
+        conn.execute(insert(MESSAGES), seeded.replies)  # one statement: rows share their keys
         for n in range(9):
             row = {
                 "conversation_id": conversation_ids[n],
@@ -136,8 +136,8 @@ def seed(engine: Engine, *, replies: int = 240, seed_value: int = 7) -> Seeded:
                 "imported_at": START if n == 4 else None,
                 "created_at": START + timedelta(hours=rng.randint(0, 12 * 24)),
             }
-            conn.execute(insert(SUMMARIES).values(**row))
             seeded.summaries.append(row)
+        conn.execute(insert(SUMMARIES), seeded.summaries)
         for n in range(30):
             row = {
                 "owner_id": owners[n % 3],
@@ -147,8 +147,8 @@ def seed(engine: Engine, *, replies: int = 240, seed_value: int = 7) -> Seeded:
                 "retried": n % 5 == 0,
                 "created_at": START + timedelta(hours=rng.randint(0, 12 * 24)),
             }
-            conn.execute(insert(FAILURES).values(**row))
             seeded.failures.append(row)
+        conn.execute(insert(FAILURES), seeded.failures)
     return seeded
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 
 from neural_terminal.domain.telemetry import (
     Drift,
@@ -47,6 +47,9 @@ class TelemetryStore:
         """Every panel's figures for ``scope``; ``stopped`` is the error text of a reply the
         user stopped (not a failure)."""
         with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # Sorting 100,000 replies in memory, not in temporary files (this read only).
+                conn.execute(text("SET LOCAL work_mem = '32MB'"))
             speeds = speed_queries.histograms(conn, scope)
             spreads = speed_queries.spreads(conn, scope, speeds.counts)
             medians = {spread.model: spread for spread in spreads}

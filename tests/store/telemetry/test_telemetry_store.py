@@ -82,17 +82,20 @@ def _tps(row: dict[str, Any]) -> float:
     return int(str(row["completion_tokens"])) * 1000 / int(str(row["total_ms"]))
 
 
-@pytest.fixture(params=list(SCOPES), ids=list(SCOPES))
-def case(
-    request: pytest.FixtureRequest, engine: Engine, seeded: Seeded
-) -> tuple[Scope, RawTelemetry]:
-    scope = SCOPES[request.param]
-    return scope, TelemetryStore(engine).read(scope, stopped=STOPPED_BY_USER)
+def test_every_aggregation_of_every_scope_is_exact(engine: Engine, seeded: Seeded) -> None:
+    """Spend per slot, model and conversation; histograms; nearest-rank percentiles; the
+    scoreboard (failures but not stops, cost per output); drift, latency, failures, models."""
+    store = TelemetryStore(engine)
+    for scope in SCOPES.values():
+        case = (scope, store.read(scope, stopped=STOPPED_BY_USER))
+        check_spend(case, seeded)
+        check_histograms(case, seeded)
+        check_percentiles(case, seeded)
+        check_scoreboard(case, seeded)
+        check_drift_latency_failures_and_models(case, seeded)
 
 
-def test_spend_per_slot_model_and_conversation_is_exact(
-    case: tuple[Scope, RawTelemetry], seeded: Seeded
-) -> None:
+def check_spend(case: tuple[Scope, RawTelemetry], seeded: Seeded) -> None:
     scope, raw = case
     costs = _costs(seeded, scope)
     slots: dict[int, Decimal] = defaultdict(Decimal)
@@ -111,9 +114,7 @@ def test_spend_per_slot_model_and_conversation_is_exact(
     assert len(raw.by_conversation) == min(TOP, len(conversations))
 
 
-def test_histograms_count_every_timed_reply_in_its_bucket(
-    case: tuple[Scope, RawTelemetry], seeded: Seeded
-) -> None:
+def check_histograms(case: tuple[Scope, RawTelemetry], seeded: Seeded) -> None:
     scope, raw = case
     timed = _timed(seeded, scope)
 
@@ -127,9 +128,7 @@ def test_histograms_count_every_timed_reply_in_its_bucket(
     assert sum(raw.ttft.counts) == len(timed) > 0
 
 
-def test_percentiles_per_model_are_the_nearest_rank_values(
-    case: tuple[Scope, RawTelemetry], seeded: Seeded
-) -> None:
+def check_percentiles(case: tuple[Scope, RawTelemetry], seeded: Seeded) -> None:
     scope, raw = case
     per_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in _timed(seeded, scope):
@@ -147,9 +146,7 @@ def test_percentiles_per_model_are_the_nearest_rank_values(
         assert (spread.tps_p50, spread.tps_p95) == (nearest_rank(tps, 50), nearest_rank(tps, 95))
 
 
-def test_scoreboard_counts_failures_but_not_stops_and_prices_output(
-    case: tuple[Scope, RawTelemetry], seeded: Seeded
-) -> None:
+def check_scoreboard(case: tuple[Scope, RawTelemetry], seeded: Seeded) -> None:
     scope, raw = case
     replies = _replies(seeded, scope)
     assert [s.model for s in raw.scores] == sorted({str(r["model"]) for r in replies})
@@ -170,7 +167,7 @@ def test_scoreboard_counts_failures_but_not_stops_and_prices_output(
         assert score.median_ttft_ms == spread.ttft_p50_ms
 
 
-def test_drift_latency_failures_and_models(
+def check_drift_latency_failures_and_models(
     case: tuple[Scope, RawTelemetry], seeded: Seeded
 ) -> None:
     scope, raw = case
