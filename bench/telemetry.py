@@ -9,6 +9,7 @@ Run: ``.venv/bin/python -m bench.telemetry`` (``make bench-telemetry``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import statistics
@@ -165,7 +166,31 @@ def measure(name: str, url: str, messages: int, with_questions: bool) -> None:
             f"  {case:<24} {replies:>7,} replies  median {median:7.1f} ms  worst {worst:7.1f} ms"
             f"  CPU {cpu:7.1f} ms"
         )
+    pause = asyncio.run(longest_pause(telemetry, *CASES[1][1:]))
+    print(f"  event loop's longest pause while the page is computed off it: {pause:.1f} ms")
     engine.dispose()
+
+
+async def longest_pause(telemetry: Telemetry, viewer: Viewer, choice: RangeChoice) -> float:
+    """How long the event loop (where replies stream) stalls while the view is computed in
+    its worker thread: a 1 ms ticker's longest gap, in milliseconds."""
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    for _ in range(RUNS):
+        await telemetry.view(viewer, choice)
+    done.set()
+    await ticker
+    return max(gaps) * 1000
 
 
 def main() -> None:
