@@ -65,6 +65,7 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     routes.extend(telemetry_api.routes)
     if settings.metrics_enabled:
         routes.extend(metrics_api.routes)
+        bootstrap.services().recorder.metrics.live.websocket_clients = _websocket_clients
     if settings.auth == "accounts":
         accounts = bootstrap.services().accounts
         login = LoginRoutes(accounts.authenticator, accounts.sessions, _session_cookie())
@@ -116,6 +117,12 @@ def _admission(settings: Settings, refusals: RefusalLog) -> Admission:
         token_file=settings.token_file,
         refusals=refusals,
     )
+
+
+def _websocket_clients() -> int:
+    """Browsers whose websocket this process holds (the metrics' gauge)."""
+    namespace = app.event_namespace
+    return len(namespace.sid_to_token) if namespace is not None else 0
 
 
 def _session_cookie() -> str:

@@ -42,12 +42,14 @@ DRAWN = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The app with /metrics on (and its token), the simulator at a brisk pace."""
+    """The app with /metrics on (and its token), the simulator at a brisk pace, and a budget
+    small enough for the spend chart to show the projection against it."""
     with running_app(
         tmp_path_factory.mktemp("telemetry"),
         NEURAL_TERMINAL_METRICS="on",
         NEURAL_TERMINAL_METRICS_TOKEN=TOKEN,
         NEURAL_TERMINAL_SIM_TOKENS_PER_SECOND="400",
+        NEURAL_TERMINAL_BUDGET_USD="0.03",
     ) as running:
         yield running
 
@@ -115,6 +117,9 @@ def test_every_panel_shows_data_and_every_csv_is_its_chart(page: Page, app: Runn
     )
     assert after[complete] - before.get(complete, 0.0) == 2
     assert after[("neural_terminal_failures_total", (("kind", "drop"),))] == 1
+    assert after[("neural_terminal_websocket_clients", ())] >= 1  # this page's socket
+    assert after[("neural_terminal_active_streams", ())] == 0
+    assert after[("neural_terminal_breaker_state", (("state", "closed"),))] == 1
 
     # t (outside the composer) goes to the telemetry page.
     page.locator("#transcript").click(position={"x": 5, "y": 5})

@@ -68,7 +68,9 @@ class TurnRecorder:
         try:
             self.metrics.observe(outcome)
             self._log.write(outcome)
-            await asyncio.to_thread(self._failures.record, failure_rows(outcome))
+            rows = failure_rows(outcome)
+            if rows:  # most turns store nothing
+                await asyncio.to_thread(self._failures.record, rows)
         except Exception:
             logger.exception("turn outcome not recorded")
 
