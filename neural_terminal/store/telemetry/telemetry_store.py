@@ -15,7 +15,7 @@ from neural_terminal.domain.telemetry import (
     SpendShare,
     Spread,
 )
-from neural_terminal.store.telemetry import speed_queries, spend_queries
+from neural_terminal.store.telemetry import scoreboard_queries, speed_queries, spend_queries
 from neural_terminal.store.telemetry.failure_store import failures_by_slot
 from neural_terminal.store.telemetry.scope import MESSAGES, Scope
 
@@ -53,7 +53,7 @@ class TelemetryStore:
             speeds = speed_queries.histograms(conn, scope)
             spreads = speed_queries.spreads(conn, scope, speeds.counts)
             medians = {spread.model: spread for spread in spreads}
-            totals = speed_queries.model_totals(conn, scope, medians, stopped=stopped)
+            totals = scoreboard_queries.model_totals(conn, scope, medians, stopped=stopped)
             return RawTelemetry(
                 spend_slots=spend_queries.spend_by_slot(conn, scope),
                 by_model=spend_queries.spend_by_model(totals.cost_by_model, conn, scope),
