@@ -31,7 +31,8 @@ export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium migrate clean \
-	bench-stream bench-load bench-context bench-library bench-imports
+	bench-stream bench-load bench-context bench-library bench-imports \
+	bench-telemetry
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
@@ -143,6 +144,9 @@ bench-library: setup
 
 bench-imports: setup
 	$(BIN)/python -m bench.imports
+
+bench-telemetry: setup
+	$(BIN)/python -m bench.telemetry
 
 clean:
 	rm -rf $(VENV) .tools .cache .web

@@ -32,6 +32,12 @@ from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.reconcile import Reconciler
 from neural_terminal.chat.spend.send_limits import SendLimits
 from neural_terminal.chat.spend.spending import Spending
+from neural_terminal.chat.telemetry.credit import AccountCredit
+from neural_terminal.chat.telemetry.metrics import LiveSources, TelemetryMetrics
+from neural_terminal.chat.telemetry.outcomes import TurnRecorder
+from neural_terminal.chat.telemetry.providers import ProviderNames
+from neural_terminal.chat.telemetry.turn_log import TurnLog
+from neural_terminal.chat.telemetry.view import Telemetry
 from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import ChatOrchestrator
 from neural_terminal.chat.turns.streaming import Resilience
@@ -53,10 +59,13 @@ from neural_terminal.store.engine import make_engine
 from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.spend.price_store import PriceStore
 from neural_terminal.store.spend.send_activity import SendActivityStore
+from neural_terminal.store.telemetry.failure_store import FailureStore
+from neural_terminal.store.telemetry.telemetry_store import TelemetryStore
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 from neural_terminal.upstream import OpenRouterClient, build_http_client
 from neural_terminal.upstream.breaker import CircuitBreaker
+from neural_terminal.upstream.records import UpstreamRecords
 from neural_terminal.upstream.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -88,10 +97,15 @@ class Services:
     exporter: Exporter
     importer: Importer
     presets: Presets
+    telemetry: Telemetry
+    recorder: TurnRecorder
+    credit: AccountCredit
+    providers: ProviderNames
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
         await self.reconciler.wait()
+        await self.providers.wait()
         await self.http.aclose()
         self.engine.dispose()
 
@@ -209,6 +223,15 @@ def build_services(
         send_limits=send_limits,
         resilience=resilience or resilience_from(settings),
     )
+    records = UpstreamRecords.from_settings(http, settings)
+    telemetry_store = TelemetryStore(engine)
+    providers = ProviderNames(telemetry_store, records.provider_of)
+    if configured:
+        bus.subscribe(MessageCompleted, providers.on_completed)
+    metrics = TelemetryMetrics(
+        known_model=lambda model: catalogue.get(model) is not None,
+        live=LiveSources(breaker=chat.upstream_status, active_streams=chat.streams_in_flight),
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -235,7 +258,21 @@ def build_services(
             trash_days=settings.trash_days,
             time_zone=lambda: zone(budget.store.config().time_zone),
         ),
+        telemetry=Telemetry(store=telemetry_store, budget=budget),
+        recorder=TurnRecorder(
+            metrics=metrics,
+            log=TurnLog(as_json=settings.log_json),
+            failures=FailureStore(engine),
+            repository=repository,
+        ),
+        credit=AccountCredit(records.key_info if configured else _no_key_info),
+        providers=providers,
     )
+
+
+async def _no_key_info() -> None:
+    """No upstream: no key to describe."""
+    return None
 
 
 def budget_defaults(settings: Settings) -> BudgetConfig:

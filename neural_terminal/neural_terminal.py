@@ -37,9 +37,18 @@ from neural_terminal.tokens.counter import scheme_for
 from neural_terminal.tokens.encodings import get_encoding
 from neural_terminal.ui.admin.admin_page import admin
 from neural_terminal.ui.admin.admin_state import AdminState
-from neural_terminal.ui.api import export_api, preflight_api, replies_api
+from neural_terminal.ui.api import (
+    export_api,
+    metrics_api,
+    preflight_api,
+    replies_api,
+    telemetry_api,
+)
 from neural_terminal.ui.chat.page import index
 from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.telemetry.credit import CreditState
+from neural_terminal.ui.telemetry.page import telemetry
+from neural_terminal.ui.telemetry.state import TelemetryState
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +64,10 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     if settings.serve_frontend and isinstance(reflex_asgi, Starlette):
         reflex_asgi.routes.append(get_frontend_mount())
     routes: list[BaseRoute] = [*replies_api.routes, *preflight_api.routes, *export_api.routes]
+    routes.extend(telemetry_api.routes)
+    if settings.metrics_enabled:
+        routes.extend(metrics_api.routes)
+        bootstrap.services().recorder.metrics.live.websocket_clients = _websocket_clients
     if settings.auth == "accounts":
         accounts = bootstrap.services().accounts
         login = LoginRoutes(accounts.authenticator, accounts.sessions, _session_cookie())
@@ -63,6 +76,7 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
         simulator = create_simulator_app(
             tokens_per_second=settings.simulator_tokens_per_second,
             tiktoken_cache_dir=settings.tiktoken_cache_dir,
+            key_limit_usd=settings.sim_key_limit_usd,
         )
         routes.append(Mount("/sim", app=simulator))
     routes.append(Mount("", app=reflex_asgi))
@@ -84,7 +98,15 @@ def _gated(inner: ASGIApp, settings: Settings) -> AccessGate:
         refusals=refusals,
         headers=security_headers(csp),
         open_prefixes=("/sim/",) if settings.uses_simulator else (),
+        bearer_paths=_bearer_paths(settings),
     )
+
+
+def _bearer_paths(settings: Settings) -> dict[str, str]:
+    """A scraper reaches /metrics with its bearer token, no cookie (when both are set)."""
+    if settings.metrics_enabled and settings.metrics_token:
+        return {metrics_api.METRICS_PATH: settings.metrics_token}
+    return {}
 
 
 def _admission(settings: Settings, refusals: RefusalLog) -> Admission:
@@ -97,6 +119,12 @@ def _admission(settings: Settings, refusals: RefusalLog) -> Admission:
         token_file=settings.token_file,
         refusals=refusals,
     )
+
+
+def _websocket_clients() -> int:
+    """Browsers whose websocket this process holds (the metrics' gauge)."""
+    namespace = app.event_namespace
+    return len(namespace.sid_to_token) if namespace is not None else 0
 
 
 def _session_cookie() -> str:
@@ -134,5 +162,13 @@ app = rx.App(
     api_transformer=_with_our_routes,
 )
 app.register_lifespan_task(_services_lifespan)
-app.add_page(index, route="/", title="Neural Terminal", on_load=ChatState.load_page)
+app.add_page(
+    index, route="/", title="Neural Terminal", on_load=[ChatState.load_page, CreditState.refresh]
+)
 app.add_page(admin, route="/admin", title="Neural Terminal: admin", on_load=AdminState.load)
+app.add_page(
+    telemetry,
+    route="/telemetry",
+    title="Neural Terminal: telemetry",
+    on_load=[TelemetryState.load, CreditState.refresh],
+)

@@ -68,6 +68,12 @@ class Settings:
     # Hosted mode: what one user may ask for (each refused with a clear message).
     sends_per_minute: int = 30
     streams_per_user: int = 2
+    # Telemetry: GET /metrics (off unless asked for; an admin session or this bearer token),
+    # turn log lines as JSON, and the simulator key's spending limit (None: none).
+    metrics_enabled: bool = False
+    metrics_token: str | None = None
+    log_json: bool = False
+    sim_key_limit_usd: Decimal | None = Decimal("10.00")
 
     @property
     def uses_simulator(self) -> bool:
@@ -119,17 +125,17 @@ def _flag(raw: str) -> bool:
     return raw.strip().lower() in ("on", "1", "true", "yes")
 
 
-def _budget(raw: str | None) -> Decimal | None:
+def _budget(raw: str | None, default: Decimal | None = Settings.budget_usd) -> Decimal | None:
     """``5.00`` -> Decimal; ``none``/``off`` -> no limit; unset or unreadable -> the default."""
     if raw is None or not raw.strip():
-        return Settings.budget_usd
+        return default
     if raw.strip().lower() in ("none", "off", "unlimited"):
         return None
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
-        return Settings.budget_usd
-    return value if value.is_finite() and value >= 0 else Settings.budget_usd
+        return default
+    return value if value.is_finite() and value >= 0 else default
 
 
 def _auth(raw: str) -> AuthMode:
@@ -221,4 +227,8 @@ def load_settings(
         token_file=Path(text("NEURAL_TERMINAL_TOKEN_FILE", str(defaults.token_file))),
         sends_per_minute=int(number("NEURAL_TERMINAL_SENDS_PER_MINUTE")),
         streams_per_user=int(number("NEURAL_TERMINAL_STREAMS_PER_USER")),
+        metrics_enabled=_flag(env.get("NEURAL_TERMINAL_METRICS", "")),
+        metrics_token=env.get("NEURAL_TERMINAL_METRICS_TOKEN", "").strip() or None,
+        log_json=_flag(env.get("NEURAL_TERMINAL_LOG_JSON", "")),
+        sim_key_limit_usd=_budget(env.get("NEURAL_TERMINAL_SIM_KEY_LIMIT_USD"), Decimal("10.00")),
     )

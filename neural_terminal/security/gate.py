@@ -4,15 +4,17 @@ In order, for each request: the ``Host`` must name this server (DNS rebinding), 
 ``Origin`` when present must be one of the app's own (and a websocket must send one), a
 request without ``Origin`` must not come from another site's page (``Sec-Fetch-Site``), and
 then the admission (admission.py) must let it in: local mode's token cookie, or hosted
-mode's session. ``/ping``, ``/_health`` and the built-in simulator need no admission: they
-hold no user data and spend nothing. The app behind learns who was let in from one header
-the gate sets (and strips from what clients send). Every HTTP response gets the security
-headers (headers.py).
+mode's session (or, on a path given a bearer token, such as ``/metrics`` for a scraper,
+``Authorization: Bearer <token>``). ``/ping``, ``/_health`` and the built-in simulator need
+no admission: they hold no user data and spend nothing. The app behind learns who was let
+in from one header the gate sets (and strips from what clients send). Every HTTP response
+gets the security headers (headers.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hmac
+from collections.abc import Mapping, Sequence
 
 from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response
@@ -42,6 +44,7 @@ class AccessGate:
         headers: Sequence[tuple[bytes, bytes]],
         open_prefixes: Sequence[str] = (),
         refusals: RefusalLog | None = None,
+        bearer_paths: Mapping[str, str] | None = None,
     ) -> None:
         self._app = app
         self._policy = policy
@@ -51,6 +54,8 @@ class AccessGate:
         self._open_paths = frozenset((*OPEN_PATHS, *admission.open_paths))
         self._open_prefixes = tuple(open_prefixes)
         self._refusals = refusals or RefusalLog()
+        # Exact paths a request may also reach with a bearer token instead of a cookie.
+        self._bearer_paths = {path: token for path, token in (bearer_paths or {}).items() if token}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -65,7 +70,8 @@ class AccessGate:
             return
         viewer: Viewer | None = None
         path = connection.url.path
-        if path not in self._open_paths and not path.startswith(self._open_prefixes):
+        opened = path in self._open_paths or path.startswith(self._open_prefixes)
+        if not opened and not self._bears_token(connection, path):
             viewer = await self._admission.admit(connection)
             if viewer is None:
                 await self._deny(scope, receive, send, self._admission.refuse(connection))
@@ -76,6 +82,14 @@ class AccessGate:
         elif viewer is not None and self._admission.rechecks_sockets:
             receive = self._rechecking(HTTPConnection(scope), receive, send)
         await self._app(scope, receive, send)
+
+    def _bears_token(self, connection: HTTPConnection, path: str) -> bool:
+        """True for a plain request to a bearer path that carries its token."""
+        token = self._bearer_paths.get(path)
+        header = connection.headers.get("authorization", "")
+        if token is None or connection.scope["type"] != "http" or not header.startswith("Bearer "):
+            return False
+        return hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
 
     def _refusal(self, connection: HTTPConnection) -> tuple[str, str] | None:
         """``(reason, source)`` when the request is not from the app's own pages, else None."""

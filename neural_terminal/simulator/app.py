@@ -1,4 +1,5 @@
-"""The simulator as a Starlette app: ``/api/v1/models``, ``/chat/completions``, ``/generation``.
+"""The simulator as a Starlette app: ``/api/v1/models``, ``/chat/completions``, ``/generation``,
+``/key``.
 
 Served standalone at ``/api/v1/...`` or mounted by the main app under ``/sim``.
 """
@@ -10,6 +11,7 @@ import json
 import secrets
 import time
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import tiktoken
@@ -36,6 +38,7 @@ from .faults import (
     http_error,
 )
 from .generations import Generation, GenerationLog
+from .key import KEY_LIMIT_SOURCE, KeyLedger
 from .responses import (
     ExactJSONResponse,
     SSEResponse,
@@ -54,7 +57,13 @@ SETTLE_SECONDS = 5.0
 class Simulator:
     """One simulator: its pace, its encoding, the generations it served and fault counters."""
 
-    def __init__(self, *, tokens_per_second: float, tiktoken_cache_dir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        tokens_per_second: float,
+        tiktoken_cache_dir: Path,
+        key_limit_usd: Decimal | None = None,
+    ) -> None:
         if tokens_per_second <= 0:
             raise ValueError("tokens_per_second must be positive")
         use_cache_dir(tiktoken_cache_dir)  # fails now, not on the first request, if missing
@@ -62,6 +71,7 @@ class Simulator:
         self._encoding: tiktoken.Encoding | None = None
         self._generations = GenerationLog()
         self._faults = FaultCounter()
+        self._key = KeyLedger(key_limit_usd)
 
     async def encoding(self) -> tiktoken.Encoding:
         """cl100k_base, loaded off the event loop on first use."""
@@ -88,6 +98,8 @@ class Simulator:
             )
         except BadRequest as exc:
             return error_response(400, str(exc))
+        if self._key.over_limit():
+            return error_response(402, "Key limit exceeded", {"limit_source": KEY_LIMIT_SOURCE})
         if not self._fails_now(completion):
             completion = replace(completion, fault=None)  # a -times-K fault used up
         fault = completion.fault
@@ -101,6 +113,7 @@ class Simulator:
                 streamed=completion.request.stream,
             )
         )
+        self._key.add(generation)
         envelope = Envelope(id=generation.id, model=completion.model.id, created=int(time.time()))
         headers = {"X-Generation-Id": generation.id}
         if completion.request.stream:
@@ -129,6 +142,10 @@ class Simulator:
             return error_response(404, f"Generation {generation_id} not found")
         with_timeline = request.query_params.get("timeline") == "1"
         return ExactJSONResponse({"data": generation.as_json(with_timeline=with_timeline)})
+
+    async def key(self, request: Request) -> Response:
+        """``GET /key``: the key's limit and what its generations cost."""
+        return ExactJSONResponse({"data": self._key.as_json()})
 
     def _fails_now(self, completion: Completion) -> bool:
         fault = completion.fault
@@ -167,15 +184,24 @@ def _whole_reply(
 
 
 def create_simulator_app(
-    *, tokens_per_second: float = 40.0, tiktoken_cache_dir: Path | None = None
+    *,
+    tokens_per_second: float = 40.0,
+    tiktoken_cache_dir: Path | None = None,
+    key_limit_usd: Decimal | None = None,
 ) -> Starlette:
-    """Build the simulator app; ``tiktoken_cache_dir`` defaults to the settings' directory."""
+    """Build the simulator app; ``tiktoken_cache_dir`` defaults to the settings' directory;
+    ``key_limit_usd`` is its key's spending limit (None: none)."""
     cache_dir = tiktoken_cache_dir or load_settings().tiktoken_cache_dir
-    simulator = Simulator(tokens_per_second=tokens_per_second, tiktoken_cache_dir=cache_dir)
+    simulator = Simulator(
+        tokens_per_second=tokens_per_second,
+        tiktoken_cache_dir=cache_dir,
+        key_limit_usd=key_limit_usd,
+    )
     return Starlette(
         routes=[
             Route("/api/v1/models", simulator.models, methods=["GET"]),
             Route("/api/v1/chat/completions", simulator.chat_completions, methods=["POST"]),
             Route("/api/v1/generation", simulator.generation, methods=["GET"]),
+            Route("/api/v1/key", simulator.key, methods=["GET"]),
         ]
     )

@@ -141,6 +141,8 @@ def http_error(status: int, model_id: str, prompt: str) -> tuple[str, dict[str, 
         return message, {"provider_name": "Simulator", "raw": "upstream connect error"}
     if status == 503:
         return message, {"provider_name": "Simulator"}
+    if status == 402:
+        return message, {"limit_source": "openrouter_credits"}  # which limit was hit
     return message, {}
 
 

@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import uvicorn
@@ -61,13 +62,17 @@ def running_simulator(
     tokens_per_second: float = 40.0,
     tiktoken_cache_dir: Path | None = None,
     wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+    key_limit_usd: Decimal | None = None,
 ) -> Iterator[str]:
     """Serve a fresh simulator in a background thread; yields its base URL, stops on exit.
 
-    ``wrap`` puts middleware around it (tests count the requests an app sends upstream).
+    ``wrap`` puts middleware around it (tests count the requests an app sends upstream);
+    ``key_limit_usd`` is its key's spending limit.
     """
     app: ASGIApp = create_simulator_app(
-        tokens_per_second=tokens_per_second, tiktoken_cache_dir=tiktoken_cache_dir
+        tokens_per_second=tokens_per_second,
+        tiktoken_cache_dir=tiktoken_cache_dir,
+        key_limit_usd=key_limit_usd,
     )
     config = uvicorn.Config(
         wrap(app) if wrap else app,

@@ -24,9 +24,30 @@ __all__ = [
     "Preset",
     "PriceChange",
     "Summary",
+    "TurnFailure",
     "User",
     "utcnow",
 ]
+
+
+# What telemetry reads of a message (a covering index: see Message).
+TELEMETRY_COLUMNS = (
+    "role",
+    "created_at",
+    "model",
+    "status",
+    "conversation_id",
+    "cost_usd",
+    "prompt_tokens",
+    "completion_tokens",
+    "first_token_ms",
+    "total_ms",
+    "estimate_usd",
+    "drift_usd",
+    "imported_at",
+    "forked_from_id",
+    "provider",
+)
 
 
 def utcnow() -> datetime:
@@ -81,8 +102,13 @@ class Message(SQLModel, table=True):
     """
 
     __tablename__ = "messages"
-    # Contexts walk a conversation back from its newest message.
-    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+    __table_args__ = (
+        # Contexts walk a conversation back from its newest message.
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # The telemetry page reads replies by time from this index alone, never the rows
+        # (whose text makes a table scan read every page): store/telemetry/scope.py.
+        Index("ix_messages_telemetry", *TELEMETRY_COLUMNS),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
@@ -125,6 +151,32 @@ class Message(SQLModel, table=True):
     # Imported from a file: its cost is kept for the record, never counted against a budget.
     imported_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    # Who served it, when the upstream's generation record names it (OpenRouter's
+    # ``provider_name``); looked up after the reply (chat/telemetry/providers.py).
+    provider: str | None = Field(default=None, max_length=100)
+
+
+class TurnFailure(SQLModel, table=True):
+    """One failure of a turn, for telemetry: a retried attempt, a reply that broke off or
+    failed, or a send a limit refused (which stores no message at all)."""
+
+    __tablename__ = "turn_failures"
+    # The telemetry page reads one owner's failures in a time range.
+    __table_args__ = (Index("ix_turn_failures_owner_created", "owner_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Not foreign keys, like owner_id elsewhere: a refused send may have no conversation yet.
+    owner_id: int | None = None
+    conversation_id: int | None = None
+    message_id: int | None = None
+    model: str | None = Field(default=None, max_length=200)
+    # domain/outcomes.py FailureKind: rate_limit, drop, timeout, budget, upstream, other.
+    kind: str = Field(max_length=16)
+    # True for an attempt that was tried again (the turn itself may have succeeded).
+    retried: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Summary(SQLModel, table=True):

@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from neural_terminal.domain.credit import out_of_credit_text
 from neural_terminal.domain.errors import (
     BadRequest,
     InsufficientCredits,
@@ -56,6 +57,8 @@ class ProviderError:
     message: str | None = None
     provider_name: str | None = None
     reasons: tuple[str, ...] = ()
+    # 402: which limit was hit (``openrouter_credits``, ``openrouter_key_limit``, ...).
+    limit_source: str | None = None
 
     def user_message(self, base: str) -> str:
         """``base`` (the domain's actionable text) plus what the provider said, if anything."""
@@ -94,11 +97,13 @@ def read_provider_error(value: object, *, secret: str | None = None) -> Provider
     provider_name = metadata.get("provider_name")
     reasons = metadata.get("reasons")  # moderation: why the input was flagged
     reasons = reasons if isinstance(reasons, list) else []
+    limit_source = metadata.get("limit_source")  # 402: which limit was hit
     return ProviderError(
         code=code if isinstance(code, (int, str)) and not isinstance(code, bool) else None,
         message=redact(message, secret) if isinstance(message, str) and message else None,
         provider_name=provider_name if isinstance(provider_name, str) else None,
         reasons=tuple(r for r in reasons if isinstance(r, str)),
+        limit_source=limit_source if isinstance(limit_source, str) else None,
     )
 
 
@@ -153,8 +158,11 @@ def error_for_status(
             retry_after=retry_after,
         )
     kind = _BY_STATUS.get(status) or (ProviderUnavailable if status >= 500 else UpstreamError)
+    base = kind.default_message
+    if status == 402:
+        base = out_of_credit_text(base, error.limit_source)
     return kind(
-        error.user_message(kind.default_message),
+        error.user_message(base),
         detail=detail,
         status=status,
         code=error.code,

@@ -8,6 +8,7 @@ continue, retry and stop Alice's conversation by its ids.
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import time
 from collections.abc import Coroutine, Iterator
@@ -320,3 +321,22 @@ def test_a_user_gets_a_clear_refusal_past_their_sends_a_minute(page: Page, app: 
             break
     expect(notice).to_contain_text(f"{SENDS_PER_MINUTE} messages a minute is the limit here")
     expect(page.locator("#composer")).to_have_value(f"quick one {n} [[sim:tokens=1]]")
+
+
+def test_each_users_telemetry_holds_only_their_own_replies(page: Page, app: RunningApp) -> None:
+    log_in_page(page, app, ALICE)
+    send(page, "alice's telemetry [[sim:tokens=5]]")
+    wait_reply_done(page)
+    alice, bob = session_cookie(app, ALICE), session_cookie(app, BOB)
+
+    def chart(cookie: str, name: str) -> list[list[str]]:
+        response = httpx.get(
+            f"{app.url}/api/telemetry/{name}.csv?range=all", headers={"Cookie": cookie}
+        )
+        assert response.status_code == 200
+        return list(csv.reader(io.StringIO(response.text)))
+
+    hers = {tuple(row) for row in chart(alice, "by_conversation")[1:]}
+    assert any(title.startswith("alice's") for _, title, _ in hers)
+    assert hers.isdisjoint(tuple(row) for row in chart(bob, "by_conversation")[1:])
+    assert httpx.get(f"{app.url}/api/telemetry/spend.csv").status_code == 401

@@ -47,6 +47,7 @@ class Inner:
                 Route("/api/replies/{n}", page, methods=["GET", "POST"]),
                 Route("/sim/api/v1/models", page),
                 Route("/ping", page),
+                Route("/metrics", page),
                 WebSocketRoute("/_event", socket),
             ]
         )
@@ -70,8 +71,22 @@ def client(inner: Inner, tmp_path: Path) -> TestClient:
         headers=security_headers("default-src 'self'"),
         open_prefixes=("/sim/",),
         refusals=refusals,
+        bearer_paths={"/metrics": "scrape-token"},
     )
     return TestClient(gate, base_url=OWN)
+
+
+def test_a_scraper_with_the_bearer_token_reaches_its_one_path_without_a_cookie(
+    client: TestClient, inner: Inner
+) -> None:
+    bearer = {"Authorization": "Bearer scrape-token"}
+
+    assert client.get("/metrics", headers=bearer).status_code == 200
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/api/replies/1", headers=bearer).status_code == 401  # that path only
+    assert client.get("/metrics", headers={**bearer, "Host": "evil.example"}).status_code == 403
+    assert inner.reached == ["/metrics"]
 
 
 def test_the_unlocked_own_page_gets_through_with_the_headers(

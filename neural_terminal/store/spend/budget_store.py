@@ -131,11 +131,14 @@ class BudgetStore:
             )
         return bool(result.rowcount)
 
-    def user_budgets(self, *, starts: PeriodStarts | None = None) -> list[UserBudgetView]:
-        """Every user's limit and spend in their current period, by name, in one query."""
+    def user_budgets(
+        self, *, starts: PeriodStarts | None = None, user_id: int | None = None
+    ) -> list[UserBudgetView]:
+        """Every user's (or only ``user_id``'s) limit and spend in their current period, by
+        name, in one query."""
         starts = starts or self._starts_now()
         with self._engine.connect() as conn:
-            return user_budgets(conn, starts=starts)
+            return user_budgets(conn, starts=starts, user_id=user_id)
 
     def spend(
         self,

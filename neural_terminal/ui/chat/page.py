@@ -10,6 +10,7 @@ from neural_terminal.ui.chat.composer import composer
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.chat.transcript import transcript
 from neural_terminal.ui.library.sidebar import sidebar
+from neural_terminal.ui.telemetry.credit import credit_meter, telemetry_link
 
 
 def _header() -> rx.Component:
@@ -85,6 +86,8 @@ def _header() -> rx.Component:
             style={"padding": "2px 8px", "font_size": "12px"},
         ),
         budget_meter(),
+        credit_meter(),
+        telemetry_link(),
         _account(),
         width="100%",
         padding="10px 16px",
@@ -246,6 +249,7 @@ def index() -> rx.Component:
             min_width="0",
         ),
         rx.script(src="/terminal.js"),
+        rx.script(src="/telemetry.js"),
         class_name="nt-shell",
         spacing="0",
         width="100%",

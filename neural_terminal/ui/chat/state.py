@@ -44,6 +44,7 @@ from neural_terminal.ui.chat.views import (
     model_view,
 )
 from neural_terminal.ui.library.library_state import LibraryVars
+from neural_terminal.ui.telemetry.credit import CreditState
 
 RECENT_LIMIT = 40
 # The live cost line changes at most this often (its own script call, a few bytes).
@@ -302,6 +303,7 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
             request = self._pending_request()
             self._pending_kind, self._pending_text, self._pending_target = "send", "", 0
         chat = services().chat
+        watch = services().recorder.watch(request)  # telemetry: one record per turn
         turn = chat.start(request)
         batcher = ReplyBatcher(turn, interval_s=lambda: frame_interval(chat.streams_in_flight()))
         reply_id = 0
@@ -318,6 +320,7 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
                     yield rx.set_value("composer", "")
             if batch.retrying is not None:
                 retrying = True
+                watch.retrying(batch.retrying)
                 async with self:
                     self.notice = batch.retrying.notice
             elif retrying and batch.text:  # the retry worked: its notice no longer applies
@@ -335,6 +338,8 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
                 await run_in_page(cost_script(reply_id, cost))
             finished = batch.finished or finished
         stored = finished.message if finished else chat.message(reply_id) if reply_id else None
+        error = finished.error if finished else None
+        await watch.ended(stored, error=error, refused=batcher.refused)
         async with self:
             if stored is not None:
                 self._put(message_view(stored))
@@ -354,6 +359,7 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
             self._update_actions()
             self._refresh_context()
             self._show_budget()
+        yield CreditState.refresh  # the key's credit after the reply (at most once a minute)
 
     def _pending_request(self) -> TurnRequest:
         """The turn ``send`` or a reply's button asked for, as the service takes it."""

@@ -1,0 +1,1 @@
+"""Telemetry in SQL: aggregations over replies, summaries and failures of one owner."""

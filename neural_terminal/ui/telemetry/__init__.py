@@ -1,0 +1,1 @@
+"""The telemetry page and the credit figure in the header."""
