@@ -102,18 +102,24 @@ def test_the_index_follows_every_write_and_the_trash_is_out(
         conversation_id=cid, role="assistant", content="", status=MessageStatus.STREAMING
     )
     repository.checkpoint(message_id=reply.id, content="halfway through a mango")
-    assert _found(search, "mango") == ["halfway through a [mango]"]
+    assert _found(search, "mango") == []  # found once written, not at every checkpoint
     repository.finish_message(
         message_id=reply.id, content="a whole papaya instead", status=MessageStatus.COMPLETE
     )
     assert _found(search, "mango") == []
     assert _found(search, "papaya") == ["a whole [papaya] instead"]
+    repository.reopen(message_id=reply.id)  # Continue: streaming again, out of the index
+    assert _found(search, "papaya") == []
+    repository.finish_message(
+        message_id=reply.id, content="a whole papaya, then kiwi", status=MessageStatus.INTERRUPTED
+    )
+    assert _found(search, "papaya") == ["a whole [papaya], then kiwi"]
     library.move(conversation_id=cid, archived=True)
-    assert _found(search, "papaya") == ["a whole [papaya] instead"]  # archived: still found
+    assert _found(search, "papaya") == ["a whole [papaya], then kiwi"]  # archived: found
     library.move(conversation_id=cid, deleted=True)
     assert _found(search, "papaya") == []
     library.move(conversation_id=cid, deleted=False)
-    assert _found(search, "papaya") == ["a whole [papaya] instead"]
+    assert _found(search, "papaya") == ["a whole [papaya], then kiwi"]
     library.move(conversation_id=cid, deleted=True)
     library.purge(deleted_before=utcnow() + timedelta(seconds=1))
     library.move(conversation_id=cid, deleted=False)  # even if it came back, no words are left

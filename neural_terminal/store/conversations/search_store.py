@@ -20,7 +20,7 @@ from neural_terminal.domain.conversations import (
     SearchHit,
 )
 from neural_terminal.store.conversations.paths import MESSAGES
-from neural_terminal.store.conversations.search_index import FTS_TABLE, PG_CONFIG
+from neural_terminal.store.conversations.search_index import FTS_TABLE, PG_CONFIG, WRITTEN
 from neural_terminal.store.money_column import ExactUSD
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -95,7 +95,8 @@ class SearchStore:
             f"ts_headline('{PG_CONFIG}', m.content, {asked}, :options), "
             f"m.model, m.created_at AS created_at, m.cost_usd AS cost_usd "
             f"FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id "
-            f"WHERE {vector} @@ {asked} {where} "
+            # A reply still streaming is not indexed (search_index.py): the partial index.
+            f"WHERE {vector} @@ {asked} AND m.{WRITTEN} {where} "
             f"ORDER BY ts_rank({vector}, {asked}) DESC, m.id DESC LIMIT :limit"
         )
         options = (
