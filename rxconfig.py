@@ -24,6 +24,15 @@ config = rx.Config(
         )
     ],
     disable_plugins=[SitemapPlugin],
+    # A tab's state lives in the worker's memory (each page reloads what it shows from the
+    # database), never in Reflex's default disk folder: that folder is shared by every app
+    # started in this directory, written on every state change, and a restart found the
+    # last run's streaming reply in it. Several workers share states through Redis.
+    state_manager_mode=(
+        rx.constants.StateManagerMode.REDIS
+        if os.environ.get("REFLEX_REDIS_URL")
+        else rx.constants.StateManagerMode.MEMORY
+    ),
     # Never "*" (Reflex's default): the launcher sets the server's own origins through
     # REFLEX_CORS_ALLOWED_ORIGINS; this covers `reflex run` on its default ports.
     cors_allowed_origins=(

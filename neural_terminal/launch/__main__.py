@@ -21,7 +21,6 @@ from neural_terminal.launch.backend import (
     backend_command,
     chosen_server,
     compression_on,
-    forget_saved_states,
     worker_count,
 )
 from neural_terminal.launch.build_key import build_key
@@ -122,8 +121,6 @@ def main(argv: list[str]) -> int:
     )
     print(f"\n  Neural Terminal: open {address}\n", flush=True)
     os.chdir(PROJECT_ROOT)
-    if server == "uvicorn":  # `reflex run` does this itself
-        forget_saved_states()
     os.execve(backend.argv[0], backend.argv, backend_env)
 
 

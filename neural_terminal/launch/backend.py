@@ -88,14 +88,3 @@ def worker_count(env: Mapping[str, str]) -> int:
     if not env.get("REFLEX_REDIS_URL"):
         return 1
     return min((os.cpu_count() or 1) * 2 + 1, MAX_WORKERS)
-
-
-def forget_saved_states() -> None:
-    """Empty Reflex's disk state folder, as ``reflex run`` does before it starts a backend.
-
-    Reflex keeps each tab's state on disk by default; a backend that found the states of
-    the previous run would show a reply that run was streaming as still streaming.
-    """
-    from reflex.istate.manager import reset_disk_state_manager
-
-    reset_disk_state_manager()  # type: ignore[no-untyped-call]
