@@ -64,9 +64,9 @@ from neural_terminal.store.telemetry.telemetry_store import TelemetryStore
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 from neural_terminal.upstream import OpenRouterClient, build_http_client
-from neural_terminal.upstream.breaker import CircuitBreaker
 from neural_terminal.upstream.records import UpstreamRecords
-from neural_terminal.upstream.retry import RetryPolicy
+from neural_terminal.upstream.resilience.breaker import CircuitBreaker
+from neural_terminal.upstream.resilience.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 

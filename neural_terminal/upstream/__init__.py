@@ -12,7 +12,7 @@ Usage::
 from __future__ import annotations
 
 from neural_terminal.upstream.client import OpenRouterClient
-from neural_terminal.upstream.http import build_http_client
-from neural_terminal.upstream.stream import ChatStream
+from neural_terminal.upstream.streaming.stream import ChatStream
+from neural_terminal.upstream.transport.http import build_http_client
 
 __all__ = ["ChatStream", "OpenRouterClient", "build_http_client"]

@@ -16,14 +16,14 @@ from neural_terminal.domain.errors import UpstreamError
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.settings import Settings
 from neural_terminal.upstream.catalogue import parse_models
-from neural_terminal.upstream.deadlines import DeadlineByteStream
 from neural_terminal.upstream.errors import (
     error_before_stream,
     error_for_status,
     first_byte_timeout,
     redact,
 )
-from neural_terminal.upstream.stream import ChatStream
+from neural_terminal.upstream.streaming.deadlines import DeadlineByteStream
+from neural_terminal.upstream.streaming.stream import ChatStream
 from neural_terminal.upstream.wire import (
     ShapeError,
     chat_body,

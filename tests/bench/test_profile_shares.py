@@ -16,7 +16,9 @@ ROOT = "run (asyncio/runners.py:118);_run_once (asyncio/base_events.py:1922)"
     ("leaf", "layer"),
     [
         pytest.param("", LOOP, id="only-the-loop"),
-        pytest.param(";_iterate (neural_terminal/upstream/stream.py:60)", UPSTREAM, id="ours"),
+        pytest.param(
+            ";_iterate (neural_terminal/upstream/streaming/stream.py:60)", UPSTREAM, id="ours"
+        ),
         pytest.param(
             ";loads (neural_terminal/upstream/wire.py:20);decode (json/decoder.py:337)",
             UPSTREAM,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from neural_terminal.domain.errors import CircuitOpen
-from neural_terminal.upstream.breaker import BreakerState, CircuitBreaker
+from neural_terminal.upstream.resilience.breaker import BreakerState, CircuitBreaker
 
 NOON = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 

@@ -15,7 +15,11 @@ import pytest
 from neural_terminal.domain.chat import ChatRequest, PromptMessage, TextDelta
 from neural_terminal.domain.errors import StreamInterrupted, UpstreamTimeout
 from neural_terminal.upstream import OpenRouterClient
-from neural_terminal.upstream.deadlines import DeadlineByteStream, FirstByteTimeout, StallTimeout
+from neural_terminal.upstream.streaming.deadlines import (
+    DeadlineByteStream,
+    FirstByteTimeout,
+    StallTimeout,
+)
 from tests import virtual_time
 from tests.upstream.samples import API_KEY, APP_TITLE, APP_URL, BASE_URL
 

@@ -1,5 +1,6 @@
-"""httpx over our asyncio sockets (upstream/network.py), against real loopback servers: plain
-and TLS, streamed bodies, pooled connections, and httpx's own errors for every failure."""
+"""httpx over our asyncio sockets (upstream/transport/network.py), against real loopback
+servers: plain and TLS, streamed bodies, pooled connections, and httpx's own errors for every
+failure."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import trustme
 
-from neural_terminal.upstream.network import AsyncioTransport
+from neural_terminal.upstream.transport.network import AsyncioTransport
 
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30)
 

@@ -19,7 +19,7 @@ from neural_terminal.domain.errors import (
     UpstreamTimeout,
     UpstreamUnreachable,
 )
-from neural_terminal.upstream.retry import RetryPolicy, is_upstream_failure, retry_reason
+from neural_terminal.upstream.resilience.retry import RetryPolicy, is_upstream_failure, retry_reason
 
 POLICY = RetryPolicy(attempts=4, base_s=1.0, max_wait_s=5.0, budget_s=30.0)
 

@@ -9,7 +9,7 @@ import pytest
 
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
 from neural_terminal.domain.errors import MalformedStream, StreamErrorPayload
-from neural_terminal.upstream.sse import ParsedChunk, StreamDecoder, parse_chunk
+from neural_terminal.upstream.streaming.sse import ParsedChunk, StreamDecoder, parse_chunk
 from tests.upstream.samples import API_KEY, GENERATION_ID, USAGE_CHUNK, text_chunk
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neural_terminal.upstream.sse_frames import EventFramer
+from neural_terminal.upstream.streaming.sse_frames import EventFramer
 
 STREAM = (
     "\ufeffdata: one\r\n\r\n"  # a BOM, CRLF

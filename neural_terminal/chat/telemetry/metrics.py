@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 from neural_terminal.domain.outcomes import Outcome, TurnOutcome
 from neural_terminal.domain.telemetry import SPEED_EDGES_TPS
-from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
+from neural_terminal.upstream.resilience.breaker import BreakerState, BreakerStatus
 
 PREFIX = "neural_terminal"
 OTHER_MODEL = "other"

@@ -25,7 +25,7 @@ from neural_terminal.store.telemetry.failure_store import FailureRow, FailureSto
 
 logger = logging.getLogger(__name__)
 
-# upstream/retry.py retry_reason's words, by the kind of failure they name.
+# upstream/resilience/retry.py retry_reason's words, by the kind of failure they name.
 _RETRY_KINDS = (
     ("rate limited", FailureKind.RATE_LIMIT),
     ("did not answer in time", FailureKind.TIMEOUT),

@@ -38,7 +38,7 @@ from neural_terminal.domain.conversations import (
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.conversations.repository import ChatRepository
-from neural_terminal.upstream.breaker import BreakerStatus
+from neural_terminal.upstream.resilience.breaker import BreakerStatus
 
 FORK_SUFFIX = " (fork)"
 # Re-exported: callers and tests name them from here.

@@ -33,8 +33,8 @@ from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted, MessageStarted, TokensGenerated
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter
-from neural_terminal.upstream.breaker import CircuitBreaker
-from neural_terminal.upstream.retry import RetryPolicy, is_upstream_failure, retry_reason
+from neural_terminal.upstream.resilience.breaker import CircuitBreaker
+from neural_terminal.upstream.resilience.retry import RetryPolicy, is_upstream_failure, retry_reason
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from neural_terminal.domain.conversations import (
 )
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_price_per_million, format_usd
-from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
+from neural_terminal.upstream.resilience.breaker import BreakerState, BreakerStatus
 
 
 @dataclasses.dataclass

@@ -35,9 +35,9 @@ from neural_terminal.domain.errors import (
 )
 from neural_terminal.domain.outcomes import FailureKind, Outcome, TurnOutcome, failure_kind
 from neural_terminal.domain.viewer import Viewer
-from neural_terminal.upstream.breaker import BreakerState, BreakerStatus
 from neural_terminal.upstream.errors import error_mid_stream
-from neural_terminal.upstream.retry import retry_reason
+from neural_terminal.upstream.resilience.breaker import BreakerState, BreakerStatus
+from neural_terminal.upstream.resilience.retry import retry_reason
 
 SECRET_TEXT = "my secret question"
 

@@ -44,8 +44,8 @@ from neural_terminal.domain.errors import (
 from neural_terminal.domain.models import ModelPricing
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.upstream.breaker import BreakerState, CircuitBreaker
-from neural_terminal.upstream.retry import RetryPolicy
+from neural_terminal.upstream.resilience.breaker import BreakerState, CircuitBreaker
+from neural_terminal.upstream.resilience.retry import RetryPolicy
 from tests.fakes import FakeUpstream, Intervals, ScriptedReply, Ticker, inline_checkpoints
 from tests.token_counts import count_prompt_tokens, count_tokens
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from neural_terminal.settings import Settings
-from neural_terminal.upstream.network import AsyncioTransport
+from neural_terminal.upstream.transport.network import AsyncioTransport
 
 # Every open reply stream holds a connection for its whole length, so the pool must cover
 # the number of concurrent replies a worker may carry (bench/load.py runs 300; at 200 the
@@ -21,7 +21,8 @@ def build_http_client(
         connect=settings.connect_timeout_s,
         # httpx's read timeout is the longest wait for the next bytes, not for the whole
         # reply. It cannot tell the first byte from later ones, so it is only the backstop:
-        # the client enforces the first-byte and between-chunks limits itself (deadlines.py).
+        # the client enforces the first-byte and between-chunks limits itself
+        # (streaming/deadlines.py).
         read=max(settings.read_timeout_s, settings.first_byte_timeout_s),
         write=settings.read_timeout_s,
         # Waiting for a free pooled connection is part of getting connected.

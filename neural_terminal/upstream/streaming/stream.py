@@ -13,10 +13,10 @@ import httpx
 
 from neural_terminal.domain.chat import StreamChunk
 from neural_terminal.domain.errors import MalformedStream, StreamInterrupted
-from neural_terminal.upstream.deadlines import FirstByteTimeout
 from neural_terminal.upstream.errors import error_mid_stream, first_byte_timeout
-from neural_terminal.upstream.sse import StreamDecoder
-from neural_terminal.upstream.sse_frames import EventFramer
+from neural_terminal.upstream.streaming.deadlines import FirstByteTimeout
+from neural_terminal.upstream.streaming.sse import StreamDecoder
+from neural_terminal.upstream.streaming.sse_frames import EventFramer
 
 
 class ChatStream:

@@ -1,0 +1,1 @@
+"""Trying again: the retry policy and the circuit breaker."""

@@ -1,0 +1,1 @@
+"""A reply as it streams: SSE framing, chunk decoding, deadlines."""

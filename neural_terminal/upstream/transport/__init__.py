@@ -1,0 +1,1 @@
+"""The pooled HTTP client and the sockets under it."""
