@@ -12,7 +12,6 @@ grows to it, so other tabs and workers count it) and gets its allowance re-read.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -82,13 +81,6 @@ class CheckpointWriter:
         due = [d for source in list(self._sources.values()) if (d := source()) is not None]
         if due:
             await self._in_thread(self._write, due)
-
-    async def aclose(self) -> None:
-        """Stop the interval task (at shutdown)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while self._sources:

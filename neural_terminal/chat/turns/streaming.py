@@ -72,17 +72,17 @@ class _Progress:
         if len(self.parts) == self.checkpointed_parts:
             return None
         self.checkpointed_parts = len(self.parts)
-        live, carried = self.live, self.carried
-        checkpoint = Checkpoint(message_id, self.text)
-        if live is not None:
-            checkpoint = Checkpoint(
-                message_id,
-                checkpoint.content,
-                plus(carried.prompt_tokens, live.prompt_tokens),
-                plus(carried.completion_tokens, live.completion_tokens),
-                self.live_total,
-            )
-        return Due(checkpoint, self.watch, self.live_total)
+        live, carried, total = self.live, self.carried, self.live_total
+        if live is None:  # unpriced: the text alone (the final write counts its tokens)
+            return Due(Checkpoint(message_id, self.text), self.watch, None)
+        checkpoint = Checkpoint(
+            message_id,
+            self.text,
+            plus(carried.prompt_tokens, live.prompt_tokens),
+            plus(carried.completion_tokens, live.completion_tokens),
+            total,
+        )
+        return Due(checkpoint, self.watch, total)
 
     @property
     def live_total(self) -> Decimal | None:
@@ -224,9 +224,7 @@ class ReplyStreamer:
                         answered = True
                         breaker.record_success()  # it answers: close, or end the probe
                     if isinstance(chunk, TextDelta):
-                        live = self._take_delta(
-                            conversation_id, message_id, request, progress, chunk.text
-                        )
+                        live = self._take_delta(conversation_id, message_id, progress, chunk.text)
                         yield ReplyDelta(chunk.text, live)
                     else:
                         progress.report = chunk
@@ -245,12 +243,7 @@ class ReplyStreamer:
             breaker.record_success()
 
     def _take_delta(
-        self,
-        conversation_id: int,
-        message_id: int,
-        request: ChatRequest,
-        progress: _Progress,
-        text: str,
+        self, conversation_id: int, message_id: int, progress: _Progress, text: str
     ) -> Decimal | None:
         """Take one delta; returns the reply's live cost estimate after it."""
         if progress.first_token_at is None:
