@@ -25,6 +25,13 @@ class LiveCost:
     count: Callable[[str], int]
     completion_tokens: int = 0
 
+    def __post_init__(self) -> None:
+        # The bills' formula is linear in the completion tokens: the prompt's part (and the
+        # request fee) is priced once, each delta then costs one multiplication.
+        self._prompt_cost = price(
+            self.pricing, prompt_tokens=self.prompt_tokens, completion_tokens=0
+        )
+
     @classmethod
     def start(
         cls, estimator: CostEstimator, model: str, prompt: Sequence[PromptMessage]
@@ -42,7 +49,5 @@ class LiveCost:
 
     @property
     def cost(self) -> Decimal:
-        """The estimate so far, exactly."""
-        return price(
-            self.pricing, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens
-        )
+        """The estimate so far, exactly (what ``price`` gives for the same counts)."""
+        return self._prompt_cost + self.completion_tokens * self.pricing.completion

@@ -45,3 +45,18 @@ def test_the_live_cost_ends_where_a_full_recount_does_for_whole_words() -> None:
 
     assert live.cost == estimator.estimate("openai/gpt-4o", PROMPT, "Hello there, friend.").cost_usd
     assert LiveCost.start(CostEstimator(lambda _model: None), "m", PROMPT) is None
+
+
+def test_the_live_cost_is_the_bills_formula_at_every_count() -> None:
+    reasoning_priced = ModelPricing(
+        prompt=Decimal("0.0000025"),
+        completion=Decimal("0.00001"),
+        request=Decimal("0.0001"),
+        internal_reasoning=Decimal("0.00003"),  # a live reply counts no reasoning tokens
+    )
+    live = LiveCost.start(CostEstimator(lambda _model: reasoning_priced), "openai/gpt-4o", PROMPT)
+    assert live is not None
+    for word in ["Hello", " there", ",", " friend", "." * 40]:
+        live.add(word)
+        usage = TokenUsage(prompt=live.prompt_tokens, completion=live.completion_tokens)
+        assert live.cost == compute_cost(reasoning_priced, usage)
