@@ -42,7 +42,7 @@ import httpx
 from bench.profile_shares import Shares, sampled
 from neural_terminal.domain.conversations import MessageStatus, StoredMessage
 from neural_terminal.settings import PROJECT_ROOT, load_settings
-from neural_terminal.simulator.tokenising import ENCODING_NAME, token_pieces
+from neural_terminal.simulator.requests.tokenising import ENCODING_NAME, token_pieces
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.tokens.encodings import get_encoding, use_cache_dir

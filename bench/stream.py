@@ -50,7 +50,7 @@ from bench.page_metrics import (
 )
 from bench.wire import bytes_since, server_cpu_s, socket_bytes
 from neural_terminal.settings import PROJECT_ROOT, load_settings
-from neural_terminal.simulator.tokenising import ENCODING_NAME, token_pieces
+from neural_terminal.simulator.requests.tokenising import ENCODING_NAME, token_pieces
 from neural_terminal.store.tables import MessageStatus
 from neural_terminal.tokens.encodings import get_encoding, use_cache_dir
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import uvicorn
 
-from .app import create_simulator_app
-from .server import QuietSimulatedDrops, base_url, bind_socket
+from neural_terminal.simulator.app import create_simulator_app
+from neural_terminal.simulator.server import QuietSimulatedDrops, base_url, bind_socket
 
 
 def main(argv: list[str] | None = None) -> None:

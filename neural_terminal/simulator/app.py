@@ -21,13 +21,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ..settings import load_settings
-from ..tokens.encodings import get_encoding, use_cache_dir
-from .catalogue import CATALOGUE, model_json
-from .chat_request import BadRequest
-from .chunks import Envelope, completion_json, usage_json
-from .completions import Completion, plan_completion
-from .faults import (
+from neural_terminal.settings import load_settings
+from neural_terminal.simulator.records.catalogue import CATALOGUE, model_json
+from neural_terminal.simulator.records.generations import Generation, GenerationLog
+from neural_terminal.simulator.records.key import KEY_LIMIT_SOURCE, KeyLedger
+from neural_terminal.simulator.replying.chunks import Envelope, completion_json, usage_json
+from neural_terminal.simulator.replying.completions import Completion, plan_completion
+from neural_terminal.simulator.replying.streaming import StreamPlan, sse_body
+from neural_terminal.simulator.requests.chat_request import BadRequest
+from neural_terminal.simulator.requests.faults import (
     DropAfter,
     ErrorAfter,
     FaultCounter,
@@ -37,18 +39,16 @@ from .faults import (
     StallMid,
     http_error,
 )
-from .generations import Generation, GenerationLog
-from .key import KEY_LIMIT_SOURCE, KeyLedger
-from .responses import (
+from neural_terminal.simulator.requests.tokenising import ENCODING_NAME
+from neural_terminal.simulator.responses import (
     ExactJSONResponse,
     SSEResponse,
     TruncatedJSONResponse,
     error_response,
     unless_disconnected,
 )
-from .streaming import StreamPlan, sse_body
-from .tokenising import ENCODING_NAME
-from .wire import JSON_TYPE
+from neural_terminal.simulator.wire import JSON_TYPE
+from neural_terminal.tokens.encodings import get_encoding, use_cache_dir
 
 # How long GET /generation waits for a stream that is still ending (e.g. just aborted).
 SETTLE_SECONDS = 5.0

@@ -10,8 +10,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .streaming import SimulatedDrop
-from .wire import JSON_TYPE, dumps, error_body
+from neural_terminal.simulator.replying.streaming import SimulatedDrop
+from neural_terminal.simulator.wire import JSON_TYPE, dumps, error_body
 
 
 class ExactJSONResponse(Response):

@@ -13,8 +13,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
-from .app import create_simulator_app
-from .streaming import SimulatedDrop
+from neural_terminal.simulator.app import create_simulator_app
+from neural_terminal.simulator.replying.streaming import SimulatedDrop
 
 STARTUP_SECONDS = 10.0
 _SERVER_LOGGER = "uvicorn.error"

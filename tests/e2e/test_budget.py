@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from neural_terminal.simulator.catalogue import find_model
+from neural_terminal.simulator.records.catalogue import find_model
 from tests.e2e.recording import record_texts, recorded_texts
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import (

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from neural_terminal.simulator.completions import plan_completion
+from neural_terminal.simulator.replying.completions import plan_completion
 from neural_terminal.tokens.encodings import get_encoding
 from tests.e2e.recording import record_texts, recorded_texts
 from tests.e2e.server import RunningApp, running_app

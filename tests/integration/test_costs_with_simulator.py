@@ -15,7 +15,7 @@ from neural_terminal.chat.turns.orchestrator import collect
 from neural_terminal.chat.turns.replies import ReplyFinished
 from neural_terminal.domain.errors import BudgetStop
 from neural_terminal.domain.models import ModelPricing
-from neural_terminal.simulator.catalogue import find_model
+from neural_terminal.simulator.records.catalogue import find_model
 from neural_terminal.store.spend.budget_store import BudgetConfig
 from tests.fakes import streaming_turn
 

@@ -32,7 +32,7 @@ from neural_terminal.domain.errors import (
     UpstreamTimeout,
 )
 from neural_terminal.settings import Settings
-from neural_terminal.simulator.completions import plan_completion
+from neural_terminal.simulator.replying.completions import plan_completion
 from neural_terminal.tokens.encodings import get_encoding
 from tests.integration.conftest import CountingTransport, RecordedSleeps
 from tests.token_counts import count_prompt_tokens, count_tokens

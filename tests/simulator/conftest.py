@@ -9,7 +9,7 @@ import pytest
 import tiktoken
 
 from neural_terminal.simulator import running_simulator
-from neural_terminal.simulator.tokenising import ENCODING_NAME
+from neural_terminal.simulator.requests.tokenising import ENCODING_NAME
 from neural_terminal.tokens.encodings import get_encoding
 
 # Fast enough that a 100-token reply takes 20 ms; pacing tests set their own rate per request.

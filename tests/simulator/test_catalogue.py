@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from neural_terminal.simulator.catalogue import PRICE_FIELDS, find_model
+from neural_terminal.simulator.records.catalogue import PRICE_FIELDS, find_model
 
 from .reading import body, exact
 

@@ -7,7 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
-from neural_terminal.simulator.faults import DropAfter, HttpFault, Stall, StallMid, after_prefix
+from neural_terminal.simulator.requests.faults import (
+    DropAfter,
+    HttpFault,
+    Stall,
+    StallMid,
+    after_prefix,
+)
 
 from .reading import body, stream
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from neural_terminal.simulator.chat_request import BadRequest
-from neural_terminal.simulator.faults import (
+from neural_terminal.simulator.requests.chat_request import BadRequest
+from neural_terminal.simulator.requests.faults import (
     DropAfter,
     ErrorAfter,
     Fault,

@@ -8,9 +8,9 @@ from decimal import Decimal
 import httpx
 
 from neural_terminal.simulator import running_simulator
-from neural_terminal.simulator.catalogue import find_model
-from neural_terminal.simulator.generations import Generation
-from neural_terminal.simulator.key import KeyLedger
+from neural_terminal.simulator.records.catalogue import find_model
+from neural_terminal.simulator.records.generations import Generation
+from neural_terminal.simulator.records.key import KeyLedger
 
 
 def _generation(at: datetime, completion: int, *, ended: bool = True) -> Generation:

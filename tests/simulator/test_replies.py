@@ -10,7 +10,7 @@ import httpx
 import pytest
 import tiktoken
 
-from neural_terminal.simulator.replies import reply_text, wants_markdown
+from neural_terminal.simulator.replying.replies import reply_text, wants_markdown
 
 from .reading import body, exact, stream
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import tiktoken
 
-from neural_terminal.simulator.catalogue import find_model
+from neural_terminal.simulator.records.catalogue import find_model
 
 from .reading import body, exact, stream
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neural_terminal.simulator.streaming import split_inside_character
+from neural_terminal.simulator.replying.streaming import split_inside_character
 from tests import virtual_time
 
 from .reading import body, read_lines

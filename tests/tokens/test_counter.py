@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from neural_terminal.domain.chat import PromptMessage
-from neural_terminal.simulator.chat_request import Message as SimMessage
-from neural_terminal.simulator.tokenising import count_prompt_tokens
+from neural_terminal.simulator.requests.chat_request import Message as SimMessage
+from neural_terminal.simulator.requests.tokenising import count_prompt_tokens
 from neural_terminal.tokens.counter import CL100K, O200K, TokenCounter, model_name, scheme_for
 
 

@@ -94,6 +94,8 @@ class TelemetryMetrics:
         self.replies.labels(model, outcome.outcome.value).inc()
         self.tokens.labels(model, "prompt").inc(outcome.prompt_tokens)
         self.tokens.labels(model, "completion").inc(outcome.completion_tokens)
+        # Prometheus samples are float64 on the wire: the one place a cost leaves Decimal, for
+        # an operator's graph (the exact figure stays in the database and the app's views).
         self.spend.labels(model).inc(float(outcome.cost_usd))
         if outcome.first_token_ms is not None:
             self.ttft.labels(model).observe(outcome.first_token_ms / 1000)

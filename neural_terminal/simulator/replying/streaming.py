@@ -12,9 +12,23 @@ from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
-from .chunks import Envelope, delta_chunk, error_chunk, final_chunk, sse_event, usage_json
-from .faults import DropAfter, ErrorAfter, Fault, MalformedAfter, Stall, StallMid
-from .generations import Generation
+from neural_terminal.simulator.records.generations import Generation
+from neural_terminal.simulator.replying.chunks import (
+    Envelope,
+    delta_chunk,
+    error_chunk,
+    final_chunk,
+    sse_event,
+    usage_json,
+)
+from neural_terminal.simulator.requests.faults import (
+    DropAfter,
+    ErrorAfter,
+    Fault,
+    MalformedAfter,
+    Stall,
+    StallMid,
+)
 
 KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
 DONE = b"data: [DONE]\n\n"

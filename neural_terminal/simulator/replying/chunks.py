@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .wire import dumps
+from neural_terminal.simulator.wire import dumps
 
 PROVIDER = "Simulator"
 

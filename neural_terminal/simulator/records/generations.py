@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from .catalogue import SimModel
+from neural_terminal.simulator.records.catalogue import SimModel
 
 GenerationState = Literal["running", "completed", "cancelled"]
 

@@ -6,12 +6,22 @@ from dataclasses import dataclass
 
 import tiktoken
 
-from .catalogue import SimModel, fault_mode_of, find_model
-from .chat_request import BadRequest, ChatRequest, conversation_digest, parse_chat_request
-from .directives import strip_request
-from .faults import Fault, after_prefix, parse_fault
-from .replies import filler_sentences, reply_text
-from .tokenising import count_prompt_tokens, encode, fit_pieces, token_pieces
+from neural_terminal.simulator.records.catalogue import SimModel, fault_mode_of, find_model
+from neural_terminal.simulator.replying.replies import filler_sentences, reply_text
+from neural_terminal.simulator.requests.chat_request import (
+    BadRequest,
+    ChatRequest,
+    conversation_digest,
+    parse_chat_request,
+)
+from neural_terminal.simulator.requests.directives import strip_request
+from neural_terminal.simulator.requests.faults import Fault, after_prefix, parse_fault
+from neural_terminal.simulator.requests.tokenising import (
+    count_prompt_tokens,
+    encode,
+    fit_pieces,
+    token_pieces,
+)
 
 
 @dataclass(frozen=True)

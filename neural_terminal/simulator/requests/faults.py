@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 
-from .chat_request import BadRequest
+from neural_terminal.simulator.requests.chat_request import BadRequest
 
 
 @dataclass(frozen=True)

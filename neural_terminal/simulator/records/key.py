@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from .generations import Generation
+from neural_terminal.simulator.records.generations import Generation
 
 KEY_LIMIT_SOURCE = "openrouter_key_limit"
 

@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .chat_request import BadRequest, ChatRequest, Message
+from neural_terminal.simulator.requests.chat_request import BadRequest, ChatRequest, Message
 
 _DIRECTIVE = re.compile(r"\[\[sim:([a-z]+)=([^\]]*)\]\]")
 

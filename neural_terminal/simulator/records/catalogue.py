@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .wire import decimal_text
+from neural_terminal.simulator.wire import decimal_text
 
 ZERO = Decimal(0)
 FAULT_MODEL_PREFIX = "sim/fault-"

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import tiktoken
 
-from .chat_request import Message
+from neural_terminal.simulator.requests.chat_request import Message
 
 ENCODING_NAME = "cl100k_base"
 # OpenAI's published recipe for chat models (openai-cookbook, "How to count tokens with

@@ -6,7 +6,7 @@ import random
 import re
 from collections.abc import Iterator
 
-from . import wordbank
+from neural_terminal.simulator.replying import wordbank
 
 ECHO_PREFIX = "/echo "
 _MARKDOWN_WORDS = re.compile(r"\b(code|markdown|examples?|lists?|snippets?)\b", re.IGNORECASE)

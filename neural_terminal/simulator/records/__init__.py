@@ -1,0 +1,1 @@
+"""What the simulated upstream remembers: its models, its generations, its key."""

@@ -1,0 +1,1 @@
+"""How a reply is made and sent: completions, the text, chunks and the stream."""

@@ -1,0 +1,1 @@
+"""What a request asks: its messages, the [[sim:...]] directives, faults, token counts."""
