@@ -61,14 +61,11 @@ class SpendWatch:
             estimate_usd=live_usd,
         )
 
-    def checkpoint(self, live_usd: Decimal | None) -> None:
-        """Grow the reservation to the live estimate and re-read the allowance."""
-        SpendWatch.checkpoint_all([(self, live_usd)])
-
     @staticmethod
     def checkpoint_all(watches: Sequence[tuple[SpendWatch, Decimal | None]]) -> None:
-        """:meth:`checkpoint` of several replies (each with its live estimate) together: the
-        reservations grow in one transaction, then the allowances are read in one go."""
+        """At a checkpoint, several replies (each with its live estimate): their reservations
+        grow to their live estimates in one transaction (so other tabs and workers count them),
+        then their allowances are re-read in one go."""
         by_guard: dict[int, list[tuple[SpendWatch, Decimal | None]]] = {}
         for watch, live_usd in watches:
             by_guard.setdefault(id(watch._guard), []).append((watch, live_usd))

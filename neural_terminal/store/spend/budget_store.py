@@ -52,6 +52,11 @@ GLOBAL_ID = 1
 ZERO_USD = Decimal(0)
 BUDGETS: Table = Budget.__table__  # type: ignore[attr-defined]
 _AMOUNT_TYPE = RESERVATIONS.c.amount_usd.type
+# What counts on a budget: replies no longer streaming (a streaming one counts through its
+# reservation), and only costs made here: imported ones were spent elsewhere (or before).
+_SETTLED = MESSAGES.c.status != MessageStatus.STREAMING.value
+_MADE_HERE = MESSAGES.c.imported_at.is_(None)
+_SUMMARISED_HERE = SUMMARIES.c.imported_at.is_(None)
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ class BudgetStore:
             return _spend_many(conn, since=since, conversation_ids=conversation_ids, starts=starts)
 
     def grow_many(self, growths: Mapping[int, Decimal]) -> None:
-        """:meth:`grow` of several reservations (id -> amount) in one transaction."""
+        """Raise several reservations (id -> live estimate, never lower) in one transaction."""
         if not growths:
             return
         statement = (
@@ -215,13 +220,7 @@ class BudgetStore:
 
     def grow(self, *, reservation_id: int, amount_usd: Decimal) -> None:
         """Raise a reservation to the reply's live estimate (never lower it)."""
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(RESERVATIONS)
-                .where(RESERVATIONS.c.id == reservation_id)
-                .where(RESERVATIONS.c.amount_usd < amount_usd)
-                .values(amount_usd=amount_usd)
-            )
+        self.grow_many({reservation_id: amount_usd})
 
     def release(self, *, reservation_id: int) -> None:
         """Drop a reservation once its reply's cost is stored."""
@@ -255,15 +254,7 @@ class BudgetStore:
 def _spend(
     conn: Connection, *, since: datetime | None, conversation_id: int | None, starts: PeriodStarts
 ) -> Spend:
-    settled = MESSAGES.c.status != MessageStatus.STREAMING.value
-    # Imported costs were spent elsewhere (or before): on the record, never on a budget here.
-    here = MESSAGES.c.imported_at.is_(None)
-    summarised_here = SUMMARIES.c.imported_at.is_(None)
-    global_parts = [
-        _sum_of(MESSAGES, since, None, settled, here),
-        _sum_of(SUMMARIES, since, None, summarised_here),
-        _sum_of(RESERVATIONS, since, None),
-    ]
+    global_parts = _global_parts(since)
     if conversation_id is None:
         return Spend(sum(_sums(conn, global_parts), ZERO_USD), Decimal(0), None)
     # Both totals in one statement: a send reads spend under the budget lock.
@@ -271,8 +262,8 @@ def _spend(
         conn,
         [
             *global_parts,
-            _sum_of(MESSAGES, None, conversation_id, settled, here),
-            _sum_of(SUMMARIES, None, conversation_id, summarised_here),
+            _sum_of(MESSAGES, None, conversation_id, _SETTLED, _MADE_HERE),
+            _sum_of(SUMMARIES, None, conversation_id, _SUMMARISED_HERE),
             _sum_of(RESERVATIONS, None, conversation_id),
         ],
     )
@@ -298,26 +289,13 @@ def _spend_many(
     conversation_ids: Collection[int],
     starts: PeriodStarts,
 ) -> dict[int, Spend]:
-    settled = MESSAGES.c.status != MessageStatus.STREAMING.value
-    here = MESSAGES.c.imported_at.is_(None)
-    summarised_here = SUMMARIES.c.imported_at.is_(None)
-    global_usd = sum(
-        _sums(
-            conn,
-            [
-                _sum_of(MESSAGES, since, None, settled, here),
-                _sum_of(SUMMARIES, since, None, summarised_here),
-                _sum_of(RESERVATIONS, since, None),
-            ],
-        ),
-        ZERO_USD,
-    )
+    global_usd = sum(_sums(conn, _global_parts(since)), ZERO_USD)
     ids = sorted(set(conversation_ids))
     if not ids:
         return {}
     per_conversation = [
-        _sums_by_conversation(conn, MESSAGES, ids, settled, here),
-        _sums_by_conversation(conn, SUMMARIES, ids, summarised_here),
+        _sums_by_conversation(conn, MESSAGES, ids, _SETTLED, _MADE_HERE),
+        _sums_by_conversation(conn, SUMMARIES, ids, _SUMMARISED_HERE),
         _sums_by_conversation(conn, RESERVATIONS, ids),
     ]
     rows = conn.execute(
@@ -350,6 +328,16 @@ def _sums_by_conversation(
         conversation_id: total if isinstance(total, Decimal) else picodollars_to_usd(total)
         for conversation_id, total in conn.execute(query)
     }
+
+
+def _global_parts(since: datetime | None) -> list[Select[tuple[Decimal]]]:
+    """The instance's spend since ``since``: settled replies made here, summaries made here,
+    and the reservations of replies in flight (imported costs never count on a budget)."""
+    return [
+        _sum_of(MESSAGES, since, None, _SETTLED, _MADE_HERE),
+        _sum_of(SUMMARIES, since, None, _SUMMARISED_HERE),
+        _sum_of(RESERVATIONS, since, None),
+    ]
 
 
 def _sum_of(
