@@ -43,12 +43,10 @@ const ntFollow = {
   scrolled() {
     const t = this.transcript;
     const top = t.scrollTop;
+    if (top < 2 * t.clientHeight) ntWindow.more(t);
     if (this.pinned && top >= this.ownTop - 1) return;
     this.pinned = t.scrollHeight - top - t.clientHeight < 48;
     if (this.pinned) this.ownTop = top;
-    // Only the reader's own scrolling up draws older rows: never while the page follows the
-    // bottom (a conversation being opened), where rows drawn above could move the view.
-    else if (top < 2 * t.clientHeight) ntWindow.more(t);
   },
 
   // React drew something (a finished message, another conversation): follow it if pinned.
