@@ -31,7 +31,7 @@ export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium migrate clean \
-	bench-stream bench-transcript bench-load bench-context bench-library bench-imports \
+	bench-stream bench-load bench-context bench-library bench-imports \
 	bench-telemetry
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
@@ -132,9 +132,6 @@ fuzz: setup
 # Benches print figures (see README, Performance); they are not part of `make test`.
 bench-stream: setup chromium
 	$(BIN)/python -m bench.stream
-
-bench-transcript: setup chromium
-	$(BIN)/python -m bench.transcript
 
 bench-load: setup
 	$(BIN)/python -m bench.load

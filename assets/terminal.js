@@ -30,10 +30,8 @@ const ntFollow = {
       childList: true,
       subtree: true,
       attributes: true,
-      attributeFilter: ["data-conversation", "data-pos", "style"],
+      attributeFilter: ["data-conversation", "style"],
     });
-    ntWindow.drawn = NT_DRAWN;
-    ntWindow.apply(transcript);
     this.request();
   },
 
@@ -43,7 +41,6 @@ const ntFollow = {
   scrolled() {
     const t = this.transcript;
     const top = t.scrollTop;
-    if (top < 2 * t.clientHeight) ntWindow.more(t);
     if (this.pinned && top >= this.ownTop - 1) return;
     this.pinned = t.scrollHeight - top - t.clientHeight < 48;
     if (this.pinned) this.ownTop = top;
@@ -58,14 +55,10 @@ const ntFollow = {
       if (change.attributeName === "data-conversation") {
         this.pinned = true; // another conversation: from its newest message
         this.ownTop = -1;
-        ntWindow.drawn = NT_DRAWN;
       }
       if (!live || !live.contains(change.target)) moved = true;
     }
-    if (moved) {
-      ntWindow.apply(this.transcript);
-      this.request();
-    }
+    if (moved) this.request();
   },
 
   request() {
@@ -80,59 +73,6 @@ const ntFollow = {
     });
   },
 };
-
-// A long conversation draws only its newest rows: React still holds every row, but the older
-// ones are left out of layout (data-far, assets/terminal.css), so opening and scrolling lay out
-// and paint a few screens, not thousands of messages. Scrolling near the top of what is drawn
-// brings in the next older rows above (the browser's scroll anchoring keeps the reader's place);
-// scrolling to a row (a search hit) first draws everything from it down. Rows are placed by
-// their path position (data-pos, the flex order), so no layout is read here.
-const NT_DRAWN = 120;
-// Brought in at a time: few enough that drawing them stays well under a frame's long task.
-const NT_MORE = 40;
-const ntWindow = {
-  drawn: NT_DRAWN,
-  // Path positions below this one are left out.
-  from: 0,
-
-  shown(transcript) {
-    let count = 0;
-    for (const row of transcript.children) {
-      if (row.classList.contains("nt-msg") && row.dataset.pos) count += 1;
-    }
-    return count;
-  },
-
-  apply(transcript) {
-    this.from = this.shown(transcript) - this.drawn;
-    for (const row of transcript.children) {
-      if (!row.classList.contains("nt-msg")) continue;
-      const far = row.dataset.pos !== undefined && Number(row.dataset.pos || 0) < this.from;
-      if (far !== row.hasAttribute("data-far")) row.toggleAttribute("data-far", far);
-    }
-  },
-
-  more(transcript) {
-    if (this.from <= 0) return;
-    this.drawn += NT_MORE;
-    this.apply(transcript);
-  },
-
-  // Draw ``element``'s row and every row below it (a few older ones too, for context).
-  reveal(element) {
-    const row = element.closest?.("#transcript > .nt-msg[data-far]");
-    if (!row) return;
-    const transcript = row.parentElement;
-    this.drawn = this.shown(transcript) - Number(row.dataset.pos || 0) + 10;
-    this.apply(transcript);
-  },
-};
-const ntScrollIntoView = Element.prototype.scrollIntoView;
-Element.prototype.scrollIntoView = function (...args) {
-  ntWindow.reveal(this);
-  return ntScrollIntoView.apply(this, args);
-};
-
 new MutationObserver(() => {
   const transcript = document.getElementById("transcript");
   if (transcript && transcript !== ntFollow.transcript) ntFollow.attach(transcript);
@@ -412,8 +352,7 @@ document.addEventListener("keydown", (event) => {
   const active = document.activeElement;
   if (active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement) return;
   if (active instanceof HTMLSelectElement) return;
-  // On the path (data-pos), whether or not it is drawn (data-far).
-  const shown = (el) => !!el.dataset.pos;
+  const shown = (el) => el.offsetParent !== null;
   let row = active instanceof HTMLElement ? active.closest(".nt-msg") : null;
   if (!row || !row.querySelector(".nt-siblings")) {
     const rows = [...document.querySelectorAll("#transcript > .nt-msg")].filter(

@@ -65,9 +65,6 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
         # Hidden when on another branch, and while it is drawn live below (being continued).
         display=rx.cond(shown, "block", "none"),
         order=_PATH_POS.get(key, 0),
-        # The same, for assets/terminal.js (empty when hidden): it draws only the newest rows
-        # of a long conversation and reads where a row sits without reading the layout.
-        data_pos=rx.cond(shown, _PATH_POS.get(key, 0).to_string(), ""),
         # Messages the model no longer sees are greyed out (assets/terminal.css).
         data_in_context=_in_context(message).to_string(),
         title=rx.cond(_in_context(message), "", "outside the model's context window"),
