@@ -59,6 +59,7 @@ from neural_terminal.store.engine import make_engine
 from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.spend.price_store import PriceStore
 from neural_terminal.store.spend.send_activity import SendActivityStore
+from neural_terminal.store.stream_owners import StreamOwners
 from neural_terminal.store.telemetry.failure_store import FailureStore
 from neural_terminal.store.telemetry.telemetry_store import TelemetryStore
 from neural_terminal.tokens.counter import TokenCounter
@@ -67,12 +68,10 @@ from neural_terminal.upstream import OpenRouterClient, build_http_client
 from neural_terminal.upstream.records import UpstreamRecords
 from neural_terminal.upstream.resilience.breaker import CircuitBreaker
 from neural_terminal.upstream.resilience.retry import RetryPolicy
+from neural_terminal.workers.sharing import Sharing, build_sharing
+from neural_terminal.workers.sweeper import Sweeper
 
 logger = logging.getLogger(__name__)
-
-INTERRUPTED_BY_RESTART = (
-    "The server stopped while this reply was streaming; the text saved so far is kept."
-)
 
 
 @dataclass(frozen=True)
@@ -101,9 +100,12 @@ class Services:
     recorder: TurnRecorder
     credit: AccountCredit
     providers: ProviderNames
+    sharing: Sharing
+    sweeper: Sweeper
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
+        await self.sharing.close()
         await self.reconciler.wait()
         await self.providers.wait()
         await self.http.aclose()
@@ -171,7 +173,8 @@ def build_services(
     engine = make_engine(settings.database_url)
     http = build_http_client(settings, transport=transport)
     upstream = OpenRouterClient.from_settings(http, settings)
-    repository = ChatRepository(engine)
+    sharing = build_sharing(settings)
+    repository = ChatRepository(engine, worker=sharing.worker_id)
     bus = EventBus()
     configured = is_configured(settings)
     reachable: ChatUpstream = upstream if configured else UnconfiguredUpstream()
@@ -194,7 +197,9 @@ def build_services(
         summariser=Summariser(upstream=summaries, store=store, counter=counter),
     )
     estimator = CostEstimator(_prices_from(catalogue), counter)
-    budget = BudgetGuard(BudgetStore(engine, defaults=budget_defaults(settings)), bus)
+    budget = BudgetGuard(
+        BudgetStore(engine, defaults=budget_defaults(settings), worker=sharing.worker_id), bus
+    )
     spending = Spending(
         guard=budget,
         estimator=estimator,
@@ -215,13 +220,14 @@ def build_services(
         repository=repository,
         upstream=reachable,
         bus=bus,
-        turns=ActiveTurns(),
+        turns=ActiveTurns(sharing.leases),
         context=context,
         max_message_chars=settings.max_message_chars,
         estimator=estimator,
         spending=spending,
         send_limits=send_limits,
         resilience=resilience or resilience_from(settings),
+        mirror=sharing.mirror,
     )
     records = UpstreamRecords.from_settings(http, settings)
     telemetry_store = TelemetryStore(engine)
@@ -267,6 +273,10 @@ def build_services(
         ),
         credit=AccountCredit(records.key_info if configured else _no_key_info),
         providers=providers,
+        sharing=sharing,
+        sweeper=Sweeper(
+            StreamOwners(engine), sharing.leases, every_s=max(0.5, settings.worker_lease_s / 4)
+        ),
     )
 
 
@@ -315,11 +325,8 @@ def services() -> Services:
         settings = load_settings(backend_url=own_backend_url())
         logger.info("starting with %r", settings)
         _services = build_services(settings)
-        stale = _services.repository.interrupt_stale_streams(reason=INTERRUPTED_BY_RESTART)
-        if stale:
-            logger.warning("marked %d replies left streaming by a stopped server", stale)
-        # Their replies were just marked interrupted (one worker: see README, Known limits).
-        _services.budget.store.release_all()
+        # Replies and reservations of stopped workers are given up by the sweeper (started
+        # with the app: neural_terminal.py), never by another worker's start-up.
         _services.budget.store.ensure()
         purged = _services.library.purge_expired()
         if purged:

@@ -42,6 +42,7 @@ from neural_terminal.ui.api import (
     metrics_api,
     preflight_api,
     replies_api,
+    session_api,
     telemetry_api,
 )
 from neural_terminal.ui.chat.page import index
@@ -65,6 +66,7 @@ def _with_our_routes(reflex_asgi: ASGIApp) -> ASGIApp:
         reflex_asgi.routes.append(get_frontend_mount())
     routes: list[BaseRoute] = [*replies_api.routes, *preflight_api.routes, *export_api.routes]
     routes.extend(telemetry_api.routes)
+    routes.extend(session_api.routes)
     if settings.metrics_enabled:
         routes.extend(metrics_api.routes)
         bootstrap.services().recorder.metrics.live.websocket_clients = _websocket_clients
@@ -134,6 +136,12 @@ def _session_cookie() -> str:
 @asynccontextmanager
 async def _services_lifespan() -> AsyncIterator[None]:
     app_services = bootstrap.services()
+    # This worker's lease first: it counts as alive before it streams anything. Then the
+    # replies and reservations of workers that are gone (a crash, the last start) are given
+    # up, before the first page is served; with other workers, again every second or so.
+    await app_services.sharing.start(on_stop=app_services.chat.stop_here)
+    await app_services.sweeper.sweep_logged()
+    sweeping = asyncio.create_task(app_services.sweeper.run())
     # Prices are refreshed on start; estimated costs are reconciled once the upstream answers.
     background = asyncio.create_task(_start_up_economics(app_services))
     # The default model's encoding loads now (about a second, in a thread), not inside the
@@ -141,8 +149,15 @@ async def _services_lifespan() -> AsyncIterator[None]:
     encoding = scheme_for(app_services.settings.model).encoding
     warm = asyncio.create_task(asyncio.to_thread(get_encoding, encoding))
     yield
-    background.cancel()
-    warm.cancel()
+    # A stop (SIGTERM: a rolling restart): the sockets are closed by now, so pages have moved
+    # to another worker; replies in flight get the grace period to finish.
+    cut = await app_services.chat.drain(app_services.settings.shutdown_grace_s)
+    if cut:
+        logger.warning(
+            "stopping: %d replies cut after the grace period (Continue completes them)", cut
+        )
+    for task in (sweeping, background, warm):
+        task.cancel()
     await bootstrap.shutdown()
 
 

@@ -74,6 +74,13 @@ class Settings:
     metrics_token: str | None = None
     log_json: bool = False
     sim_key_limit_usd: Decimal | None = Decimal("10.00")
+    # Several backend workers (README: Hosting): the Redis they share (Reflex's own
+    # REFLEX_REDIS_URL), a prefix for our keys, how long a silent worker counts as alive,
+    # and how long a stopping worker lets its replies finish.
+    redis_url: str | None = None
+    redis_prefix: str = "nt"
+    worker_lease_s: float = 4.0
+    shutdown_grace_s: float = 20.0
 
     @property
     def uses_simulator(self) -> bool:
@@ -231,4 +238,8 @@ def load_settings(
         metrics_token=env.get("NEURAL_TERMINAL_METRICS_TOKEN", "").strip() or None,
         log_json=_flag(env.get("NEURAL_TERMINAL_LOG_JSON", "")),
         sim_key_limit_usd=_budget(env.get("NEURAL_TERMINAL_SIM_KEY_LIMIT_USD"), Decimal("10.00")),
+        redis_url=env.get("REFLEX_REDIS_URL", "").strip() or None,
+        redis_prefix=text("NEURAL_TERMINAL_REDIS_PREFIX", defaults.redis_prefix),
+        worker_lease_s=max(1.0, number("NEURAL_TERMINAL_WORKER_LEASE_S")),
+        shutdown_grace_s=max(0.0, number("NEURAL_TERMINAL_SHUTDOWN_GRACE_S")),
     )

@@ -16,6 +16,7 @@ and ``detail`` (what an operator needs to debug; never contains the API key)::
     │   ├── TooManySends              the user's messages in the last minute reached the limit
     │   └── TooManyStreams            the user's replies streaming right now reached the limit
     ├── ConversationNotFound          an id that is not in the database
+    ├── SharingUnavailable            several workers cannot coordinate (Redis unreachable)
     ├── AccountError                  a login or an account change (hosted mode) refused
     │   ├── LoginRefused              wrong name or password, or a disabled account: one message
     │   ├── LoginThrottled            too many failed logins (``retry_after_s`` to wait)
@@ -77,6 +78,15 @@ class ConversationNotFound(NeuralTerminalError):
     """Shown when a conversation id is not in the database."""
 
     default_message = "That conversation does not exist."
+
+
+class SharingUnavailable(NeuralTerminalError):
+    """Shown when a reply cannot start because the workers cannot reach their shared Redis."""
+
+    default_message = (
+        "The server cannot coordinate its workers right now, so no reply was started. "
+        "Your message is kept: try again in a few seconds."
+    )
 
 
 class UpstreamError(NeuralTerminalError):

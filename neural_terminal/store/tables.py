@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus
@@ -105,6 +105,14 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         # Contexts walk a conversation back from its newest message.
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # Workers look for replies whose streaming worker is gone (workers/sweeper.py): only
+        # the few rows streaming right now are in this index.
+        Index(
+            "ix_messages_streaming",
+            "stream_worker",
+            sqlite_where=text("status = 'streaming'"),
+            postgresql_where=text("status = 'streaming'"),
+        ),
         # The telemetry page reads replies by time from this index alone, never the rows
         # (whose text makes a table scan read every page): store/telemetry/scope.py.
         Index("ix_messages_telemetry", *TELEMETRY_COLUMNS),
@@ -119,6 +127,9 @@ class Message(SQLModel, table=True):
     content: str = Field(default="", sa_column=Column(Text, nullable=False))
     status: str = Field(default=MessageStatus.COMPLETE.value, max_length=16)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The backend worker streaming it (workers/identity.py), while ``status`` is streaming: the
+    # reply is marked interrupted only once that worker's lease has expired.
+    stream_worker: str | None = Field(default=None, max_length=64)
     model: str | None = Field(default=None, max_length=200)
     generation_id: str | None = Field(default=None, max_length=200)
     prompt_tokens: int | None = None
@@ -275,6 +286,8 @@ class BudgetReservation(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversations.id", index=True)
     amount_usd: Decimal = Field(sa_column=Column(ExactUSD, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+    # The worker whose reply it is: released when that worker's lease expires.
+    worker: str | None = Field(default=None, max_length=64)
 
 
 class User(SQLModel, table=True):

@@ -111,29 +111,6 @@ def test_float_money_is_refused(repository: ChatRepository) -> None:
         )
 
 
-def test_stale_streaming_replies_are_marked_interrupted(repository: ChatRepository) -> None:
-    conversation = repository.create_conversation(model="m")
-    assert conversation.id is not None
-    live = repository.add_message(
-        conversation_id=conversation.id,
-        role="assistant",
-        content="half a rep",
-        status=MessageStatus.STREAMING,
-    )
-    assert live.id is not None
-
-    assert repository.interrupt_stale_streams(reason="server restarted") == 1
-
-    message = repository.get_message(message_id=live.id)
-    assert message is not None
-    assert (message.status, message.error, message.content) == (
-        "interrupted",
-        "server restarted",
-        "half a rep",
-    )
-    assert repository.interrupt_stale_streams(reason="again") == 0
-
-
 def test_a_checkpoint_keeps_the_text_and_its_estimate(repository: ChatRepository) -> None:
     conversation = repository.create_conversation(model="m")
     assert conversation.id is not None

@@ -6,6 +6,7 @@ comes back as a Turn to iterate; the names below only build the request.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterable, Callable, Collection
 from decimal import Decimal
@@ -39,6 +40,7 @@ from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.upstream.resilience.breaker import BreakerStatus
+from neural_terminal.workers.live_text import LiveTextMirror
 
 FORK_SUFFIX = " (fork)"
 # Re-exported: callers and tests name them from here.
@@ -70,6 +72,7 @@ class ChatOrchestrator:
         resilience: Resilience | None = None,
         checkpoint_every_s: float = 1.0,
         checkpoints: CheckpointWriter | None = None,
+        mirror: LiveTextMirror | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = repository
@@ -86,6 +89,7 @@ class ChatOrchestrator:
             resilience=self._resilience,
             checkpoint_every_s=checkpoint_every_s,
             checkpoints=checkpoints,
+            mirror=mirror,
             clock=clock,
         )
         self.turns = TurnService(
@@ -153,13 +157,25 @@ class ChatOrchestrator:
         """The circuit breaker's state for the upstream, for display."""
         return self._resilience.breaker.status()
 
-    def reply_text(self, message_id: int) -> str | None:
-        """A reply's text right now: exact while it streams in this process, else as stored."""
+    async def reply_text(self, message_id: int) -> str | None:
+        """A reply's text right now: exact while it streams in this process or another
+        worker mirrors it, else as stored (its last checkpoint while it streams)."""
         live = self._streamer.live_text(message_id)
+        if live is None:
+            live = await self._streamer.mirror.text(message_id)
         if live is not None:
             return live
-        message = self._repo.get_message(message_id=message_id)
+        message = await asyncio.to_thread(self._repo.get_message, message_id=message_id)
         return message.content if message is not None else None
+
+    def stop_here(self, conversation_id: int) -> bool:
+        """Stop the reply if this worker streams it (Stop sent by another worker)."""
+        return self._turns.stop_here(conversation_id)
+
+    async def drain(self, grace_s: float) -> int:
+        """A stopping worker: no new turns, replies in flight get ``grace_s`` to finish, the
+        rest are stored as they are (Continue completes them); how many were cut."""
+        return await self._turns.drain(grace_s)
 
     # -- conversations ----------------------------------------------------------------------
 

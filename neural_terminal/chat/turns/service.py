@@ -142,7 +142,12 @@ class TurnService:
         if self._spending is not None and shape.estimate is not None:
             carried = continued.cost_usd if continued is not None else None
             watch = self._spending.open_watch(cid, shape.estimate, carried=carried)
-        self._turns.claim(cid)
+        try:
+            await self._turns.claim_shared(cid)
+        except BaseException:
+            if watch is not None:
+                watch.release()
+            raise
         try:
             user, reply, carried_state = self._store(request, shape, conversation)
         except BaseException:

@@ -24,6 +24,7 @@ from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.live_cost import LiveCost
 from neural_terminal.chat.spend.reply_accounting import Accounts, Carried, account, plus
 from neural_terminal.chat.spend.watch import SpendWatch
+from neural_terminal.chat.turns.active import SHUTTING_DOWN
 from neural_terminal.chat.turns.checkpoints import CheckpointWriter, Due
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyRetrying
 from neural_terminal.chat.turns.upstream import ChatUpstream
@@ -35,6 +36,7 @@ from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.tokens.counter import TokenCounter
 from neural_terminal.upstream.resilience.breaker import CircuitBreaker
 from neural_terminal.upstream.resilience.retry import RetryPolicy, is_upstream_failure, retry_reason
+from neural_terminal.workers.live_text import LiveTextMirror, NoMirror
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +118,7 @@ class ReplyStreamer:
         counter: TokenCounter | None = None,
         checkpoint_every_s: float = 1.0,
         checkpoints: CheckpointWriter | None = None,
+        mirror: LiveTextMirror | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._repo = repository
@@ -124,6 +127,8 @@ class ReplyStreamer:
         self._counter = counter
         # Replies streaming in this process, so a page that missed text can get it exactly.
         self._live: dict[int, _Progress] = {}
+        # ... and for pages served by other workers (neural_terminal/workers/live_text.py).
+        self.mirror: LiveTextMirror = mirror or NoMirror()
         self._estimator = estimator
         self._resilience = resilience
         self._checkpoints = checkpoints or CheckpointWriter(
@@ -158,6 +163,8 @@ class ReplyStreamer:
             watch=watch,
         )
         self._live[message_id] = progress
+        if progress.carried.text:
+            self.mirror.append(message_id, progress.carried.text)
         self._checkpoints.add(message_id, lambda: progress.checkpoint(message_id))
         policy = self._resilience.policy
         attempt = 0
@@ -195,9 +202,10 @@ class ReplyStreamer:
                 self._finish(message_id, request, progress, status, exc.user_message), exc
             )
             return
-        except (asyncio.CancelledError, GeneratorExit):
+        except (asyncio.CancelledError, GeneratorExit) as exc:
             # Stop (task cancelled) or the consumer closed us: keep exactly what arrived.
-            self._finish(message_id, request, progress, MessageStatus.INTERRUPTED, STOPPED_BY_USER)
+            reason = SHUTTING_DOWN if SHUTTING_DOWN in exc.args else STOPPED_BY_USER
+            self._finish(message_id, request, progress, MessageStatus.INTERRUPTED, reason)
             raise
         except Exception as exc:
             logger.exception("reply %s failed unexpectedly", message_id)
@@ -249,6 +257,7 @@ class ReplyStreamer:
         if progress.first_token_at is None:
             progress.first_token_at = self._clock()
         progress.parts.append(text)
+        self.mirror.append(message_id, text)
         self._bus.publish(TokensGenerated(conversation_id, message_id, text))
         live = progress.live
         if live is None:
@@ -307,6 +316,7 @@ class ReplyStreamer:
             token_count=token_count,
             token_encoding=progress.encoding if token_count is not None else None,
         )
+        self.mirror.finish(message_id)  # the database holds the whole text now
         if progress.watch is not None:
             progress.watch.release()  # after the cost is stored: never a moment uncounted
         self._bus.publish(

@@ -29,6 +29,7 @@ from neural_terminal.store.conversations.values import (
 )
 from neural_terminal.store.engine import open_session
 from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.stream_owners import LOCAL_WORKER
 from neural_terminal.store.tables import (
     ContextStrategy,
     Conversation,
@@ -66,8 +67,10 @@ ACTIVE_LEAF = _ActiveLeaf()
 class ChatRepository:
     """Conversations and messages in one database; returns plain values."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, worker: str = LOCAL_WORKER) -> None:
         self._engine = engine
+        # Written on each reply this process streams (workers/sweeper.py reads it).
+        self._worker = worker
 
     def create_conversation(
         self,
@@ -320,6 +323,7 @@ class ChatRepository:
                 role="assistant",
                 content="",
                 status=MessageStatus.STREAMING.value,
+                stream_worker=self._worker,
                 model=reply_model,
             )
             self._place(session, reply, user.id if user is not None else parent_id, parent=user)
@@ -413,6 +417,7 @@ class ChatRepository:
             if message is None:
                 raise LookupError(f"message {message_id} does not exist")
             message.status = MessageStatus.STREAMING.value
+            message.stream_worker = self._worker
             message.error = None
             session.add(message)
             session.commit()
@@ -481,17 +486,6 @@ class ChatRepository:
             )
             session.commit()
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-    def interrupt_stale_streams(self, *, reason: str) -> int:
-        """Mark replies left ``streaming`` by a stopped process as interrupted; return count."""
-        with open_session(self._engine) as session:
-            result = session.execute(
-                update(Message)
-                .where(col(Message.status) == MessageStatus.STREAMING.value)
-                .values(status=MessageStatus.INTERRUPTED.value, error=reason)
-            )
-            session.commit()
-            return int(getattr(result, "rowcount", 0) or 0)
 
     def conversation_cost(self, *, conversation_id: int) -> Decimal:
         """Exact total cost of a conversation's messages and summaries, summed by the database."""

@@ -42,6 +42,7 @@ from neural_terminal.store.spend.user_spend import (
     UserBudgetView,
     user_budgets,
 )
+from neural_terminal.store.stream_owners import LOCAL_WORKER
 from neural_terminal.store.tables import (
     Budget,
     MessageStatus,
@@ -85,8 +86,12 @@ Decide = Callable[[Spend], None]
 class BudgetStore:
     """Reads and writes budgets, sums spend and holds reservations."""
 
-    def __init__(self, engine: Engine, *, defaults: BudgetConfig) -> None:
+    def __init__(
+        self, engine: Engine, *, defaults: BudgetConfig, worker: str = LOCAL_WORKER
+    ) -> None:
         self._engine = engine
+        # Written on each reservation (released when this worker's lease expires).
+        self._worker = worker
         self._defaults = defaults
         self._sqlite = engine.dialect.name == "sqlite"
 
@@ -207,7 +212,10 @@ class BudgetStore:
                 decide(_spend(conn, since=since, conversation_id=conversation_id, starts=starts))
                 result = conn.execute(
                     insert(RESERVATIONS).values(
-                        conversation_id=conversation_id, amount_usd=amount_usd, created_at=utcnow()
+                        conversation_id=conversation_id,
+                        amount_usd=amount_usd,
+                        created_at=utcnow(),
+                        worker=self._worker,
                     )
                 )
                 conn.commit()

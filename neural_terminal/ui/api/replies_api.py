@@ -1,9 +1,9 @@
 """``GET /api/replies/{id}``: a reply's exact text so far, for the page to resynchronise.
 
 The page appends streamed batches itself; after a reconnect or a reload mid-reply it asks here
-for the text it missed. While the reply streams in this process the answer is exact; after
-that it is what the database holds. Only the viewer's own replies: another's answers 404,
-like a missing one.
+for the text it missed. While the reply streams in this process, or in another worker that
+mirrors it through Redis, the answer is exact; after that it is what the database holds. Only
+the viewer's own replies: another's answers 404, like a missing one.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ async def reply_text(request: Request) -> JSONResponse:
         await run_in_threadpool(services().access.message, viewer, message_id)
     except ConversationNotFound:
         return JSONResponse({"error": "no such message"}, status_code=404)
-    text = services().chat.reply_text(message_id)
+    text = await services().chat.reply_text(message_id)
     if text is None:
         return JSONResponse({"error": "no such message"}, status_code=404)
     return JSONResponse(

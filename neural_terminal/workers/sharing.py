@@ -1,0 +1,54 @@
+"""This process's part among the workers: its id, leases and live-text mirror, over Redis
+when ``REFLEX_REDIS_URL`` is set (several workers), else nothing shared (one process)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from neural_terminal.settings import Settings
+from neural_terminal.workers.identity import new_worker_id
+from neural_terminal.workers.leases import LocalLeases, StopHandler, WorkerLeases
+from neural_terminal.workers.live_text import LiveTextMirror, NoMirror
+from neural_terminal.workers.redis_leases import RedisLeases
+from neural_terminal.workers.redis_live_text import RedisLiveText
+
+
+@dataclass
+class Sharing:
+    """What this worker shares with the others, started and closed with the app."""
+
+    worker_id: str
+    leases: WorkerLeases
+    mirror: LiveTextMirror
+    redis: Redis | None = None
+
+    async def start(self, on_stop: StopHandler) -> None:
+        """Take the lease and start the background loops."""
+        await self.leases.start(on_stop)
+        await self.mirror.start()
+
+    async def close(self) -> None:
+        """Flush, give the lease up, close the connection."""
+        await self.mirror.close()
+        await self.leases.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+def build_sharing(settings: Settings) -> Sharing:
+    """Redis-backed sharing when a Redis URL is set, else one process's own."""
+    worker_id = new_worker_id()
+    if settings.redis_url is None:
+        return Sharing(worker_id, LocalLeases(worker_id), NoMirror())
+    redis = Redis.from_url(
+        settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
+    )
+    prefix = settings.redis_prefix
+    return Sharing(
+        worker_id,
+        RedisLeases(redis, worker_id=worker_id, lease_s=settings.worker_lease_s, prefix=prefix),
+        RedisLiveText(redis, prefix=prefix),
+        redis,
+    )
