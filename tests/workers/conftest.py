@@ -20,7 +20,7 @@ async def redis() -> AsyncIterator[Redis]:
     """A client of the test Redis; every key the test made under its prefix is deleted."""
     client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     try:
-        await client.ping()
+        await client.ping()  # type: ignore[misc]
     except (RedisError, OSError) as exc:
         await client.aclose()
         pytest.skip(f"no Redis at {REDIS_URL} ({exc}): set NEURAL_TERMINAL_TEST_REDIS_URL")
