@@ -30,7 +30,8 @@ export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export NEURAL_TERMINAL_TIKTOKEN_DIR ?= $(CURDIR)/$(TIKTOKEN_DIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run url test lint typecheck pytest fuzz lock chromium migrate clean \
+.PHONY: setup run url test lint typecheck pytest fuzz lock chromium nginx migrate clean \
+	export serve-backend hosted \
 	bench-stream bench-load bench-context bench-library bench-imports \
 	bench-telemetry
 
@@ -83,6 +84,36 @@ chromium:
 	    echo "Browser tests need Chromium: run 'sudo apt-get install chromium'"; exit 1; \
 	  fi; }
 
+# Debian's nginx, for the hosted stack (`make hosted` and its tests), installed like chromium.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	  else \
+	    echo "The hosted stack needs nginx: run 'sudo apt-get install nginx'"; exit 1; \
+	  fi; }
+
+# Hosting (README: Hosting). PUBLIC_URL is where browsers reach the instance (baked into the
+# export); the workers listen on the ports after HOSTED_PORT.
+HOSTED_PORT ?= 8480
+WORKERS ?= $(or $(NEURAL_TERMINAL_WORKERS),2)
+PUBLIC_URL ?= http://127.0.0.1:$(HOSTED_PORT)
+HOSTED := $(BIN)/python -m neural_terminal.launch.hosted --port $(HOSTED_PORT) \
+	--workers $(WORKERS) --public-url $(PUBLIC_URL)
+
+# The static frontend, for nginx (or any web server): .cache/hosted/web/build/client.
+export: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken
+	$(HOSTED) --export-only
+
+# The backend workers alone (a proxy elsewhere serves the export in front of them).
+serve-backend: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken
+	$(HOSTED) --no-nginx
+
+# The whole stack on this machine: PostgreSQL and Redis (defaults: the local ones), two
+# workers, nginx on 127.0.0.1:$(HOSTED_PORT).
+hosted: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken nginx
+	$(HOSTED)
+
 lint: $(STAMP)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -96,7 +127,7 @@ typecheck: $(STAMP)/python
 # the rest in the foreground; the background lanes' output follows. `pytest` alone runs the
 # whole suite in one process.
 LANES := e2e-1 e2e-2 integration
-pytest: setup chromium
+pytest: setup chromium nginx nginx
 	@mkdir -p test-artifacts; pids=""; status=0; \
 	for lane in $(LANES); do \
 	  case $$lane in \
@@ -115,7 +146,7 @@ pytest: setup chromium
 
 # The browser shares' frontends build while ruff and mypy run (a build is reused until its
 # inputs change), then every test runs.
-test: setup chromium
+test: setup chromium nginx
 	@mkdir -p test-artifacts; \
 	$(BIN)/python -m tests.e2e.frontends 2 test-artifacts > test-artifacts/frontends.log 2>&1 & \
 	  build=$$!; \

@@ -113,15 +113,18 @@ class Services:
 
 
 def own_ports() -> tuple[int, ...]:
-    """The ports this app is served on: the backend's, and a dev server's frontend port."""
-    ports = [os.environ.get("REFLEX_BACKEND_PORT"), os.environ.get("REFLEX_FRONTEND_PORT")]
+    """The ports this app is served on: the public one behind a proxy (hosted: nginx's, which
+    names the cookies every worker must share), the backend's, and a dev frontend's."""
+    names = ("NEURAL_TERMINAL_PUBLIC_PORT", "REFLEX_BACKEND_PORT", "REFLEX_FRONTEND_PORT")
+    ports = [os.environ.get(name) for name in names]
     found = tuple(dict.fromkeys(int(port) for port in ports if port and port.isdigit()))
     return found or (3000,)
 
 
 def own_backend_url() -> str:
     """Where this process's backend listens (the simulator is served there under /sim)."""
-    return f"http://127.0.0.1:{own_ports()[0]}"
+    port = os.environ.get("REFLEX_BACKEND_PORT", "")
+    return f"http://127.0.0.1:{int(port) if port.isdigit() else own_ports()[0]}"
 
 
 class UnconfiguredUpstream:

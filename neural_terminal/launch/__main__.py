@@ -25,6 +25,7 @@ from neural_terminal.launch.backend import (
 )
 from neural_terminal.launch.build_key import build_key
 from neural_terminal.launch.frontend import built_site, ensure_built
+from neural_terminal.launch.stack_setup import sharing_refusal
 from neural_terminal.security import access_policy
 from neural_terminal.security.url_command import unlock_url
 from neural_terminal.settings import PROJECT_ROOT, Settings, load_settings
@@ -94,12 +95,17 @@ def main(argv: list[str]) -> int:
     )
     if args.build_only:
         return 0
+    workers = worker_count(os.environ)
+    refusal = sharing_refusal(settings, workers=workers)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     backend = backend_command(
         server,
         host=args.host,
         port=args.port,
         python=Path(sys.executable),
-        workers=worker_count(os.environ),
+        workers=workers,
         deflate=compression_on(os.environ),
     )
     # Reflex refuses a frontend port (its CLI reads this variable) for a backend-only run.

@@ -31,6 +31,8 @@ class NginxSite:
     log_dir: Path
     listen: str = ""  # default: the public URL's port, on every address
     worker_processes: str = "auto"
+    # nginx started by root runs its workers as this user (Debian's is www-data).
+    user: str = "www-data"
     max_body: str = "8m"
 
     def render(self, template: str) -> str:
@@ -45,6 +47,7 @@ class NginxSite:
             script_hashes=inline_script_hashes(self.site), connect_sources=(origin, websocket)
         )
         values = {
+            "USER": f"user {self.user};",
             "WORKER_PROCESSES": self.worker_processes,
             "RUN_DIR": str(self.run_dir),
             "LOG_DIR": str(self.log_dir),
@@ -76,6 +79,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--listen", default="", help="nginx's listen (default: the URL's port)")
     parser.add_argument("--run-dir", type=Path, default=Path("/run/neural-terminal"))
     parser.add_argument("--log-dir", type=Path, default=Path("/var/log/nginx"))
+    parser.add_argument("--user", default="www-data", help="the user nginx's workers run as")
     parser.add_argument("--out", type=Path, help="write here instead of printing")
     args = parser.parse_args(argv)
     site = NginxSite(
@@ -85,6 +89,7 @@ def main(argv: list[str]) -> int:
         run_dir=args.run_dir,
         log_dir=args.log_dir,
         listen=args.listen,
+        user=args.user,
     )
     text = site.render(TEMPLATE.read_text())
     if args.out is None:

@@ -136,13 +136,15 @@ class RedisLeases:
     async def _listen(self, on_stop: StopHandler) -> None:
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self._stop_channel())
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
-                        with suppress(ValueError):
-                            on_stop(int(message["data"]))
+                    while True:
+                        # Short waits, below the client's read timeout, so a quiet channel
+                        # is not taken for a lost connection.
+                        message = await pubsub.get_message(timeout=1.0)
+                        if message is not None:
+                            with suppress(ValueError):
+                                on_stop(int(message["data"]))
             except (RedisError, OSError) as exc:
                 logger.warning("Stop listener lost Redis (retrying): %s", exc)
                 await asyncio.sleep(RETRY_S)

@@ -29,6 +29,7 @@ from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.store.spend.budget_store import BudgetConfig
 from neural_terminal.ui.budget.budget_state import BudgetVars
 from neural_terminal.ui.budget.budget_view import parse_limit, price_change_text
+from neural_terminal.ui.chat.following import FollowVars
 from neural_terminal.ui.chat.live_script import append_script, cost_script
 from neural_terminal.ui.chat.page_calls import run_in_page
 from neural_terminal.ui.chat.reply_batches import ReplyBatcher, frame_interval
@@ -51,7 +52,7 @@ RECENT_LIMIT = 40
 LIVE_COST_EVERY_S = 0.25
 
 
-class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
+class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, rx.State):
     """Conversations, the open transcript and the reply in progress."""
 
     active_id: int = 0
@@ -91,7 +92,7 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
     _owner: str = ""
 
     @rx.event
-    async def load_page(self) -> None:
+    async def load_page(self) -> Any:
         """Open the last conversation (or the newest) and fetch the model list."""
         viewer = self._viewer()
         if self._owner != viewer.to_header():
@@ -110,17 +111,29 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
         self._refresh_sidebar()
         wanted = int(self.last_opened) if self.last_opened.isdigit() else 0
         ids = [c.id for c in self.conversations]
+        if self.streaming and not self._own_stream_alive():
+            # The worker that streamed this tab's reply is gone (the page reconnected here).
+            self.streaming, self.streaming_id = False, 0
         self._open(wanted if wanted in ids else (ids[0] if ids else 0))
         self._show_budget()
         await self._load_models()
+        return self._follow_live_reply([*self.history, *self.recent])
 
     @rx.event
-    def open_conversation(self, conversation_id: int) -> None:
-        """Show another conversation."""
+    def open_conversation(self, conversation_id: int) -> Any:
+        """Show another conversation (following its reply in progress, if one streams)."""
         if self.streaming:
             self.notice = "A reply is streaming; stop it or wait before switching."
-            return
+            return None
         self._open(conversation_id)
+        return self._follow_live_reply([*self.history, *self.recent])
+
+    def _followed_reply_ended(self, conversation_id: int) -> None:
+        """A followed reply was stored for good: show it (and the figures) as stored."""
+        if self.active_id == conversation_id and not self.streaming:
+            self._open(conversation_id)
+        self._refresh_sidebar()
+        self._show_budget()
 
     @rx.event
     def new_conversation(self) -> None:
@@ -302,6 +315,7 @@ class ChatState(BudgetVars, TreeVars, LibraryVars, rx.State):
         async with self:
             request = self._pending_request()
             self._pending_kind, self._pending_text, self._pending_target = "send", "", 0
+            self._streamed_by, self._following = services().sharing.worker_id, 0
         chat = services().chat
         watch = services().recorder.watch(request)  # telemetry: one record per turn
         turn = chat.start(request)
