@@ -42,6 +42,7 @@ from neural_terminal.chat.turns.active import ActiveTurns
 from neural_terminal.chat.turns.orchestrator import ChatOrchestrator
 from neural_terminal.chat.turns.streaming import Resilience
 from neural_terminal.chat.turns.upstream import ChatStreamLike, ChatUpstream
+from neural_terminal.chat.watch import ConversationWatch
 from neural_terminal.domain.chat import ChatRequest, UsageReport
 from neural_terminal.domain.errors import UpstreamNotConfigured
 from neural_terminal.domain.events import MessageCompleted
@@ -49,6 +50,7 @@ from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.domain.money import set_display_places
 from neural_terminal.domain.periods import Period, zone
 from neural_terminal.settings import OPENROUTER_BASE_URL, Settings, load_settings
+from neural_terminal.store.conversations.changes import ConversationChanges
 from neural_terminal.store.conversations.context_store import ContextStore
 from neural_terminal.store.conversations.import_store import ImportStore
 from neural_terminal.store.conversations.library_store import LibraryStore
@@ -102,6 +104,7 @@ class Services:
     providers: ProviderNames
     sharing: Sharing
     sweeper: Sweeper
+    watch: ConversationWatch
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client and the database pool."""
@@ -280,6 +283,7 @@ def build_services(
         sweeper=Sweeper(
             StreamOwners(engine), sharing.leases, every_s=max(0.5, settings.worker_lease_s / 4)
         ),
+        watch=ConversationWatch(ConversationChanges(engine).signatures),
     )
 
 

@@ -1,5 +1,9 @@
-"""Following a reply that this tab is not streaming itself: one started by another tab, or by
-a worker that has since died (the page reconnected to another one).
+"""Tabs in step: a tab follows changes to its conversation made elsewhere, and a reply that it
+is not streaming itself (one started by another tab, or by a worker that has since died).
+
+Each tab has one watcher on the worker that holds its socket (``watch_tab``): when another
+tab (on any worker) adds messages, switches the branch or renames the conversation, the
+transcript is read again; a new reply in progress is then followed.
 
 The tab that sends a reply streams it to its own page. Any other view of that conversation,
 and the sending tab itself after its worker died, follows the reply instead: a few times a
@@ -12,18 +16,25 @@ worker's lease expired) the transcript is read again, with the reply's final tex
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
 
 from neural_terminal.bootstrap import services
+from neural_terminal.chat.watch import Signature
 from neural_terminal.domain.conversations import MessageStatus
 from neural_terminal.ui.chat.live_script import append_script
 from neural_terminal.ui.chat.page_calls import run_in_page
-from neural_terminal.ui.chat.views import MessageView
+from neural_terminal.ui.chat.tab_sockets import connected_here
 
 FOLLOW_EVERY_S = 0.25
+# A watcher re-reads which conversation its tab shows at least this often.
+WATCH_TIMEOUT_S = 5.0
+
+# The newest watcher of each tab in this process: an older one (the page reloaded, another
+# conversation opened) sees it is superseded and ends.
+_watchers: dict[str, int] = {}
 
 
 class FollowVars(rx.State, mixin=True):
@@ -41,15 +52,6 @@ class FollowVars(rx.State, mixin=True):
             and bool(getattr(self, "active_id", 0))
             and app.chat.is_streaming(getattr(self, "active_id", 0))
         )
-
-    def _follow_live_reply(self, rows: Iterable[MessageView]) -> Any:
-        """After a transcript is shown: follow its reply in progress unless this tab's own
-        task streams it; the handler to start, or None."""
-        live = [row.id for row in rows if row.status == MessageStatus.STREAMING.value]
-        if not live or self._own_stream_alive():
-            return None
-        self._following = live[-1]
-        return type(self).follow_reply
 
     @rx.event(background=True)
     async def follow_reply(self) -> None:
@@ -82,3 +84,43 @@ class FollowVars(rx.State, mixin=True):
     def _followed_reply_ended(self, conversation_id: int) -> None:
         """The state's own hook: show the conversation as stored now."""
         raise NotImplementedError
+
+    def _conversation_changed(self, before: Signature | None, after: Signature | None) -> Any:
+        """The state's own hook: show what another tab changed; a handler to start, or None."""
+        raise NotImplementedError
+
+    @rx.event(background=True)
+    async def watch_tab(self) -> AsyncIterator[Any]:
+        """While this tab's socket is here: when its conversation changes elsewhere, show it."""
+        async with self:
+            token = self.router.session.client_token
+            conversation_id = int(getattr(self, "active_id", 0))
+        generation = _watchers.get(token, 0) + 1
+        _watchers[token] = generation
+        watch = services().watch
+        seen = await watch.current(conversation_id) if conversation_id else None
+        try:
+            while _watchers.get(token) == generation and connected_here(token):
+                if conversation_id:
+                    latest = await watch.changed(conversation_id, seen, timeout_s=WATCH_TIMEOUT_S)
+                else:
+                    await asyncio.sleep(WATCH_TIMEOUT_S / 5)
+                    latest = None
+                if _watchers.get(token) != generation:
+                    return
+                follow = None
+                async with self:
+                    now_showing = int(getattr(self, "active_id", 0))
+                    moved = now_showing != conversation_id  # another one opened, or its first
+                    if not moved and latest != seen:
+                        follow = self._conversation_changed(seen, latest)
+                if moved:
+                    conversation_id = now_showing
+                    seen = await watch.current(conversation_id) if conversation_id else None
+                elif latest != seen:
+                    seen = latest
+                if follow is not None:
+                    yield follow
+        finally:
+            if _watchers.get(token) == generation:
+                del _watchers[token]

@@ -20,7 +20,8 @@ from neural_terminal.bootstrap import services
 from neural_terminal.chat.context.builder import PreparedContext
 from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
-from neural_terminal.domain.conversations import ContextStrategy
+from neural_terminal.chat.watch import Signature
+from neural_terminal.domain.conversations import ContextStrategy, MessageStatus
 from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
@@ -112,32 +113,67 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, rx.State):
         wanted = int(self.last_opened) if self.last_opened.isdigit() else 0
         ids = [c.id for c in self.conversations]
         if self.streaming and not self._own_stream_alive():
-            # The worker that streamed this tab's reply is gone (the page reconnected here).
-            self.streaming, self.streaming_id = False, 0
+            # Its reply streams elsewhere (another tab's, followed) or its worker is gone (the
+            # page reconnected here): read the transcript again and follow what still streams.
+            self.streaming, self.streaming_id, self._following = False, 0, 0
         self._open(wanted if wanted in ids else (ids[0] if ids else 0))
         self._show_budget()
         await self._load_models()
-        return self._follow_live_reply([*self.history, *self.recent])
+        follow = self._follow_live_reply([*self.history, *self.recent])
+        return [ChatState.watch_tab] if follow is None else [follow, ChatState.watch_tab]
 
     @rx.event
     def open_conversation(self, conversation_id: int) -> Any:
         """Show another conversation (following its reply in progress, if one streams)."""
-        if self.streaming:
+        if self.streaming and not self._following:
             self.notice = "A reply is streaming; stop it or wait before switching."
             return None
+        self._stop_following()
         self._open(conversation_id)
         return self._follow_live_reply([*self.history, *self.recent])
 
+    def _conversation_changed(self, before: Signature | None, after: Signature | None) -> Any:
+        """Another tab changed the conversation on show: messages added are appended, any
+        other change (a branch switched, a rename) reads it again; a new reply is followed."""
+        if self.streaming or self._following:  # its own or a followed reply ends with a read
+            return None
+        if before is not None and after is not None and after[0] > before[0]:
+            self._refresh_branch()
+        else:
+            self._open(self.active_id)
+        self._refresh_sidebar()
+        self._show_budget()
+        return self._follow_live_reply([*self.history, *self.recent])
+
+    def _follow_live_reply(self, rows: list[MessageView]) -> Any:
+        """After a transcript is shown: draw its reply in progress live and follow it, unless
+        this tab's own task streams it; the handler to start, or None."""
+        live = [row.id for row in rows if row.status == MessageStatus.STREAMING.value]
+        if not live or self._own_stream_alive():
+            return None
+        self._following = live[-1]
+        self.streaming, self.streaming_id = True, live[-1]
+        self._update_actions()
+        return ChatState.follow_reply
+
+    def _stop_following(self) -> None:
+        """Another tab's reply is no longer drawn here (its follower ends by itself)."""
+        if self._following:
+            self.streaming, self.streaming_id, self._following = False, 0, 0
+
     def _followed_reply_ended(self, conversation_id: int) -> None:
         """A followed reply was stored for good: show it (and the figures) as stored."""
-        if self.active_id == conversation_id and not self.streaming:
+        self.streaming, self.streaming_id = False, 0
+        if self.active_id == conversation_id:
             self._open(conversation_id)
         self._refresh_sidebar()
+        self._update_actions()
         self._show_budget()
 
     @rx.event
     def new_conversation(self) -> None:
         """Start afresh; the conversation is stored when its first message is sent."""
+        self._stop_following()
         if not self.streaming:
             self._clear()
 
