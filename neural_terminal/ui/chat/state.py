@@ -133,14 +133,19 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, rx.State):
         return self._follow_live_reply([*self.history, *self.recent])
 
     def _conversation_changed(self, before: Signature | None, after: Signature | None) -> Any:
-        """Another tab changed the conversation on show: messages added are appended, any
-        other change (a branch switched, a rename) reads it again; a new reply is followed."""
+        """Another tab changed the conversation on show: new messages and a switched branch
+        are drawn as this tab's own would be (only what the page lacks); a new reply in
+        progress is followed. A change this tab made itself is on show already."""
         if self.streaming or self._following:  # its own or a followed reply ends with a read
             return None
-        if before is not None and after is not None and after[0] > before[0]:
-            self._refresh_branch()
-        else:
+        if after is None:  # deleted (or out of reach) meanwhile
             self._open(self.active_id)
+            return None
+        count, leaf, title = after[0], after[1], after[2]
+        if leaf != self.leaf_id or (before is not None and count != before[0]):
+            self._refresh_branch()
+        if title != self.title:
+            self.title = title
         self._refresh_sidebar()
         self._show_budget()
         return self._follow_live_reply([*self.history, *self.recent])
