@@ -4,6 +4,8 @@ and Redis, and nginx in front of them (README: Hosting walks through the same on
 
     --export-only   build the static site (``make export``) and stop
     --no-nginx      the workers only (``make serve-backend``), for a proxy run elsewhere
+    --serve-worker PORT
+                    become one worker on PORT (what a systemd unit runs: deploy/systemd)
 
 Workers run on consecutive loopback ports after nginx's. A worker that exits is started again
 (as systemd's Restart=always would); SIGTERM or Ctrl+C stops everything, workers first, each
@@ -89,6 +91,13 @@ def main(argv: list[str]) -> int:
     print(f"frontend {'exported' if built else 'unchanged'}: {site}", flush=True)
     if args.export_only:
         return 0
+    if args.serve_worker:
+        backend = backend_command(
+            "uvicorn", host="127.0.0.1", port=args.serve_worker, python=Path(sys.executable)
+        )
+        worker_env = {**env, **backend.env, "REFLEX_WEB_WORKDIR": str(web_dir)}
+        os.chdir(PROJECT_ROOT)
+        os.execve(backend.argv[0], backend.argv, worker_env)
     settings = load_settings(env)
     refusal = sharing_refusal(settings, workers=args.workers)
     if refusal is not None:
@@ -124,7 +133,8 @@ def _start(
                 public_url=public_url,
                 site=site,
                 workers=[f"127.0.0.1:{p}" for p in ports],
-                run_dir=stack.state_dir / "nginx",
+                pid_file=stack.state_dir / "nginx" / "nginx.pid",
+                temp_dir=stack.state_dir / "nginx",
                 log_dir=stack.state_dir / "logs",
                 listen=f"127.0.0.1:{args.port}",
                 worker_processes="1",
@@ -144,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-dir", type=Path, default=PROJECT_ROOT / ".cache" / "hosted")
     parser.add_argument("--export-only", action="store_true", help="build the site and stop")
     parser.add_argument("--no-nginx", action="store_true", help="serve the workers only")
+    parser.add_argument("--serve-worker", type=int, default=0, help="run one worker on PORT")
     return parser
 
 
@@ -190,7 +201,7 @@ def _start_worker(
 
 def _start_nginx(site: NginxSite, state_dir: Path) -> subprocess.Popen[bytes]:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    site.run_dir.mkdir(parents=True, exist_ok=True)
+    site.temp_dir.mkdir(parents=True, exist_ok=True)
     conf = state_dir / "nginx.conf"
     conf.write_text(site.render(TEMPLATE.read_text()))
     command = [nginx, "-c", str(conf), "-p", str(state_dir), "-g", "daemon off;"]

@@ -27,7 +27,8 @@ class NginxSite:
     public_url: str  # how browsers reach it: http://127.0.0.1:8480, https://chat.example.com
     site: Path  # the exported frontend (reflex export --frontend-only --no-zip)
     workers: Sequence[str]  # host:port of each backend worker
-    run_dir: Path  # pid file and nginx's temporary files
+    pid_file: Path
+    temp_dir: Path  # nginx's temporary files (request bodies, proxied responses)
     log_dir: Path
     listen: str = ""  # default: the public URL's port, on every address
     worker_processes: str = "auto"
@@ -49,7 +50,8 @@ class NginxSite:
         values = {
             "USER": f"user {self.user};",
             "WORKER_PROCESSES": self.worker_processes,
-            "RUN_DIR": str(self.run_dir),
+            "PID_FILE": str(self.pid_file),
+            "TEMP_DIR": str(self.temp_dir),
             "LOG_DIR": str(self.log_dir),
             "MAX_BODY": self.max_body,
             "UPSTREAM_SERVERS": "\n".join(
@@ -77,7 +79,9 @@ def main(argv: list[str]) -> int:
         "--worker", action="append", required=True, help="a backend worker's host:port"
     )
     parser.add_argument("--listen", default="", help="nginx's listen (default: the URL's port)")
-    parser.add_argument("--run-dir", type=Path, default=Path("/run/neural-terminal"))
+    # Debian's nginx package: its service's pid file, temporary and log folders.
+    parser.add_argument("--pid-file", type=Path, default=Path("/run/nginx.pid"))
+    parser.add_argument("--temp-dir", type=Path, default=Path("/var/lib/nginx"))
     parser.add_argument("--log-dir", type=Path, default=Path("/var/log/nginx"))
     parser.add_argument("--user", default="www-data", help="the user nginx's workers run as")
     parser.add_argument("--out", type=Path, help="write here instead of printing")
@@ -86,7 +90,8 @@ def main(argv: list[str]) -> int:
         public_url=args.public_url,
         site=args.site.resolve(),
         workers=args.worker,
-        run_dir=args.run_dir,
+        pid_file=args.pid_file,
+        temp_dir=args.temp_dir,
         log_dir=args.log_dir,
         listen=args.listen,
         user=args.user,
