@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +47,14 @@ from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.tokens.encodings import get_encoding, use_cache_dir
 from tests.e2e.event_socket import CHAT, STATE, Boot, EventSocket, ProtocolError
+from tests.e2e.hosted_stack import HostedStack, hosted_stack
 from tests.e2e.server import RunningApp, running_app
+from tests.e2e.test_hosted import add_user
 
 # What ChatState.stream_reply yields per batch (neural_terminal/ui/chat/live_script.py).
 APPEND = re.compile(r"window\.ntLive&&window\.ntLive\.append\((\d+),(\d+),(.*)\)", re.DOTALL)
 
+BENCH_USER = ("bench", "the load bench's passphrase")
 CONNECT_TIMEOUT_S = 90.0
 HTTP_TIMEOUT_S = 30.0
 
@@ -126,10 +129,10 @@ class Session:
 
 
 async def open_sessions(
-    app: RunningApp, sessions: Sequence[Session], boot: Boot, trace_first: bool
+    target: Target, sessions: Sequence[Session], boot: Boot, trace_first: bool
 ) -> None:
     """Connect every session (25 handshakes at a time) and wait until each page has loaded."""
-    host, port = app.url.removeprefix("http://").split(":")
+    host, port = target.url.removeprefix("http://").split(":")
     gate = asyncio.Semaphore(25)
 
     async def one(session: Session) -> None:
@@ -143,7 +146,7 @@ async def open_sessions(
                     boot.auth(),
                     session.on_update,
                     trace,
-                    cookie="; ".join(f"{k}={v}" for k, v in app.cookies.items()),
+                    cookie=target.cookie,
                 )
                 await session.hydrated.wait()
             except (OSError, ProtocolError) as exc:
@@ -464,6 +467,61 @@ class Simulator:
     process: subprocess.Popen[bytes] | None = None
 
 
+@dataclass(frozen=True)
+class Target:
+    """What the sessions connect to: one app process, or the hosted stack (nginx in front
+    of several workers)."""
+
+    name: str
+    url: str
+    database_url: str
+    cookie: str  # a let-in browser's (local mode) or a signed-in session's (hosted)
+    web_dir: Path  # the compiled page the sessions hydrate like
+    processes: Callable[[], list[Proc]]
+    log_tail: Callable[[], str]
+
+
+def local_target(app: RunningApp) -> Target:
+    """``make run``'s one process, with its let-in browser's cookie."""
+    return Target(
+        "one worker",
+        app.url,
+        app.database_url,
+        "; ".join(f"{k}={v}" for k, v in app.cookies.items()),
+        PROJECT_ROOT / ".web",
+        lambda: app_processes(app),
+        lambda: app.log_tail(40),
+    )
+
+
+def hosted_target(stack: HostedStack, user: tuple[str, str]) -> Target:
+    """The hosted stack through nginx, signed in as ``user`` (every session shares it)."""
+    response = httpx.post(
+        stack.url + "/login",
+        data={"username": user[0], "password": user[1], "next": "/"},
+        headers={"Origin": stack.url},
+    )
+    if response.status_code != 303:
+        raise RuntimeError(f"login refused: {response.status_code} {response.text[:200]}")
+    cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
+
+    def processes() -> list[Proc]:
+        procs = [Proc(pid, f"serves :{port}") for port, pid in sorted(stack.workers().items())]
+        nginx = stack.nginx_pids()
+        return procs + [Proc(pid, "nginx") for pid in nginx]
+
+    workers = len(stack.workers())
+    return Target(
+        f"{workers} workers behind nginx",
+        stack.url,
+        stack.database_url,
+        cookie,
+        stack.state_dir / "web",
+        processes,
+        stack.log_tail,
+    )
+
+
 @contextmanager
 def external_simulator(workdir: Path, rate: float) -> Iterator[Simulator]:
     """``python -m neural_terminal.simulator`` in a process of its own, on a free port."""
@@ -512,12 +570,26 @@ class Usage:
     pss_kb: dict[int, int]
 
 
-async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator, workdir: str) -> None:
+@dataclass(frozen=True)
+class Figures:
+    """One target's headline figures, for the side-by-side summary."""
+
+    name: str
+    ok: int
+    sessions: int
+    lost: int
+    cpu_us_per_token: float
+    p95_added_ms: float
+    p95_first_text_ms: float
+    cpu_per_worker: str
+
+
+async def run(args: argparse.Namespace, target: Target, sim: Simulator, workdir: str) -> Figures:
     """Open the sessions, stream every reply, check them and print the figures."""
-    procs = app_processes(app)
+    procs = target.processes()
     sim_procs = [] if sim.process is None else [Proc(sim.process.pid, "simulator")]
     measured = procs + sim_procs
-    boot = Boot.from_compiled_page(PROJECT_ROOT / ".web")
+    boot = Boot.from_compiled_page(target.web_dir)
     sessions = [
         Session(
             index,
@@ -528,12 +600,12 @@ async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator, workdir
     ]
     where = "its own process" if sim.process else "the backend process"
     print(
-        f"{args.sessions} sessions, {args.tokens:,} tokens each at {args.rate:g} tokens/s; "
-        f"simulator in {where}; load average {os.getloadavg()[0]:.1f}",
+        f"\n== {target.name}: {args.sessions} sessions, {args.tokens:,} tokens each at "
+        f"{args.rate:g} tokens/s; simulator in {where}; load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     connect_started = time.monotonic()
-    await open_sessions(app, sessions, boot, args.trace)
+    await open_sessions(target, sessions, boot, args.trace)
     print(
         f"connected and hydrated {sum(s.hydrated.is_set() for s in sessions)}/{len(sessions)} "
         f"in {time.monotonic() - connect_started:.1f} s; backend worker pid "
@@ -565,7 +637,7 @@ async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator, workdir
     frames = sum(s.socket.frames for s in sessions if s.socket)
     wire = sum(s.socket.bytes for s in sessions if s.socket)
     await asyncio.gather(*(s.socket.close() for s in sessions if s.socket))
-    engine = make_engine(app.database_url)
+    engine = make_engine(target.database_url)
     repo = ChatRepository(engine)
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http:
         verdicts = [await check(s, sim.api, repo, http, args.rate) for s in sessions]
@@ -578,7 +650,26 @@ async def run(args: argparse.Namespace, app: RunningApp, sim: Simulator, workdir
         for line in shares[0].lines():
             print(f"  {line}")
     if not all(v.ok for v in verdicts):
-        print(f"app log, last lines:\n{app.log_tail(40)}")
+        print(f"app log, last lines:\n{target.log_tail()}")
+    tokens = sum(v.tokens for v in verdicts)
+    serving_procs = [p for p in procs if p.role.startswith("serves")]
+    backend = sum(usage.cpu_s[p.pid] for p in procs)
+    return Figures(
+        target.name,
+        sum(v.ok for v in verdicts),
+        len(verdicts),
+        sum(v.lost for v in verdicts),
+        backend / max(tokens, 1) * 1e6,
+        _p95([x for v in verdicts for x in v.latencies]),
+        _p95([v.first_text_ms or 0 for v in verdicts]),
+        " + ".join(f"{usage.cpu_s[p.pid] / usage.wall_s * 100:.0f}%" for p in serving_procs),
+    )
+
+
+def _p95(values: Sequence[float]) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
 
 
 def _pct(values: Sequence[float]) -> str:
@@ -680,16 +771,53 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="sample the serving worker with py-spy and print its CPU by layer",
     )
+    parser.add_argument(
+        "--hosted",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then the same load through nginx to N workers on PostgreSQL and Redis "
+        "(needs NEURAL_TERMINAL_TEST_POSTGRES_URL; the simulator runs in its own process)",
+    )
     args = parser.parse_args(argv)
+    args.external_sim = args.external_sim or bool(args.hosted)
     use_cache_dir(load_settings().tiktoken_cache_dir)
+    figures = []
     with tempfile.TemporaryDirectory() as workdir, ExitStack() as stack:
         env: dict[str, str] = {}
         sim: Simulator | None = None
         if args.external_sim:
             sim = stack.enter_context(external_simulator(Path(workdir), args.rate))
             env["NEURAL_TERMINAL_SIMULATOR_URL"] = sim.api
-        app = stack.enter_context(running_app(Path(workdir), **env))
-        asyncio.run(run(args, app, sim or Simulator(f"{app.url}/sim/api/v1"), workdir))
+        with running_app(Path(workdir), **env) as app:
+            upstream = sim or Simulator(f"{app.url}/sim/api/v1")
+            figures.append(asyncio.run(run(args, local_target(app), upstream, workdir)))
+        if args.hosted and sim is not None:
+            figures.append(_run_hosted(args, Path(workdir), sim, env))
+    if len(figures) > 1:
+        print("\nside by side, same run (CPU per token: every worker's CPU over every token):")
+        for f in figures:
+            print(
+                f"  {f.name:<26} OK {f.ok}/{f.sessions}, lost {f.lost}; CPU "
+                f"{f.cpu_us_per_token:.0f} us/token (workers at {f.cpu_per_worker} of a core); "
+                f"added latency p95 {f.p95_added_ms:.0f} ms; send -> first text p95 "
+                f"{f.p95_first_text_ms:.0f} ms"
+            )
+
+
+def _run_hosted(
+    args: argparse.Namespace, workdir: Path, sim: Simulator, env: dict[str, str]
+) -> Figures:
+    """The same sessions through nginx to ``args.hosted`` workers (hosted mode, one user)."""
+    state = workdir / "hosted"
+    state.mkdir()
+    limits = {
+        "NEURAL_TERMINAL_STREAMS_PER_USER": str(args.sessions * 2),
+        "NEURAL_TERMINAL_SENDS_PER_MINUTE": str(args.sessions * 10),
+    }
+    with hosted_stack(state, workers=args.hosted, **env, **limits) as hosted:
+        add_user(hosted.database_url, *BENCH_USER)
+        return asyncio.run(run(args, hosted_target(hosted, BENCH_USER), sim, str(workdir)))
 
 
 if __name__ == "__main__":

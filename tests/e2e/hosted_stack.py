@@ -45,6 +45,16 @@ class HostedStack:
         state = json.loads((self.state_dir / "stack.json").read_text())
         return {int(port): int(pid) for port, pid in state["workers"].items()}
 
+    def nginx_pids(self) -> list[int]:
+        """nginx's master and worker processes."""
+        pid_file = self.state_dir / "nginx" / "nginx.pid"
+        if not pid_file.exists():
+            return []
+        master = int(pid_file.read_text())
+        children = Path(f"/proc/{master}/task/{master}/children")
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        return [master, *workers]
+
     def log_tail(self, lines: int = 40) -> str:
         """The end of every worker's log, for failure messages."""
         parts = []
@@ -68,13 +78,13 @@ def _needs() -> str | None:
     return None
 
 
-def _three_free_ports() -> int:
-    """A port P with P, P+1 and P+2 free (nginx, then the workers), below Linux's ephemeral
+def _free_ports(count: int) -> int:
+    """A port P with P ... P+count-1 free (nginx, then the workers), below Linux's ephemeral
     range (as tests/e2e/server.py's ports), so no outgoing connection takes one meanwhile."""
-    for base in random.Random().sample(range(30_000, 32_700, 3), 200):
-        if all(_is_free(port) for port in (base, base + 1, base + 2)):
+    for base in random.Random().sample(range(30_000, 32_700, 10), 200):
+        if all(_is_free(port) for port in range(base, base + count)):
             return base
-    raise RuntimeError("no three free ports in a row")
+    raise RuntimeError(f"no {count} free ports in a row")
 
 
 @contextmanager
@@ -94,12 +104,12 @@ def _database() -> Iterator[str]:
 
 
 @contextmanager
-def hosted_stack(state_dir: Path, **extra_env: str) -> Iterator[HostedStack]:
+def hosted_stack(state_dir: Path, workers: int = 2, **extra_env: str) -> Iterator[HostedStack]:
     """Start the stack; yield once nginx and both workers answer; stop it all."""
     missing = _needs()
     if missing is not None:
         pytest.skip(missing)
-    port = _three_free_ports()
+    port = _free_ports(workers + 1)
     with _database() as database_url:
         env = _app_env(database_url, extra_env)
         env.update(
@@ -110,7 +120,7 @@ def hosted_stack(state_dir: Path, **extra_env: str) -> Iterator[HostedStack]:
             }
         )
         command = [sys.executable, "-m", "neural_terminal.launch.hosted"]
-        command += ["--port", str(port), "--workers", "2", "--state-dir", str(state_dir)]
+        command += ["--port", str(port), "--workers", str(workers), "--state-dir", str(state_dir)]
         log = (state_dir / "stack.log").open("wb")
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
