@@ -9,7 +9,9 @@ Keys (under a prefix, ``nt`` by default; one Redis can serve several instances):
 ``{p}:stop``          pub/sub channel: a conversation id whose reply should stop; the owner
                       cancels it (chat/turns/active.py), the others ignore it.
 
-When Redis cannot be reached, ``alive`` answers None (nobody is declared dead for it), new
+When Redis cannot be reached, ``alive`` answers None (nobody is declared dead for it), and
+so it does for one lease time after Redis restarted (its ``run_id`` changed: a Redis without
+persistence comes back empty, and the workers' leases are back only at their next renewal); new
 turns are refused with a clear message (one reply per conversation cannot be promised), and
 the heartbeat and the Stop listener keep trying until Redis is back.
 """
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection
 from contextlib import suppress
 
 from redis.asyncio import Redis
@@ -48,13 +51,23 @@ class RedisLeases:
     """Liveness, turn claims and Stop shared by every worker of one instance."""
 
     def __init__(
-        self, redis: Redis, *, worker_id: str, lease_s: float = 4.0, prefix: str = "nt"
+        self,
+        redis: Redis,
+        *,
+        worker_id: str,
+        lease_s: float = 4.0,
+        prefix: str = "nt",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.worker_id = worker_id
         self._redis = redis
         self._lease_ms = max(1, round(lease_s * 1000))
         self._prefix = prefix
         self._held: set[int] = set()
+        # The Redis server's run id, and when a new one was first seen (a restart).
+        self._run_id: str | None = None
+        self._restarted_at = float("-inf")
+        self._clock = clock
         self._tasks: set[asyncio.Task[object]] = set()
         self._loops: list[asyncio.Task[None]] = []
 
@@ -86,14 +99,24 @@ class RedisLeases:
             await self._redis.eval(_RELEASE, 1, key, self.worker_id)  # type: ignore[misc]
 
     async def alive(self, workers: Collection[str]) -> set[str] | None:
-        """Which of ``workers`` hold a lease (None when Redis cannot say)."""
+        """Which of ``workers`` hold a lease (None when Redis cannot say: unreachable, or
+        restarted less than a lease time ago)."""
         names = sorted(workers)
-        if not names:
-            return set()
         try:
-            values = await self._redis.mget([self._worker_key(name) for name in names])
+            server = await self._redis.info("server")
+            keys = [self._worker_key(name) for name in names]
+            values = await self._redis.mget(keys) if keys else []
         except (RedisError, OSError) as exc:
             logger.warning("cannot read worker leases: %s", exc)
+            return None
+        run_id = str(server.get("run_id", ""))
+        now = self._clock()
+        if run_id != self._run_id:
+            if self._run_id is not None:
+                logger.warning("Redis restarted: no worker is declared gone for a lease time")
+                self._restarted_at = now
+            self._run_id = run_id
+        if now - self._restarted_at < self._lease_ms / 1000:
             return None
         return {name for name, value in zip(names, values, strict=True) if value is not None}
 

@@ -142,10 +142,12 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, rx.State):
             self._open(self.active_id)
             return None
         count, leaf, title = after[0], after[1], after[2]
-        if leaf != self.leaf_id or (before is not None and count != before[0]):
+        grew = leaf != self.leaf_id or (before is not None and count != before[0])
+        if grew:
             self._refresh_branch()
-        if title != self.title:
-            self.title = title
+        if not grew and title == self.title:
+            return None  # only its time moved (this tab's own reply ended): nothing to show
+        self.title = title
         self._refresh_sidebar()
         self._show_budget()
         return self._follow_live_reply([*self.history, *self.recent])
