@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neural_terminal.ui.banner import banner, banner_when_set, banner_with_action
-from neural_terminal.ui.budget.budget_panel import budget_banners, budget_meter, budget_panel
+from neural_terminal.ui.banner import Notice, banner_with_action, status_line
+from neural_terminal.ui.budget.budget_panel import budget_meter, budget_panel
 from neural_terminal.ui.chat.composer import composer
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.chat.transcript import transcript
@@ -14,86 +14,166 @@ from neural_terminal.ui.telemetry.credit import credit_meter, telemetry_link
 
 
 def _header() -> rx.Component:
-    return rx.hstack(
-        rx.text(rx.cond(ChatState.title != "", ChatState.title, "new conversation"), id="title"),
-        rx.spacer(),
-        rx.text(
-            ChatState.breaker_state,
-            size="1",
-            id="breaker-state",
-            class_name="nt-figure",
-            title="The circuit breaker for the upstream: paused after repeated failures",
-        ),
-        rx.text("model ", rx.el.span(ChatState.model, class_name="nt-figure"), size="1"),
-        rx.text(ChatState.context_meter, class_name="nt-figure", id="context-meter", size="1"),
-        rx.el.select(
-            rx.el.option("sliding window", value="sliding"),
-            rx.el.option("bookends + summary", value="bookends"),
-            value=ChatState.context_strategy,
-            on_change=ChatState.select_strategy,
-            id="context-strategy",
-            title="What to keep when the conversation outgrows the model's window",
-            class_name="nt-button",
-            style={"padding": "2px 4px", "font_size": "12px"},
-        ),
-        rx.text(
-            rx.cond(ChatState.tree_cost != "", "branch ", "conversation "),
-            rx.el.span(ChatState.total_cost, class_name="nt-figure", id="conversation-cost"),
-            rx.cond(
-                ChatState.tree_cost != "",
-                rx.el.span(
-                    " · all branches ",
-                    rx.el.span(ChatState.tree_cost, class_name="nt-figure", id="tree-cost"),
-                ),
-            ),
-            size="1",
-            title="The branch on show (messages shared with other branches counted once), "
-            "and every branch of the conversation",
-        ),
-        rx.cond(
-            ChatState.active_id != 0,
-            rx.hstack(
-                rx.text("export", size="1", class_name="nt-dim"),
-                *(
-                    # A real download (an anchor React Router would route inside the page).
-                    rx.el.button(
-                        label,
-                        type="button",
-                        on_click=rx.download(
-                            url="/api/export/" + ChatState.active_id.to_string() + suffix
-                        ),
-                        id=f"export-{name}",
-                        class_name="nt-button nt-tiny",
-                        title=title,
-                    )
-                    for name, label, suffix, title in (
-                        ("json", "json", ".json", "The whole tree, exact costs (our format)"),
-                        ("md", "md", ".md", "The branch on show, to read"),
-                        ("md-all", "md*", ".md?branches=all", "Every branch, to read"),
-                    )
-                ),
-                spacing="1",
-                align="center",
-            ),
-        ),
+    """One line: the drawer's toggle, the title, the figures, then the tools (a menu below
+    a wide screen). Each figure shows its details on hover and on focus."""
+    return rx.el.header(
         rx.el.button(
-            "system ▾",
+            "☰",
             type="button",
-            on_click=ChatState.toggle_system,
-            id="system-toggle",
-            class_name="nt-button",
-            title="This conversation's system prompt",
-            style={"padding": "2px 8px", "font_size": "12px"},
+            id="drawer-toggle",
+            class_name="nt-button nt-drawer-toggle",
+            aria_label="conversations",
+            aria_controls="sidebar",
+            aria_expanded="false",
         ),
+        rx.el.h1(
+            rx.cond(ChatState.title != "", ChatState.title, "new conversation"),
+            id="title",
+            class_name="nt-title",
+            title=ChatState.title,
+        ),
+        _figure(
+            rx.el.span(ChatState.model, class_name="nt-figure nt-clip", id="header-model"),
+            tip=["model ", ChatState.model, ": ", ChatState.model_info],
+            name="model",
+            extra_class="nt-model-figure",
+        ),
+        _costs(),
         budget_meter(),
         credit_meter(),
-        telemetry_link(),
+        _details(),
+        _tools(),
         _account(),
-        width="100%",
-        padding="10px 16px",
-        border_bottom="1px solid var(--nt-line)",
-        align="center",
-        spacing="4",
+        class_name="nt-header",
+    )
+
+
+def _figure(
+    *children: rx.Component, tip: list[rx.Var[str] | str], name: str, extra_class: str = ""
+) -> rx.Component:
+    """A figure that can take the focus, with its details in a tooltip (hover or focus)."""
+    return rx.box(
+        rx.el.span(
+            *children,
+            tab_index=0,
+            class_name="nt-focusable",
+            aria_describedby=f"{name}-tip",
+        ),
+        rx.el.span(*tip, role="tooltip", id=f"{name}-tip", class_name="nt-tip"),
+        class_name=f"nt-tip-host {extra_class}".strip(),
+    )
+
+
+def _costs() -> rx.Component:
+    """The branch on show (shared messages once), and every branch when they differ."""
+    return _figure(
+        rx.el.span(ChatState.total_cost, class_name="nt-figure", id="conversation-cost"),
+        rx.cond(
+            ChatState.tree_cost != "",
+            rx.el.span(
+                " · all ",
+                rx.el.span(ChatState.tree_cost, class_name="nt-figure", id="tree-cost"),
+                class_name="nt-dim",
+            ),
+        ),
+        tip=[
+            rx.cond(
+                ChatState.active_id != 0,
+                ChatState.cost_exact,
+                "nothing spent on this conversation yet",
+            ),
+            " (exactly, as stored)",
+        ],
+        name="cost",
+    )
+
+
+def _details() -> rx.Component:
+    """The context meter and the upstream's breaker, on hover or focus of i."""
+    return rx.box(
+        rx.el.button(
+            "i",
+            type="button",
+            class_name="nt-button nt-icon",
+            aria_label="details: context window and upstream",
+            aria_describedby="details-tip",
+        ),
+        rx.box(
+            rx.text(ChatState.context_meter, class_name="nt-figure", id="context-meter"),
+            rx.text(
+                ChatState.breaker_state,
+                id="breaker-state",
+                class_name="nt-figure",
+                title="The circuit breaker for the upstream: paused after repeated failures",
+            ),
+            role="tooltip",
+            id="details-tip",
+            class_name="nt-tip",
+        ),
+        class_name="nt-tip-host",
+    )
+
+
+def _tools() -> rx.Component:
+    """Strategy, system prompt, export, telemetry: in the line on a wide screen, else behind
+    ⋯ (open on hover, or with the focus anywhere inside)."""
+    return rx.box(
+        rx.el.button(
+            "⋯",
+            type="button",
+            id="tools-toggle",
+            class_name="nt-button nt-icon nt-tools-toggle",
+            aria_label="tools: context strategy, system prompt, export, telemetry",
+        ),
+        rx.box(
+            rx.el.select(
+                rx.el.option("sliding window", value="sliding"),
+                rx.el.option("bookends + summary", value="bookends"),
+                value=ChatState.context_strategy,
+                on_change=ChatState.select_strategy,
+                id="context-strategy",
+                title="What to keep when the conversation outgrows the model's window",
+                aria_label="context strategy",
+                class_name="nt-button nt-compact",
+            ),
+            rx.el.button(
+                "system ▾",
+                type="button",
+                on_click=ChatState.toggle_system,
+                id="system-toggle",
+                class_name="nt-button nt-compact",
+                title="This conversation's system prompt",
+            ),
+            rx.cond(ChatState.active_id != 0, _exports()),
+            telemetry_link(),
+            class_name="nt-tools",
+            id="tools",
+        ),
+        class_name="nt-tools-host",
+    )
+
+
+def _exports() -> rx.Component:
+    return rx.box(
+        rx.text("export", size="1", class_name="nt-dim", as_="span"),
+        *(
+            # A real download (an anchor React Router would route inside the page).
+            rx.el.button(
+                label,
+                type="button",
+                on_click=rx.download(url="/api/export/" + ChatState.active_id.to_string() + suffix),
+                id=f"export-{name}",
+                class_name="nt-button nt-tiny",
+                title=title,
+                aria_label=f"export {title[0].lower()}{title[1:]}",
+            )
+            for name, label, suffix, title in (
+                ("json", "json", ".json", "The whole tree, exact costs (our format)"),
+                ("md", "md", ".md", "The branch on show, to read"),
+                ("md-all", "md*", ".md?branches=all", "Every branch, to read"),
+            )
+        ),
+        class_name="nt-exports",
     )
 
 
@@ -112,6 +192,7 @@ def _account() -> rx.Component:
     )
 
 
+BREAKER = "The upstream failed repeatedly: new sends fail at once until a probe succeeds · "
 SIMULATED = (
     "SIMULATOR: no OPENROUTER_API_KEY is set, so replies come from the built-in simulator "
     "and their costs are simulated."
@@ -221,16 +302,42 @@ def _import_report() -> rx.Component:
     )
 
 
-def _banners() -> rx.Component:
+def _notices() -> list[Notice]:
+    """Most severe first: what stops sending, what went wrong, then warnings, then notes."""
+    paused = ChatState.breaker_state.contains("paused")
+    return [
+        Notice("budget", ChatState.suspended, "error", "budget-suspended", "budget"),
+        Notice("error", ChatState.notice, "error", "notice", "error"),
+        Notice(
+            "breaker",
+            rx.cond(paused, BREAKER + ChatState.breaker_state, ""),
+            "amber",
+            "breaker-notice",
+            "upstream",
+        ),
+        Notice("warning", ChatState.budget_warning, "amber", "budget-warning", "budget warning"),
+        Notice("context", ChatState.context_notice, "amber", "context-notice", "context"),
+        Notice(
+            "simulator",
+            rx.cond(ChatState.simulated, SIMULATED, ""),
+            "info",
+            "simulator-banner",
+            "simulator",
+        ),
+    ]
+
+
+def _panels() -> rx.Component:
     return rx.fragment(
         _system_panel(),
         _undo(),
         _import_report(),
         budget_panel(),
-        budget_banners(),
-        rx.cond(ChatState.simulated, banner(SIMULATED, element_id="simulator-banner")),
-        banner_when_set(ChatState.context_notice, element_id="context-notice"),
-        banner_when_set(ChatState.notice, element_id="notice", tone="error"),
+        status_line(
+            _notices(),
+            dismissed=ChatState.dismissed_notices,
+            dismiss=ChatState.dismiss_notice,
+        ),
     )
 
 
@@ -238,17 +345,16 @@ def index() -> rx.Component:
     """The chat terminal."""
     return rx.hstack(
         sidebar(),
-        rx.vstack(
+        rx.el.main(
             _header(),
-            _banners(),
+            _panels(),
             transcript(),
             composer(),
-            height="100vh",
-            flex="1",
-            spacing="0",
-            min_width="0",
+            class_name="nt-main",
         ),
+        rx.box(id="drawer-backdrop", class_name="nt-backdrop", aria_hidden="true"),
         rx.script(src="/terminal.js"),
+        rx.script(src="/layout.js"),
         rx.script(src="/telemetry.js"),
         class_name="nt-shell",
         spacing="0",

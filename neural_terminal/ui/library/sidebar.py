@@ -101,7 +101,13 @@ def _conversation_row(conversation: rx.Var[ConversationView]) -> rx.Component:
         rx.box(
             _title(conversation),
             rx.hstack(
-                rx.text(conversation.cost, size="1", class_name="nt-figure nt-conv-cost"),
+                rx.text(
+                    conversation.cost,
+                    size="1",
+                    class_name="nt-figure nt-conv-cost",
+                    title=conversation.cost_exact + " exactly, every branch",
+                    tab_index=0,
+                ),
                 rx.spacer(),
                 _row_actions(conversation),
                 width="100%",
@@ -173,6 +179,7 @@ def _search_form() -> rx.Component:
             ),
             spacing="1",
             padding_top="2px",
+            wrap="wrap",
         ),
         on_submit=ChatState.search,
         reset_on_submit=False,
@@ -364,10 +371,11 @@ def sidebar() -> rx.Component:
             flex="1",
             id="conversation-list",
         ),
+        # A drawer below 900 px wide (assets/terminal.css, assets/layout.js).
         class_name="nt-sidebar",
-        width="280px",
-        min_width="280px",
-        height="100vh",
+        id="sidebar",
+        role="navigation",
+        aria_label="conversations",
         padding="12px",
         spacing="2",
     )
