@@ -42,17 +42,34 @@ document.addEventListener("keydown", (event) => {
 // assets/terminal.js). Its box also changes size without any row changing: the header or the
 // status line grows or shrinks, the fonts arrive, the window is resized. A transcript that was
 // at its bottom stays there (a ResizeObserver runs after layout, so nothing is measured twice).
-new MutationObserver(() => {
+const ntWatchSize = () => {
   const transcript = document.getElementById("transcript");
   if (!transcript || transcript.dataset.ntResize) return;
   transcript.dataset.ntResize = "1";
   new ResizeObserver(() => {
     if (typeof ntFollow !== "undefined" && ntFollow.transcript === transcript) ntFollow.request();
   }).observe(transcript);
-}).observe(document.documentElement, { childList: true, subtree: true });
+};
+new MutationObserver(ntWatchSize).observe(document.documentElement, {
+  childList: true,
+  subtree: true,
+});
+ntWatchSize(); // the transcript may be drawn before this script runs
 // The web font arriving re-flows every row (font-display: swap) with no row changing.
 if (document.fonts) {
   document.fonts.addEventListener("loadingdone", () => {
     if (typeof ntFollow !== "undefined" && ntFollow.transcript) ntFollow.request();
   });
 }
+
+// The import drop zone's file input (made by react-dropzone, no props of ours reach it):
+// named for screen readers like the button beside it.
+const ntNameFileInput = () => {
+  const input = document.querySelector("input[type=file]:not([aria-label])");
+  if (input) input.setAttribute("aria-label", "import conversations from files");
+};
+new MutationObserver(ntNameFileInput).observe(document.documentElement, {
+  childList: true,
+  subtree: true,
+});
+ntNameFileInput();

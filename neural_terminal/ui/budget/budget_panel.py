@@ -53,6 +53,7 @@ def budget_panel() -> rx.Component:
                 rx.el.input(
                     name="global_limit",
                     id="budget-global-limit",
+                    aria_label="global limit in dollars",
                     default_value=ChatState.budget_limit,
                     placeholder="none",
                     style=field,
@@ -63,6 +64,7 @@ def budget_panel() -> rx.Component:
                     rx.el.option("monthly", value="monthly"),
                     name="period",
                     id="budget-period",
+                    aria_label="when the global limit resets",
                     default_value=ChatState.budget_period,
                     class_name="nt-button",
                 ),
@@ -70,6 +72,7 @@ def budget_panel() -> rx.Component:
                 rx.el.input(
                     name="time_zone",
                     id="budget-time-zone",
+                    aria_label="time zone",
                     default_value=ChatState.budget_zone,
                     style=field,
                 ),
@@ -77,6 +80,7 @@ def budget_panel() -> rx.Component:
                 rx.el.input(
                     name="conversation_limit",
                     id="budget-conversation-limit",
+                    aria_label="this conversation's limit in dollars",
                     default_value=ChatState.conversation_limit,
                     placeholder="none",
                     disabled=ChatState.active_id == 0,

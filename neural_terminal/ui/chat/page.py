@@ -22,7 +22,7 @@ def _header() -> rx.Component:
             type="button",
             id="drawer-toggle",
             class_name="nt-button nt-drawer-toggle",
-            aria_label="conversations",
+            aria_label="conversation list",
             aria_controls="sidebar",
             aria_expanded="false",
         ),
@@ -214,6 +214,7 @@ def _system_panel() -> rx.Component:
                     value=ChatState.preset_id.to_string(),
                     on_change=ChatState.apply_preset,
                     id="preset-select",
+                    aria_label="preset",
                     class_name="nt-button",
                     style={"padding": "1px 4px", "font_size": "12px"},
                 ),
@@ -239,6 +240,7 @@ def _system_panel() -> rx.Component:
             rx.el.textarea(
                 name="system_prompt",
                 id="system-prompt",
+                aria_label="system prompt",
                 default_value=ChatState.system_prompt,
                 placeholder="(none) e.g. You are a terse assistant for a Linux terminal.",
                 rows=4,
@@ -249,6 +251,7 @@ def _system_panel() -> rx.Component:
                 rx.el.input(
                     name="preset_name",
                     id="preset-name",
+                    aria_label="preset name",
                     placeholder="and keep as preset named…",
                     max_length=80,
                     style={"padding": "2px 6px", "width": "16em"},
