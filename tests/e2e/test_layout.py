@@ -17,7 +17,7 @@ from neural_terminal.domain.money import exact_usd, format_usd
 from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from tests.e2e.conftest import REPORT_CSP_VIOLATIONS
+from tests.e2e.conftest import REPORT_CSP_VIOLATIONS, PageWatch
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import (
     new_conversation,
@@ -206,6 +206,8 @@ def test_a_conversation_opens_and_reloads_at_its_newest_message(
     context = browser.new_context(viewport={"width": width, "height": height})
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    watch = PageWatch()
+    page.on("console", watch.console)
     try:
         newest = page.locator(".nt-msg:visible .nt-md").filter(has_text="n119-")
         open_app(page, app)
@@ -215,6 +217,7 @@ def test_a_conversation_opens_and_reloads_at_its_newest_message(
         expect(newest).to_be_in_viewport()
     finally:
         context.close()
+    assert not watch.csp_violations
 
 
 def test_money_shows_its_significant_digits_and_the_exact_figure_on_focus(
