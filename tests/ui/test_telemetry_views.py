@@ -88,7 +88,8 @@ def test_the_scoreboard_sorts_by_any_column_unknown_figures_last() -> None:
 
 def test_the_spend_headline_and_the_credit_line() -> None:
     assert spend_line(view()) == (
-        "$0.000000000001 in range · monthly budget $5.00 · $1.25 spent, $1.90 at this rate by its end"
+        "$0.000000000001 in range · monthly budget $5.00 · "
+        "$1.25 spent, $1.90 at this rate by its end"
     )
     assert credit_text(None) == ("", "")
     text, title = credit_text(

@@ -359,7 +359,7 @@ def index() -> rx.Component:
         rx.script(src="/terminal.js"),
         rx.script(src="/layout.js"),
         rx.script(src="/telemetry.js"),
-        class_name="nt-shell",
+        class_name="nt-shell nt-chat",
         spacing="0",
         width="100%",
     )

@@ -220,6 +220,7 @@ def telemetry() -> rx.Component:
         ),
         panel("failures", "FAILURES BY KIND", charts.failures_chart(), span=3),
         id="telemetry-grid",
+        class_name="nt-telemetry-grid",
         # What the downloads ask for (the range, the model, the instant read at).
         custom_attrs={"data-query": TelemetryState.query},
         style={
@@ -239,6 +240,7 @@ def telemetry() -> rx.Component:
             width="100%",
             align="center",
             spacing="4",
+            wrap="wrap",
         ),
         _pickers(),
         rx.cond(TelemetryState.loaded, grid, rx.text("reading…", class_name="nt-dim")),
