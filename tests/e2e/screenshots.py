@@ -40,6 +40,8 @@ def main(out: Path = PROJECT_ROOT / "docs") -> None:
         for name, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             expect(page.locator("#composer")).to_be_in_viewport()
+            if width < 900:  # the sidebar has slid away (a drawer on a narrow screen)
+                expect(page.locator("#sidebar")).to_be_hidden()
             page.mouse.move(0, 0)  # no tooltip open
             page.screenshot(path=out / name)
             print(f"wrote {out / name}")

@@ -71,6 +71,8 @@ def test_nothing_scrolls_sideways(page: Page, app: RunningApp, width: int, heigh
     budget = page.locator("#budget-toggle")
     expect(budget).to_be_in_viewport(ratio=1)
     expect(page.locator("#composer")).to_be_in_viewport()
+    if width < 900:  # a drawer: slid out of the page
+        expect(page.locator("#sidebar")).to_be_hidden()
     sizes = page.evaluate(WIDTH_OF)
     page.screenshot(path=_artifact(f"chat-{width}.png"))
     assert sizes["doc"][0] <= sizes["doc"][1], sizes
