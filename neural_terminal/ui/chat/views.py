@@ -205,6 +205,8 @@ class HitView:
     title: str = ""
     parts: list[SnippetPart] = dataclasses.field(default_factory=list)
     meta: str = ""
+    # The message's cost to the picodollar (hover and focus); empty when it has none.
+    cost_exact: str = ""
 
 
 def hit_view(hit: SearchHit) -> HitView:
@@ -222,4 +224,5 @@ def hit_view(hit: SearchHit) -> HitView:
         title=hit.conversation_title,
         parts=parts,
         meta=f"{who} · {when}{cost}",
+        cost_exact=f"cost {exact_usd(hit.cost_usd)} exactly" if hit.cost_usd is not None else "",
     )
