@@ -13,6 +13,8 @@ NPM_TOOLS := .tools/npm
 BUN := $(CURDIR)/$(NPM_TOOLS)/node_modules/.bin/bun
 BUN_VERSION := 1.4.4
 TIKTOKEN_NPM_VERSION := 1.0.22
+# The browser tests' accessibility checks (tests/e2e/test_layout.py inject it into the page).
+AXE_CORE_VERSION := 4.14.1
 TIKTOKEN_DIR := .cache/tiktoken
 STAMP := .tools/stamps
 # uv installs the locked requirements (seconds with a warm cache, where pip took minutes).
@@ -56,7 +58,7 @@ lock: | $(UV)
 $(STAMP)/npm: Makefile
 	@mkdir -p $(STAMP) $(NPM_TOOLS)
 	npm install --silent --no-audit --no-fund --prefix $(NPM_TOOLS) \
-		bun@$(BUN_VERSION) tiktoken@$(TIKTOKEN_NPM_VERSION)
+		bun@$(BUN_VERSION) tiktoken@$(TIKTOKEN_NPM_VERSION) axe-core@$(AXE_CORE_VERSION)
 	$(BUN) --version
 	@touch $@
 

@@ -73,10 +73,17 @@ const ntFollow = {
     });
   },
 };
-new MutationObserver(() => {
+const ntFollowTranscript = () => {
   const transcript = document.getElementById("transcript");
   if (transcript && transcript !== ntFollow.transcript) ntFollow.attach(transcript);
-}).observe(document.documentElement, { childList: true, subtree: true });
+};
+new MutationObserver(ntFollowTranscript).observe(document.documentElement, {
+  childList: true,
+  subtree: true,
+});
+// This script may load after React drew the transcript and every row: no mutation is left
+// to tell the observer, so look once now (else the page stays at the top: issue 15).
+ntFollowTranscript();
 
 // The reply in progress: the server sends only new text with its offset (in code points);
 // appending here keeps the websocket cost linear in the reply. A gap (a reconnect, a reload

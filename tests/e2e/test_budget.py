@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from neural_terminal.domain.money import format_usd
 from neural_terminal.simulator.records.catalogue import find_model
 from tests.e2e.recording import record_texts, recorded_texts
 from tests.e2e.server import RunningApp, running_app
@@ -67,7 +68,7 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
 
     limit = first.cost_usd + Decimal("0.0002")
     set_global_limit(page, f"{limit:f}")
-    expect(page.locator("#budget-text")).to_contain_text(f"/ ${limit:.4f}")
+    expect(page.locator("#budget-text")).to_contain_text(f"/ {format_usd(limit)}")
 
     # The pre-flight estimate is shown while typing (debounced HTTP, not the websocket).
     page.locator("#composer").fill("[[sim:tokens=3000]] [[sim:rate=200]] second question")

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.store.conversations.repository import ChatRepository
@@ -37,6 +37,17 @@ def open_app(page: Page, app: RunningApp) -> None:
     page.goto(app.unlock_url)
     expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
+
+
+def tool(page: Page, selector: str) -> Locator:
+    """One of the header's tools (strategy, system prompt, export): below a wide screen they
+    are behind ⋯, shown while the focus is inside."""
+    toggle = page.locator("#tools-toggle")
+    if toggle.is_visible():
+        toggle.focus()
+    found = page.locator(selector)
+    expect(found).to_be_visible()
+    return found
 
 
 USER_MESSAGES = '.nt-msg[data-role="user"]'
@@ -216,7 +227,8 @@ def test_an_invalid_key_gets_a_clear_message_and_keeps_the_words(
 
     send(page, "are you there? [[sim:fault=http-401]]")
 
-    expect(page.locator("#notice")).to_contain_text("OPENROUTER_API_KEY")
+    # Said once, under the reply (not again in the status line).
+    expect(page.locator(".msg-error").last).to_contain_text("OPENROUTER_API_KEY")
     wait_reply_done(page)
     user, reply = stored_messages(app)[-2:]
     assert user.content == "are you there? [[sim:fault=http-401]]"

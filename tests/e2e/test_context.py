@@ -12,6 +12,7 @@ from tests.e2e.test_chat import (
     open_app,
     send,
     stored_messages,
+    tool,
     wait_reply_done,
 )
 
@@ -78,7 +79,7 @@ def test_the_strategy_is_chosen_per_conversation_and_kept(page: Page, app: Runni
     open_app(page, app)
     new_conversation(page)
     use_tiny_window(page)
-    page.locator("#context-strategy").select_option("bookends")
+    tool(page, "#context-strategy").select_option("bookends")
     send(page, f"remember this first [[sim:tokens=5]] {FAST}")
     wait_reply_done(page)
 

@@ -12,7 +12,7 @@ from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from tests.e2e.server import RunningApp
 from tests.e2e.test_branches import ask
-from tests.e2e.test_chat import open_app
+from tests.e2e.test_chat import open_app, tool
 
 
 def _row(page: Page, title: str) -> str:
@@ -84,14 +84,14 @@ def test_rename_pin_archive_delete_undo_and_restore(page: Page, app: RunningApp)
 def test_a_system_prompt_goes_with_the_next_turn(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     page.locator("#new-conversation").click()
-    page.locator("#system-toggle").click()
+    tool(page, "#system-toggle").click()
     page.locator("#system-prompt").fill("You are a terse terminal.")
     page.locator("#system-save").click()
     expect(page.locator("#system-prompt")).to_have_count(0)
     # Shown (so stored), then answered: waiting for "nothing streams" alone could pass
     # before the send even began.
     ask(page, "[[sim:tokens=5]] who are you?")
-    page.locator("#system-toggle").click()
+    tool(page, "#system-toggle").click()
     expect(page.locator("#system-prompt")).to_have_value("You are a terse terminal.")
     engine = make_engine(app.database_url)
     stored = [c for c in ChatRepository(engine).list_conversations() if c.title == "who are you?"]
@@ -104,12 +104,12 @@ def test_export_a_conversation_and_import_it_back(page: Page, app: RunningApp) -
     page.locator("#new-conversation").click()
     ask(page, "[[sim:tokens=6]] something worth keeping")
     with page.expect_download() as markdown:
-        page.locator("#export-md").click()
+        tool(page, "#export-md").click()
     text = Path(markdown.value.path()).read_text()
     assert text.startswith("# something worth keeping\n")
     assert "**You:**" in text
     with page.expect_download() as exported:
-        page.locator("#export-json").click()
+        tool(page, "#export-json").click()
     saved = Path(exported.value.path()).with_name("kept.json")
     exported.value.save_as(saved)
     document = json.loads(saved.read_text())
@@ -167,17 +167,17 @@ def test_search_finds_a_message_on_another_branch_and_opens_it(page: Page, app: 
 def test_a_default_preset_starts_every_new_conversation(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     page.locator("#new-conversation").click()
-    page.locator("#system-toggle").click()
+    tool(page, "#system-toggle").click()
     page.locator("#system-prompt").fill("Answer like a pirate.")
     page.locator("#preset-name").fill("pirate")
     page.locator("#system-save").click()
-    page.locator("#system-toggle").click()
+    tool(page, "#system-toggle").click()
     expect(page.locator("#preset-select")).to_have_value(
         page.locator("#preset-select option", has_text="pirate").get_attribute("value") or ""
     )
     page.locator("#preset-default").click()
     expect(page.locator("#preset-select option", has_text="pirate ★")).to_have_count(1)
-    page.locator("#system-toggle").click()
+    tool(page, "#system-toggle").click()
 
     page.locator("#new-conversation").click()
     # Shown (so stored), then answered: waiting for "nothing streams" alone could pass

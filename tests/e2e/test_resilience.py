@@ -51,7 +51,9 @@ def test_a_dropped_reply_is_kept_and_continue_completes_it(page: Page, app: Runn
     wait_reply_done(page)
     reply = page.locator(LAST_REPLY).last
     expect(reply).to_have_attribute("data-status", "interrupted")
-    expect(page.locator("#notice")).to_contain_text("connection dropped")
+    # Said once, under the reply (not again in the status line).
+    expect(reply.locator(".msg-error")).to_contain_text("connection dropped")
+    expect(page.locator("#notice")).to_have_count(0)
     partial = stored_messages(app)[-1]
     assert (partial.status, partial.content) == (
         "interrupted",
@@ -105,8 +107,8 @@ def test_a_bad_key_is_not_retried_and_says_where_to_set_it(page: Page, app: Runn
 
     send(page, "hello? [[sim:fault=http-401]]")
 
-    expect(page.locator("#notice")).to_contain_text("OPENROUTER_API_KEY")
-    expect(page.locator("#notice")).not_to_contain_text("retrying")
+    expect(page.locator(".msg-error").last).to_contain_text("OPENROUTER_API_KEY")
+    expect(page.locator(".msg-error").last).not_to_contain_text("retrying")
     wait_reply_done(page)
     reply = page.locator(LAST_REPLY).last
     expect(reply).to_have_attribute("data-status", "error")

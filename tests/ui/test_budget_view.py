@@ -69,7 +69,7 @@ def test_a_bad_limit_is_refused(raw: str) -> None:
 
 def test_preflight_and_price_change_lines() -> None:
     assert preflight_text(Preflight("m", 1234, 512, Decimal("0.00091"))) == (
-        "≈ $0.0009 to send (1,234 in + 512 out)"
+        "≈ $0.00091 to send (1,234 in + 512 out)"
     )
     assert preflight_text(Preflight("m", 1, 2, None)).startswith("price unknown")
     change = PriceChange(

@@ -43,4 +43,5 @@ def test_a_snippet_becomes_parts_and_markup_stays_text() -> None:
         SnippetPart("kiwi", match=True),
         SnippetPart(" too", match=False),
     ]
-    assert view.meta.startswith("m · 2026-12-04 · $0.0002")
+    assert view.meta == "m · 2026-12-04 · $0.00023"
+    assert view.cost_exact == "cost $0.000230000000 exactly"

@@ -88,13 +88,17 @@ def test_the_scoreboard_sorts_by_any_column_unknown_figures_last() -> None:
 
 def test_the_spend_headline_and_the_credit_line() -> None:
     assert spend_line(view()) == (
-        "<$0.0001 in range · monthly budget $5.00 · $1.25 spent, $1.90 at this rate by its end"
+        "$0.000000000001 in range · monthly budget $5.00 · "
+        "$1.25 spent, $1.90 at this rate by its end"
     )
     assert credit_text(None) == ("", "")
     text, title = credit_text(
         KeyInfo(Decimal(10), Decimal("7.5"), Decimal("2.5"), usage_daily_usd=Decimal("0.5"))
     )
     assert text == "credit $7.50 of $10.00"
-    assert title == "The API key's account: $2.50 spent in all; $0.5000 today"
+    assert title == (
+        "The API key's account: $2.500000000000 spent in all, $7.500000000000 left of "
+        "$10.000000000000; $0.500000000000 today"
+    )
     assert credit_text(KeyInfo(None, None, Decimal("0.25")))[0] == "credit used $0.2500 · no limit"
     assert exact(Decimal("-0")) == "0"

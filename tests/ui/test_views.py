@@ -29,7 +29,7 @@ def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
         total_ms=2000,
     )
     assert message_meta(message) == (
-        "sim/terminal-small · 1,200 in / 80 out (7 reasoning) · $0.0007 · "
+        "sim/terminal-small · 1,200 in / 80 out (7 reasoning) · $0.00072 · "
         "first token 210 ms · 2.0 s · 40 tok/s"
     )
 
@@ -55,7 +55,7 @@ def test_conversation_total_is_exact() -> None:
         StoredMessage(id=1, conversation_id=1, role="assistant", cost_usd=Decimal("0.00005"))
         for _ in range(3)
     ]
-    assert conversation_total(messages) == "$0.0002"
+    assert conversation_total(messages) == "$0.00015"  # below a cent: its digits
 
 
 def test_an_estimated_cost_is_marked_as_one() -> None:
@@ -69,7 +69,7 @@ def test_an_estimated_cost_is_marked_as_one() -> None:
         cost_usd=Decimal("0.00012"),
         cost_is_estimate=True,
     )
-    assert "~$0.0001 (estimate)" in message_meta(message)
+    assert "~$0.00012 (estimate)" in message_meta(message)
 
 
 def _row(message_id: int, role: str, status: str, content: str = "x") -> MessageView:
@@ -89,8 +89,9 @@ def test_the_exact_figures_stand_behind_the_rounded_ones() -> None:
         drift_usd=Decimal("-0.0000012"),
     )
     view = message_view(message)
-    assert "$0.0002" in view.meta  # rounded for the line
+    assert view.meta.endswith("· $0.00023")  # rounded for the line, to its significant digits
     assert view.exact == (
-        "cost $0.00023 (upstream) · computed $0.000230 · estimate $0.0002312 · drift $-0.0000012"
+        "cost $0.000230000000 (upstream) · computed $0.000230000000 · "
+        "estimate $0.000231200000 · drift -$0.000001200000"
     )
     assert message_view(StoredMessage(id=2, conversation_id=1, role="user")).exact == ""

@@ -1,37 +1,44 @@
-"""The header's budget meter, the budget panel and the budget banners."""
+"""The header's budget meter and the budget panel (its notices are in the status line)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from neural_terminal.ui.banner import banner, banner_when_set
 from neural_terminal.ui.chat.state import ChatState
 
 
 def budget_meter() -> rx.Component:
-    """``today $0.0012 / $5.00`` with a bar: amber from 80%, red at 100%."""
-    return rx.hstack(
-        rx.text(ChatState.budget_text, size="1", class_name="nt-figure", id="budget-text"),
-        rx.box(
-            rx.box(
-                class_name="nt-budget-fill",
-                width=ChatState.budget_percent.to_string() + "%",
-            ),
-            class_name="nt-budget-bar",
-            id="budget-bar",
-            data_level=ChatState.budget_level,
-            title="Spend against the tightest budget limit",
-        ),
+    """``spent $0.0012 / $5.00`` with a bar (amber from 80%, red at 100%): a click opens the
+    budget panel; hover or focus shows every figure exactly."""
+    return rx.box(
         rx.el.button(
-            "budget ▾",
+            rx.el.span(ChatState.budget_text, class_name="nt-figure nt-clip", id="budget-text"),
+            rx.box(
+                rx.box(
+                    class_name="nt-budget-fill",
+                    width=ChatState.budget_percent.to_string() + "%",
+                ),
+                class_name="nt-budget-bar",
+                id="budget-bar",
+                data_level=ChatState.budget_level,
+            ),
+            rx.el.span("▾", aria_hidden="true"),
             type="button",
             on_click=ChatState.toggle_budget,
             id="budget-toggle",
-            class_name="nt-button",
-            style={"padding": "2px 8px", "font_size": "12px"},
+            class_name="nt-figure-button",
+            aria_expanded=ChatState.budget_open.to_string(),
+            aria_describedby="budget-tip",
+            title="Budget: open the panel to set limits",
         ),
-        align="center",
-        spacing="2",
+        rx.el.span(
+            "Spend against the tightest limit. ",
+            ChatState.budget_exact,
+            role="tooltip",
+            id="budget-tip",
+            class_name="nt-tip",
+        ),
+        class_name="nt-tip-host nt-budget",
     )
 
 
@@ -46,6 +53,7 @@ def budget_panel() -> rx.Component:
                 rx.el.input(
                     name="global_limit",
                     id="budget-global-limit",
+                    aria_label="global limit in dollars",
                     default_value=ChatState.budget_limit,
                     placeholder="none",
                     style=field,
@@ -56,6 +64,7 @@ def budget_panel() -> rx.Component:
                     rx.el.option("monthly", value="monthly"),
                     name="period",
                     id="budget-period",
+                    aria_label="when the global limit resets",
                     default_value=ChatState.budget_period,
                     class_name="nt-button",
                 ),
@@ -63,6 +72,7 @@ def budget_panel() -> rx.Component:
                 rx.el.input(
                     name="time_zone",
                     id="budget-time-zone",
+                    aria_label="time zone",
                     default_value=ChatState.budget_zone,
                     style=field,
                 ),
@@ -70,6 +80,7 @@ def budget_panel() -> rx.Component:
                 rx.el.input(
                     name="conversation_limit",
                     id="budget-conversation-limit",
+                    aria_label="this conversation's limit in dollars",
                     default_value=ChatState.conversation_limit,
                     placeholder="none",
                     disabled=ChatState.active_id == 0,
@@ -92,13 +103,4 @@ def budget_panel() -> rx.Component:
             class_name="nt-budget-panel",
             style={"width": "100%", "padding": "6px 16px"},
         ),
-    )
-
-
-def budget_banners() -> rx.Component:
-    """Amber from 80% of a limit; suspended at 100% until it is raised or resets."""
-    return rx.cond(
-        ChatState.suspended != "",
-        banner(ChatState.suspended, element_id="budget-suspended", tone="error"),
-        banner_when_set(ChatState.budget_warning, element_id="budget-warning", tone="amber"),
     )

@@ -12,6 +12,7 @@ class BudgetVars(rx.State, mixin=True):
     """Header figures, banners, the panel's fields and price changes."""
 
     budget_text: str = ""
+    budget_exact: str = ""
     budget_percent: int = 0
     budget_level: str = "none"
     budget_warning: str = ""
@@ -31,6 +32,7 @@ class BudgetVars(rx.State, mixin=True):
     def _show_status(self, status: BudgetStatus) -> None:
         figures = budget_figures(status)
         self.budget_text = figures.text
+        self.budget_exact = figures.exact
         self.budget_percent = figures.percent
         self.budget_level = figures.level
         self.budget_warning = figures.warning

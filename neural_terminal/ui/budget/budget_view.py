@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from neural_terminal.chat.spend.budget import BudgetStatus, Level, Limit
 from neural_terminal.chat.spend.spending import Preflight
 from neural_terminal.domain.errors import InvalidBudget
-from neural_terminal.domain.money import format_price_per_million, format_usd
+from neural_terminal.domain.money import exact_usd, format_price_per_million, format_usd
 from neural_terminal.domain.periods import Period, zone
 from neural_terminal.store.tables import PriceChange
 
@@ -24,6 +24,8 @@ class BudgetFigures:
     level: str
     warning: str
     suspended: str
+    # Every figure to the picodollar (the header's hover and focus).
+    exact: str = ""
 
 
 def budget_figures(status: BudgetStatus) -> BudgetFigures:
@@ -31,9 +33,9 @@ def budget_figures(status: BudgetStatus) -> BudgetFigures:
     limits = status.limits
     if not limits:
         spent = format_usd(status.spend.global_usd)
-        return BudgetFigures(
-            f"{PERIOD_WORD[status.config.period]} {spent} · no limit", 0, "none", "", ""
-        )
+        word = PERIOD_WORD[status.config.period]
+        exact = f"{word} {exact_usd(status.spend.global_usd)} exactly; no limit is set"
+        return BudgetFigures(f"{word} {spent} · no limit", 0, "none", "", "", exact)
     tightest = max(limits, key=lambda lim: lim.fraction)
     text = " · ".join(
         f"{_word(lim, status)} {format_usd(lim.spent_usd)} / {format_usd(lim.limit_usd)}"
@@ -58,7 +60,12 @@ def budget_figures(status: BudgetStatus) -> BudgetFigures:
             f"SUSPENDED: the {exceeded.label} of {format_usd(exceeded.limit_usd)} is reached "
             f"({format_usd(exceeded.spent_usd)} spent). Sending is paused: {lift}."
         )
-    return BudgetFigures(text, percent, tightest.level.value, warning, suspended)
+    exact = "; ".join(
+        f"{lim.label}: {exact_usd(lim.spent_usd)} of {exact_usd(lim.limit_usd)} "
+        f"({int(min(Decimal(100), lim.fraction * 100))}%)"
+        for lim in limits
+    )
+    return BudgetFigures(text, percent, tightest.level.value, warning, suspended, exact)
 
 
 def _word(lim: Limit, status: BudgetStatus) -> str:

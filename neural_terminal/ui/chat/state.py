@@ -32,6 +32,7 @@ from neural_terminal.ui.budget.budget_state import BudgetVars
 from neural_terminal.ui.budget.budget_view import parse_limit, price_change_text
 from neural_terminal.ui.chat.following import FollowVars
 from neural_terminal.ui.chat.live_script import append_script, cost_script
+from neural_terminal.ui.chat.notice_vars import NoticeVars
 from neural_terminal.ui.chat.page_calls import run_in_page
 from neural_terminal.ui.chat.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.chat.tree_vars import TreeVars
@@ -53,7 +54,7 @@ RECENT_LIMIT = 40
 LIVE_COST_EVERY_S = 0.25
 
 
-class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, rx.State):
+class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.State):
     """Conversations, the open transcript and the reply in progress."""
 
     active_id: int = 0
@@ -406,8 +407,10 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, rx.State):
             if batcher.refused is not None:
                 self.notice = batcher.refused.user_message
             elif finished is not None:
-                # The last retry notice gives way to the outcome.
-                self.notice = finished.error.user_message if finished.error else ""
+                # The last retry notice gives way to the outcome; an error the reply shows
+                # under its text is not said twice.
+                shown_in_reply = stored is not None and bool(stored.error)
+                self.notice = error.user_message if error and not shown_in_reply else ""
             self.streaming = False
             self.streaming_id = 0
             self._show_breaker()

@@ -54,7 +54,9 @@ def _message(message: rx.Var[MessageView]) -> rx.Component:
         ),
         rx.cond(
             message.meta != "",
-            rx.text(message.meta, size="1", class_name="nt-figure", title=message.exact),
+            rx.text(
+                message.meta, size="1", class_name="nt-figure", title=message.exact, tab_index=0
+            ),
         ),
         _message_bar(message, key),
         _reply_actions(message),

@@ -13,7 +13,7 @@ import dataclasses
 import reflex as rx
 
 from neural_terminal.domain.conversations import BranchLine, BranchView
-from neural_terminal.domain.money import format_usd
+from neural_terminal.domain.money import exact_usd, format_usd
 from neural_terminal.ui.chat.views import MessageView, message_view
 
 
@@ -40,6 +40,8 @@ class TreeVars(rx.State, mixin=True):
     # The path's cost (shared messages once), and every branch's when that differs.
     total_cost: str = "$0.0000"
     tree_cost: str = ""
+    # Both figures to the picodollar (the header's hover and focus).
+    cost_exact: str = ""
 
     def _known_ids(self) -> set[int]:
         return {row.id for row in self.history} | {row.id for row in self.recent}
@@ -69,6 +71,10 @@ class TreeVars(rx.State, mixin=True):
         self.total_cost = format_usd(view.branch_cost)
         tree = format_usd(view.total_cost)
         self.tree_cost = tree if view.total_cost != view.branch_cost else ""
+        self.cost_exact = (
+            f"branch on show {exact_usd(view.branch_cost)}; "
+            f"every branch and summary {exact_usd(view.total_cost)}"
+        )
 
     def _set_if_changed(self, name: str, value: object) -> None:
         """Assigning marks a var dirty (resent whole): only when it really changed."""

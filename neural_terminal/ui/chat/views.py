@@ -15,7 +15,7 @@ from neural_terminal.domain.conversations import (
     StoredMessage,
 )
 from neural_terminal.domain.models import ModelInfo
-from neural_terminal.domain.money import format_price_per_million, format_usd
+from neural_terminal.domain.money import exact_usd, format_price_per_million, format_usd
 from neural_terminal.upstream.resilience.breaker import BreakerState, BreakerStatus
 
 
@@ -44,6 +44,7 @@ class ConversationView:
     cost: str = ""
     group: str = ""
     pinned: bool = False
+    cost_exact: str = ""
 
 
 @dataclasses.dataclass
@@ -77,7 +78,7 @@ def exact_costs(message: StoredMessage) -> str:
         ("estimate", message.estimate_usd),
         ("drift", message.drift_usd),
     ]
-    parts = [f"{name} ${amount:f}" for name, amount in figures if amount is not None]
+    parts = [f"{name} {exact_usd(amount)}" for name, amount in figures if amount is not None]
     if parts and message.cost_source:
         parts[0] += f" ({message.cost_source})"
     return " · ".join(parts)
@@ -136,6 +137,7 @@ def conversation_view(line: LibraryLine, group: str = "") -> ConversationView:
         title=conversation.title,
         model=conversation.model,
         cost=format_usd(line.cost_usd),
+        cost_exact=exact_usd(line.cost_usd),
         group=group,
         pinned=conversation.pinned,
     )
@@ -203,6 +205,8 @@ class HitView:
     title: str = ""
     parts: list[SnippetPart] = dataclasses.field(default_factory=list)
     meta: str = ""
+    # The message's cost to the picodollar (hover and focus); empty when it has none.
+    cost_exact: str = ""
 
 
 def hit_view(hit: SearchHit) -> HitView:
@@ -220,4 +224,5 @@ def hit_view(hit: SearchHit) -> HitView:
         title=hit.conversation_title,
         parts=parts,
         meta=f"{who} · {when}{cost}",
+        cost_exact=f"cost {exact_usd(hit.cost_usd)} exactly" if hit.cost_usd is not None else "",
     )

@@ -10,7 +10,7 @@ import reflex as rx
 
 from neural_terminal.bootstrap import services
 from neural_terminal.domain.credit import KeyInfo
-from neural_terminal.domain.money import format_usd
+from neural_terminal.domain.money import exact_usd, format_usd
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 
 
@@ -27,8 +27,10 @@ def credit_text(info: KeyInfo | None) -> tuple[str, str]:
         ("this week", info.usage_weekly_usd),
         ("this month", info.usage_monthly_usd),
     )
-    spent = ", ".join(f"{format_usd(v)} {name}" for name, v in periods if v is not None)
-    title = f"The API key's account: {format_usd(info.usage_usd)} spent in all"
+    spent = ", ".join(f"{exact_usd(v)} {name}" for name, v in periods if v is not None)
+    title = f"The API key's account: {exact_usd(info.usage_usd)} spent in all"
+    if info.limit_usd is not None:
+        title += f", {exact_usd(info.remaining_usd)} left of {exact_usd(info.limit_usd)}"
     return text, f"{title}; {spent}" if spent else title
 
 
@@ -57,9 +59,10 @@ def credit_meter() -> rx.Component:
         rx.text(
             CreditState.credit,
             size="1",
-            class_name="nt-figure",
+            class_name="nt-figure nt-clip",
             id="credit",
             title=CreditState.credit_title,
+            tab_index=0,
         ),
     )
 

@@ -162,10 +162,15 @@ def _pickers() -> rx.Component:
                 type="date",
                 name="first_day",
                 id="first-day",
+                aria_label="first day",
                 default_value=TelemetryState.first_day,
             ),
             rx.el.input(
-                type="date", name="last_day", id="last-day", default_value=TelemetryState.last_day
+                type="date",
+                name="last_day",
+                id="last-day",
+                default_value=TelemetryState.last_day,
+                aria_label="last day",
             ),
             rx.el.button("custom", type="submit", id="range-custom", class_name="nt-button"),
             on_submit=TelemetryState.apply_days,
@@ -178,6 +183,7 @@ def _pickers() -> rx.Component:
             value=TelemetryState.model,
             on_change=TelemetryState.pick_model,
             id="model-filter",
+            aria_label="model",
             class_name="nt-button",
         ),
         rx.text(TelemetryState.range_line, size="1", class_name="nt-dim", id="range-line"),
@@ -214,6 +220,7 @@ def telemetry() -> rx.Component:
         ),
         panel("failures", "FAILURES BY KIND", charts.failures_chart(), span=3),
         id="telemetry-grid",
+        class_name="nt-telemetry-grid",
         # What the downloads ask for (the range, the model, the instant read at).
         custom_attrs={"data-query": TelemetryState.query},
         style={
@@ -233,6 +240,7 @@ def telemetry() -> rx.Component:
             width="100%",
             align="center",
             spacing="4",
+            wrap="wrap",
         ),
         _pickers(),
         rx.cond(TelemetryState.loaded, grid, rx.text("reading…", class_name="nt-dim")),
