@@ -41,6 +41,8 @@ from neural_terminal.workers.live_text import LiveTextMirror, NoMirror
 logger = logging.getLogger(__name__)
 
 STOPPED_BY_USER = "Stopped by you; the text received so far is kept."
+# How long a reply's final write keeps trying while the database is away (a restart).
+FINAL_WRITE_BUDGET_S = 60.0
 UNEXPECTED = "Unexpected error while streaming; the text received so far is kept."
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -198,23 +200,24 @@ class ReplyStreamer:
         except NeuralTerminalError as exc:
             logger.info("reply %s ended: %s", message_id, exc)
             status = _broken(progress)
-            yield ReplyFinished(
-                self._finish(message_id, request, progress, status, exc.user_message), exc
-            )
+            stored = await self._finish(message_id, request, progress, status, exc.user_message)
+            yield ReplyFinished(stored, exc)
             return
         except (asyncio.CancelledError, GeneratorExit) as exc:
             # Stop (task cancelled) or the consumer closed us: keep exactly what arrived.
             reason = SHUTTING_DOWN if SHUTTING_DOWN in exc.args else STOPPED_BY_USER
-            self._finish(message_id, request, progress, MessageStatus.INTERRUPTED, reason)
+            await self._finish(message_id, request, progress, MessageStatus.INTERRUPTED, reason)
             raise
         except Exception as exc:
             logger.exception("reply %s failed unexpectedly", message_id)
             error = NeuralTerminalError(UNEXPECTED, detail=repr(exc))
-            message = self._finish(message_id, request, progress, _broken(progress), UNEXPECTED)
-            yield ReplyFinished(message, error)
+            stored = await self._finish(
+                message_id, request, progress, _broken(progress), UNEXPECTED
+            )
+            yield ReplyFinished(stored, error)
             return
-        message = self._finish(message_id, request, progress, MessageStatus.COMPLETE, None)
-        yield ReplyFinished(message)
+        stored = await self._finish(message_id, request, progress, MessageStatus.COMPLETE, None)
+        yield ReplyFinished(stored)
 
     async def _attempt(
         self, conversation_id: int, message_id: int, request: ChatRequest, progress: _Progress
@@ -275,7 +278,7 @@ class ReplyStreamer:
             self._estimator, request, progress.carried, progress.new_text, progress.report
         )
 
-    def _finish(
+    async def _finish(
         self,
         message_id: int,
         request: ChatRequest,
@@ -295,26 +298,29 @@ class ReplyStreamer:
         )
         first = progress.first_token_at
         first_ms = _ms(first - progress.started) if first is not None else None
-        message = self._repo.finish_message(
-            message_id=message_id,
-            content=progress.text,
-            status=status,
-            error=error,
-            generation_id=progress.generation_id,
-            prompt_tokens=accounts.prompt_tokens,
-            completion_tokens=accounts.completion_tokens,
-            reasoning_tokens=_reported(progress, "reasoning_tokens"),
-            cached_tokens=_reported(progress, "cached_tokens"),
-            cost_usd=accounts.cost_usd,
-            cost_is_estimate=accounts.is_estimate,
-            computed_cost_usd=accounts.computed_usd,
-            cost_source=accounts.source,
-            estimate_usd=accounts.estimate_usd,
-            drift_usd=accounts.drift_usd,
-            first_token_ms=carried.first_token_ms if carried.text else first_ms,
-            total_ms=plus(carried.total_ms, _ms(now - progress.started)),
-            token_count=token_count,
-            token_encoding=progress.encoding if token_count is not None else None,
+        message = await self._final_write(
+            message_id,
+            lambda: self._repo.finish_message(
+                message_id=message_id,
+                content=progress.text,
+                status=status,
+                error=error,
+                generation_id=progress.generation_id,
+                prompt_tokens=accounts.prompt_tokens,
+                completion_tokens=accounts.completion_tokens,
+                reasoning_tokens=_reported(progress, "reasoning_tokens"),
+                cached_tokens=_reported(progress, "cached_tokens"),
+                cost_usd=accounts.cost_usd,
+                cost_is_estimate=accounts.is_estimate,
+                computed_cost_usd=accounts.computed_usd,
+                cost_source=accounts.source,
+                estimate_usd=accounts.estimate_usd,
+                drift_usd=accounts.drift_usd,
+                first_token_ms=carried.first_token_ms if carried.text else first_ms,
+                total_ms=plus(carried.total_ms, _ms(now - progress.started)),
+                token_count=token_count,
+                token_encoding=progress.encoding if token_count is not None else None,
+            ),
         )
         self.mirror.finish(message_id)  # the database holds the whole text now
         if progress.watch is not None:
@@ -330,6 +336,29 @@ class ReplyStreamer:
             )
         )
         return message
+
+    async def _final_write(
+        self, message_id: int, write: Callable[[], StoredMessage]
+    ) -> StoredMessage:
+        """Store the reply for good: at once, as always; if the database is away (restarting),
+        again after a pause, until FINAL_WRITE_BUDGET_S has passed (the text is in memory)."""
+        waited = 0.0
+        pause = 0.5
+        while True:
+            try:
+                return write()
+            except Exception:
+                if waited >= FINAL_WRITE_BUDGET_S:
+                    raise
+                logger.warning(
+                    "reply %s not stored yet, trying again in %.1f s",
+                    message_id,
+                    pause,
+                    exc_info=True,
+                )
+                await self._resilience.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 4.0)
 
 
 def _reported(progress: _Progress, name: str) -> int | None:
