@@ -165,7 +165,7 @@ class BlockSplitter:
     _parsed: int = 0  # ... when last parsed (0: not since the last cut)
     _blank: bool = True  # the last complete line looked at was blank (or there was none)
     _pending: bool = False  # a line that may finish a block arrived since the last parse
-    parses: int = 0  # how often the text was parsed (the work is bounded: see the module)
+    parsed_chars: int = 0  # characters parsed so far: linear in the reply (see the module)
 
     def feed(self, text: str) -> list[int]:
         """The ends of the blocks ``text`` finished (none while a line is still partial)."""
@@ -181,7 +181,7 @@ class BlockSplitter:
             return []
         self._parsed = complete
         self._pending = False
-        self.parses += 1
+        self.parsed_chars += complete
         cuts = cut_points(self._open[:complete])
         if not cuts:
             return []

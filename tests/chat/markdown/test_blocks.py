@@ -119,17 +119,24 @@ def test_an_unclosed_fence_holds_everything_after_it() -> None:
     assert cut_points(text + "```\n") == [len(text) + 4]
 
 
-def test_a_huge_block_is_parsed_a_bounded_number_of_times() -> None:
+def _parsed_chars(lines: list[str]) -> tuple[int, list[int], str]:
     splitter = BlockSplitter()
-    lines = ["```"] + [f"line {n}\n" for n in range(4000)] + ["```", "", "after", ""]
-    cuts = []
-    for line in lines:
-        cuts += splitter.feed(line + "\n")
-    text = "".join(line + "\n" for line in lines)
+    cuts = [cut for line in lines for cut in splitter.feed(line)]
+    return splitter.parsed_chars, cuts, "".join(lines)
+
+
+@pytest.mark.parametrize("lines", [4000, 8000])
+def test_a_huge_block_costs_parses_linear_in_its_size(lines: int) -> None:
+    # A fence of code with a blank line after every line, then a paragraph, line by line.
+    body = [f"line {n}\n\n" for n in range(lines)]
+    parsed, cuts, text = _parsed_chars(["```\n", *body, "```\n", "\n", "after\n", "\n"])
     fence_end = text.index("\nafter")
     assert cuts == [fence_end, fence_end + len("\nafter\n")]
-    assert splitter.parses < 40, splitter.parses
     assert len(text) > 20 * SMALL
+    half, _, half_text = _parsed_chars(["```\n", *body[: lines // 2], "```\n"])
+    # Twice the text, about twice the parsing (a parse per line would be four times).
+    assert parsed / half < 1.25 * len(text) / len(half_text)
+    assert parsed < 12 * len(text)
 
 
 _PIECES = st.sampled_from(
