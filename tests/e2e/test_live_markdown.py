@@ -101,6 +101,24 @@ def test_finished_blocks_are_markdown_while_the_last_is_plain_text(
     assert watch.page_errors == []
 
 
+def test_a_reload_mid_reply_draws_its_finished_blocks_again(page: Page, app: RunningApp) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    send(page, _stalled(PLAN, "being written", 30))
+    expect(page.locator(LIVE_BLOCKS).locator("pre code")).to_contain_text("y = 2")
+
+    page.reload()  # mid-reply: the composer stays disabled until the reply ends
+
+    # The page catches up from /api/replies/<id>, which says where the blocks end too.
+    blocks = page.locator(LIVE_BLOCKS)
+    expect(blocks.locator("h1")).to_have_text("Plan")
+    expect(blocks.locator("ul > li")).to_have_text(["first point", "second point"])
+    expect(blocks.locator("pre code")).to_contain_text("y = 2")
+    expect(page.locator(LIVE_TEXT)).to_have_text("The last paragraph is **still")
+    page.locator("#stop").click()
+    wait_reply_done(page)
+
+
 def test_a_completed_reply_is_drawn_like_a_finished_message(
     page: Page, app: RunningApp, watch: PageWatch
 ) -> None:

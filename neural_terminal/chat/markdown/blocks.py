@@ -25,6 +25,7 @@ one per line; a huge list may be drawn a little after it ended).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -136,7 +137,7 @@ def cut_points(text: str) -> list[int]:
         return _BLANK.fullmatch(lines[number][1]) is not None
 
     ends: list[int] = []
-    for before, after in zip(blocks, blocks[1:], strict=False):
+    for before, after in itertools.pairwise(blocks):
         if before.shut or blank(after.start - 1):
             ends.append(before.end)
     if blocks:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from neural_terminal.simulator.replying import wordbank
 

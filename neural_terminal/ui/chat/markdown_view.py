@@ -3,13 +3,13 @@
 ``model_markdown`` renders untrusted model output with ``rx.markdown(..., use_raw=False)``:
 raw HTML in a reply is shown as text, never parsed, so it cannot run script (DESIGN.md).
 
-While a reply streams, the server says where each finished block ends (chat/markdown/blocks.py, riding in the append
-calls); assets/terminal.js cuts those blocks from the text it holds and hands them to this
-component with a ``nt-live-blocks`` event. It keeps them in a list that only grows and draws
-each block once, memoised, with exactly the renderer of a finished message
-(``model_markdown``: react-markdown, the same plugins and component map, no raw HTML), so a
-block looks the same before and after the reply completes. Blocks are separated by the
-newline text that react-markdown puts between a whole document's blocks: the live DOM is a
+While a reply streams, the server says where each finished block ends (chat/markdown/
+blocks.py; the offsets ride in the append calls). assets/terminal.js cuts those blocks from
+the text it holds and hands them to ``NtLiveMarkdown`` in a ``nt-live-blocks`` event. The
+component keeps them in a list that only grows and draws each block once, memoised, with
+exactly a finished message's renderer (react-markdown, the same plugins and component map, no
+raw HTML), so a block looks the same before and after the reply completes. Blocks are joined
+by the newline text react-markdown puts between a whole document's blocks: the live DOM is a
 prefix of the finished message's. After each commit (before the browser paints) it tells
 terminal.js how many blocks it drew, so their plain text leaves the tail in the same frame.
 """
@@ -23,12 +23,13 @@ from reflex.vars import Var
 from reflex_base.components.component import Component
 from reflex_base.utils import imports
 
-_BLOCK_TEXT = Var(_js_expr="text", _var_type=str)
+_BLOCK_TEXT: Var[str] = Var(_js_expr="text", _var_type=str)
 
 
 def model_markdown(text: rx.Var[str] | str) -> rx.Component:
     """Markdown for untrusted model output: no raw HTML."""
-    return rx.markdown(text, use_raw=False, class_name="nt-md")
+    component: rx.Component = rx.markdown(text, use_raw=False, class_name="nt-md")
+    return component
 
 
 @cache
@@ -83,10 +84,8 @@ class LiveMarkdown(rx.Component):
 
     def add_imports(self) -> imports.ImportDict:
         """React's hooks, and the emotion ``jsx`` the page's other components use."""
-        return {
-            "react": ["memo", "useState", "useEffect", "useLayoutEffect"],
-            "@emotion/react": ["jsx"],
-        }
+        hooks: list[str | imports.ImportVar] = ["memo", "useState", "useEffect", "useLayoutEffect"]
+        return {"react": hooks, "@emotion/react": "jsx"}
 
     def add_custom_code(self) -> list[str]:
         """The markdown renderer's own code (its component map), then this component."""
@@ -98,6 +97,6 @@ class LiveMarkdown(rx.Component):
         )
 
 
-def live_markdown(message_id: Var[int]) -> Component:
+def live_markdown(message_id: Var[int] | int) -> Component:
     """The finished blocks of reply ``message_id`` while it streams (``#live-blocks``)."""
     return LiveMarkdown.create(message_id=message_id, id="live-blocks", class_name="nt-md")

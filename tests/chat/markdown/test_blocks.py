@@ -63,18 +63,14 @@ def _parses_like_whole(text: str, cuts: list[int]) -> bool:
             ["- one\n\n- two\n\n  still two\n\n- three\n\n", "A paragraph.\n"],
             id="loose-list-waits-for-the-next-block",
         ),
-        pytest.param(
-            SETEXT, ["Title\n=====\n", "Body text\n", "\nSub\n---\n"], id="setext"
-        ),
+        pytest.param(SETEXT, ["Title\n=====\n", "Body text\n", "\nSub\n---\n"], id="setext"),
         pytest.param(QUOTE, ["> quoted\nlazy line\n", "\n> another\n", "\nplain\n"], id="quote"),
         pytest.param(
             HTML_BLOCK,
             ["<script>\nalert(1)\n\nstill script\n</script>\n", "\n<div>\n", "\ntext\n"],
             id="html-block-spans-blank-lines",
         ),
-        pytest.param(
-            MATH, ["Euler:\n", "\n$$\ne^{i\\pi}\n\n+ 1 = 0\n$$\n\n", "done\n"], id="math"
-        ),
+        pytest.param(MATH, ["Euler:\n", "\n$$\ne^{i\\pi}\n\n+ 1 = 0\n$$\n\n", "done\n"], id="math"),
         pytest.param(
             INDENTED_CODE,
             ["para\n", "\n    code one\n\n    code two\n", "\nback\n"],
@@ -168,9 +164,7 @@ _PIECES = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PIECES, max_size=25), st.lists(st.integers(min_value=1, max_value=40)))
-def test_cuts_parse_like_the_whole_however_it_streams(
-    pieces: list[str], sizes: list[int]
-) -> None:
+def test_cuts_parse_like_the_whole_however_it_streams(pieces: list[str], sizes: list[int]) -> None:
     text = "".join(pieces)
     splitter = BlockSplitter()
     cuts: list[int] = []
