@@ -170,7 +170,10 @@ class BlockSplitter:
 
     def feed(self, text: str) -> list[int]:
         """The ends of the blocks ``text`` finished (none while a line is still partial)."""
+        ended_in_cr = self._open.endswith("\r")
         self._open += text
+        if not ended_in_cr and "\n" not in text and "\r" not in text:
+            return []  # no line was completed
         complete = _complete_length(self._open)
         if complete <= self._seen:
             return []

@@ -51,10 +51,13 @@ const NtLiveBlock = memo(
   (before, after) => before.text === after.text,
 );
 
+// What terminal.js has finished of reply ``id`` (nothing from a page script without blocks).
+const ntLiveBlocksOf = (id) => window.ntLive?.blocksOf?.(id) ?? [];
+
 function NtLiveMarkdown({ messageId, ...rest }) {
-  const [blocks, setBlocks] = useState(() => window.ntLive?.blocksOf(messageId) ?? []);
+  const [blocks, setBlocks] = useState(() => ntLiveBlocksOf(messageId));
   useEffect(() => {
-    setBlocks(window.ntLive?.blocksOf(messageId) ?? []);
+    setBlocks(ntLiveBlocksOf(messageId));
     const listen = (event) => {
       if (event.detail.id === messageId) setBlocks(event.detail.blocks);
     };
@@ -62,7 +65,7 @@ function NtLiveMarkdown({ messageId, ...rest }) {
     return () => document.removeEventListener("nt-live-blocks", listen);
   }, [messageId]);
   useLayoutEffect(() => {
-    window.ntLive?.drawn(messageId, blocks.length);
+    window.ntLive?.drawn?.(messageId, blocks.length);
   }, [messageId, blocks]);
   const children = [];
   blocks.forEach((text, index) => {
