@@ -127,7 +127,7 @@ window.ntLive = {
 
   append(id, offset, chunk, cost, ends) {
     if (id !== this.id) this.reset(id);
-    if (cost !== undefined && cost !== null) this.cost(id, cost);
+    if (cost !== undefined) this.cost(id, cost);
     if (this.syncing) {
       this.waiting.push([offset, chunk, ends]);
       return;

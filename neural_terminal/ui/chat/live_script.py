@@ -21,10 +21,10 @@ def append_script(
     A live cost and where finished markdown blocks end ride in the same call when due: one
     frame per batch, not two.
     """
-    extra = ""
-    if cost is not None or block_ends:
-        extra = f",{json.dumps(cost)}"
+    extra = f",{json.dumps(cost)}" if cost is not None else ""
     if block_ends:
+        # No cost this time: undefined, which a page script of any age skips.
+        extra = extra or ",void 0"
         extra += f",{json.dumps([int(end) for end in block_ends])}"
     return (
         f"window.ntLive&&window.ntLive.append({int(message_id)},{int(offset)},"
