@@ -89,9 +89,16 @@ ntFollowTranscript();
 // appending here keeps the websocket cost linear in the reply. A gap (a reconnect, a reload
 // mid-reply) is closed by fetching the exact text so far from /api/replies/<id>.
 //
-// The text is drawn as a column of blocks ("chunks"): a new chunk starts after a newline once
-// the current one holds CHUNK_SOFT characters (an invisible seam), or after a space once it
-// holds CHUNK_HARD (that line ends early; the finished message, drawn as markdown, has no
+// Markdown while it streams: a batch may also say where finished markdown blocks end (the
+// server's block splitter). Each finished block is cut from the text once and handed to the
+// page's markdown component (#live-blocks, ui/chat/markdown_view.py) in a "nt-live-blocks"
+// event; the list only grows, and each block is drawn once. #live-text shows the rest as
+// plain text: the block being written, and finished blocks until the component has drawn
+// them (it says so before the browser paints, so no text is shown twice or goes missing).
+//
+// The plain text is drawn as a column of blocks ("chunks"): a new chunk starts after a newline
+// once the current one holds CHUNK_SOFT characters (an invisible seam), or after a space once
+// it holds CHUNK_HARD (that line ends early; the finished message, drawn as markdown, has no
 // seam). Appending then lays out only the last chunk, not one block as long as the reply,
 // so the page's work per append stays the same however long the reply grows.
 const CHUNK_SOFT = 1024;
@@ -111,8 +118,13 @@ const ntSeam = (size, text) => {
 
 window.ntLive = {
   id: 0,
-  text: "",
   points: 0,
+  // Finished markdown blocks (their text), how many the component has drawn, and the text
+  // after the last one with where it starts (code points).
+  blocks: [],
+  drawnBlocks: 0,
+  tail: "",
+  tailStart: 0,
   element: null,
   chunk: null,
   chunkSize: 0,
@@ -120,14 +132,14 @@ window.ntLive = {
   syncing: false,
   waiting: [],
 
-  append(id, offset, chunk, cost) {
+  append(id, offset, chunk, cost, ends) {
     if (id !== this.id) this.reset(id);
     if (cost !== undefined) this.cost(id, cost);
     if (this.syncing) {
-      this.waiting.push([offset, chunk]);
+      this.waiting.push([offset, chunk, ends]);
       return;
     }
-    this.apply(offset, chunk);
+    this.apply(offset, chunk, ends);
   },
 
   // The live cost estimate of the reply in flight, a few times a second.
@@ -140,17 +152,21 @@ window.ntLive = {
 
   reset(id) {
     this.id = id;
-    this.text = "";
     this.points = 0;
+    this.blocks = [];
+    this.drawnBlocks = 0;
+    this.tail = "";
+    this.tailStart = 0;
     this.element = null;
     this.chunk = null;
     this.waiting = [];
     this.syncing = false;
+    this.announce();
   },
 
-  apply(offset, chunk) {
+  apply(offset, chunk, ends) {
     if (offset > this.points) {
-      this.waiting.push([offset, chunk]);
+      this.waiting.push([offset, chunk, ends]);
       this.resync();
       return;
     }
@@ -161,9 +177,54 @@ window.ntLive = {
       if (skip >= chars.length) return; // already have all of it
       fresh = chars.slice(skip).join("");
     }
-    this.text += fresh;
+    this.tail += fresh;
     this.points += Array.from(fresh).length;
     this.render(fresh);
+    if (ends) this.settle(ends);
+  },
+
+  // Cuts the blocks that end at ``ends`` (code points, in order) from the tail. A cut that
+  // would leave a block of blank lines only is skipped: that text joins the next block.
+  settle(ends) {
+    let added = false;
+    for (const end of ends) {
+      if (end <= this.tailStart || end > this.points) continue;
+      let index = 0;
+      let count = end - this.tailStart;
+      for (const char of this.tail) {
+        if (count-- === 0) break;
+        index += char.length;
+      }
+      const block = this.tail.slice(0, index);
+      if (!block.trim()) continue;
+      this.blocks = [...this.blocks, block];
+      this.tail = this.tail.slice(index);
+      this.tailStart = end;
+      added = true;
+    }
+    if (added) this.announce();
+  },
+
+  // The finished blocks of reply ``id`` (for the component when it mounts).
+  blocksOf(id) {
+    return id === this.id ? this.blocks : [];
+  },
+
+  announce() {
+    const detail = { id: this.id, blocks: this.blocks };
+    document.dispatchEvent(new CustomEvent("nt-live-blocks", { detail }));
+  },
+
+  // The component drew ``count`` blocks of reply ``id``: their plain text leaves #live-text.
+  drawn(id, count) {
+    if (id !== this.id || count === this.drawnBlocks) return;
+    this.drawnBlocks = count;
+    this.render(null);
+  },
+
+  // The plain text on show: finished blocks not drawn yet, then the block being written.
+  plain() {
+    return this.blocks.slice(this.drawnBlocks).join("") + this.tail;
   },
 
   async resync() {
@@ -175,8 +236,14 @@ window.ntLive = {
       const body = await response.json();
       if (id !== this.id) return;
       if (body.points >= this.points) {
-        this.text = body.text;
         this.points = body.points;
+        this.tail = body.text;
+        this.tailStart = 0;
+        const drawn = this.blocks.length;
+        this.blocks = [];
+        this.settle(body.blocks || []);
+        // The component keeps what it drew: the same blocks, from the same text.
+        this.drawnBlocks = Math.min(this.drawnBlocks, drawn, this.blocks.length);
         this.element = null;
       }
     } finally {
@@ -184,16 +251,16 @@ window.ntLive = {
         this.syncing = false;
         const waiting = this.waiting.sort((a, b) => a[0] - b[0]);
         this.waiting = [];
-        for (const [offset, chunk] of waiting) {
-          if (offset <= this.points) this.apply(offset, chunk);
+        for (const [offset, chunk, ends] of waiting) {
+          if (offset <= this.points) this.apply(offset, chunk, ends);
         }
         this.render(null);
       }
     }
   },
 
-  // Draws ``fresh`` (or, with null, the whole text again). Writes only: text nodes, never
-  // markup, so model output cannot become elements or script.
+  // Draws ``fresh`` (or, with null, the whole plain text again). Writes only: text nodes,
+  // never markup, so model output cannot become elements or script.
   render(fresh, tries = 0) {
     const element = document.getElementById("live-text");
     if (!element || element.dataset.messageId !== String(this.id)) {
@@ -207,7 +274,7 @@ window.ntLive = {
       this.element = element;
       this.chunk = null;
       this.cursor = null;
-      this.write(this.text);
+      this.write(this.plain());
     } else {
       this.write(fresh);
     }

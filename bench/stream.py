@@ -12,7 +12,11 @@ Every reply (1,000 / 4,000 / 8,000 tokens at 200 tokens/s) is measured, in one r
 - ``ours, uncompressed`` and ``ours, Granian``: this page on uvicorn without compression
   and on Reflex's Granian (which has none), for the wire bytes and the server's CPU;
 - ``naive``: a tiny Reflex app (bench/naive_app) whose background handler appends each token
-  to a string var, for 1,000 and 4,000 tokens, on Reflex's default server.
+  to a string var, for 1,000 and 4,000 tokens, on Reflex's default server;
+- ``ours, markdown`` and ``ours, markdown, plain page``: replies in markdown (the simulator's
+  ``[[sim:markdown=on]]``: paragraphs, lists, code, tables...) on this page, which draws each
+  finished block as markdown while the reply streams, and with the page script before that
+  (all plain text until the reply completes).
 
 For each it prints the page's main-thread time (CDP ``Performance.getMetrics``: tasks,
 layout, style, script), its long tasks (``PerformanceObserver('longtask')``), the websocket
@@ -63,6 +67,8 @@ SKIP_HISTORY = os.environ.get("NT_BENCH_HISTORY", "on") == "off"
 NAIVE_CASES = ((1000, 200), (4000, 200))
 # The page script before issue 16, for the "old page" rows (served in place of the new one).
 OLD_PAGE_COMMIT = "7108b03"
+# The page script before live markdown (issue 15): a streaming reply is all plain text.
+PLAIN_PAGE_COMMIT = "a511ca1"
 
 # The browser's own CDP session (for its renderers' process ids), once launched.
 BROWSER_CDP: list[CDPSession] = []
@@ -130,6 +136,9 @@ class Setup:
     env: dict[str, str] = field(default_factory=dict)
     old_page: bool = False
     history: bool = False
+    # Replies in markdown, and the page script of this commit in place of today's.
+    markdown: bool = False
+    page_commit: str | None = None
 
 
 SETUPS = (
@@ -137,11 +146,20 @@ SETUPS = (
     Setup("ours, old page", old_page=True),
     Setup("ours, uncompressed", {"NEURAL_TERMINAL_WS_COMPRESSION": "off"}),
     Setup("ours, Granian", {"NEURAL_TERMINAL_SERVER": "granian"}),
+    Setup("ours, markdown", markdown=True),
+    Setup("ours, markdown, plain page", markdown=True, page_commit=PLAIN_PAGE_COMMIT),
 )
 
 
 def measure_reply(
-    page: Page, app: RunningApp, frames: Frames, setup: str, tokens: int, rate: int
+    page: Page,
+    app: RunningApp,
+    frames: Frames,
+    setup: str,
+    tokens: int,
+    rate: int,
+    *,
+    markdown: bool = False,
 ) -> Run:
     """Send one reply of ``tokens`` at ``rate`` tokens/s and measure it."""
     new_conversation(page)
@@ -155,7 +173,10 @@ def measure_reply(
     cpu = server_cpu_s(app.process.pid)
     renderer = renderer_cpu_s(BROWSER_CDP[0])
     started = time.monotonic()
-    send(page, f"[[sim:tokens={tokens}]] [[sim:rate={rate}]] bench reply of {tokens} tokens")
+    directives = f"[[sim:tokens={tokens}]] [[sim:rate={rate}]]"
+    if markdown:
+        directives += " [[sim:markdown=on]]"
+    send(page, f"{directives} bench reply of {tokens} tokens")
     wait_reply_done(page, timeout_ms=600_000)
     seconds = time.monotonic() - started
     page_work = main_thread(cdp) - before
@@ -250,8 +271,19 @@ def history_ratio(page: Page, app: RunningApp, frames: Frames) -> tuple[int, int
 
 def _old_page(page: Page) -> None:
     """Serve the page script as it was before issue 16 (its text block was one pre-wrap)."""
+    _page_script(page, OLD_PAGE_COMMIT)
+    page.add_init_script(
+        "document.addEventListener('DOMContentLoaded', () => {"
+        "const s = document.createElement('style');"
+        "s.textContent = '#live-text{white-space:pre-wrap;overflow-wrap:anywhere}';"
+        "document.head.appendChild(s);});"
+    )
+
+
+def _page_script(page: Page, commit: str) -> None:
+    """Serve the page script as it was at ``commit`` in place of today's."""
     script = subprocess.run(
-        ["git", "show", f"{OLD_PAGE_COMMIT}:assets/terminal.js"],
+        ["git", "show", f"{commit}:assets/terminal.js"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -260,12 +292,6 @@ def _old_page(page: Page) -> None:
     page.route(
         "**/terminal.js",
         lambda route: route.fulfill(body=script, content_type="text/javascript"),
-    )
-    page.add_init_script(
-        "document.addEventListener('DOMContentLoaded', () => {"
-        "const s = document.createElement('style');"
-        "s.textContent = '#live-text{white-space:pre-wrap;overflow-wrap:anywhere}';"
-        "document.head.appendChild(s);});"
     )
 
 
@@ -291,10 +317,15 @@ def measure_setup(
         page = _new_page(browser, frames)
         if setup.old_page:
             _old_page(page)
+        if setup.page_commit:
+            _page_script(page, setup.page_commit)
         open_app(page, app)
         for tokens, rate in CASES:
-            run = measure_reply(page, app, frames, setup.label, tokens, rate)
-            texts.setdefault(tokens, stored_messages(app)[-1].content)
+            run = measure_reply(
+                page, app, frames, setup.label, tokens, rate, markdown=setup.markdown
+            )
+            if not setup.markdown:
+                texts.setdefault(tokens, stored_messages(app)[-1].content)
             runs.append(run)
             print(_row(run), flush=True)
         if setup.history and not SKIP_HISTORY:
@@ -402,7 +433,7 @@ def measure_naive(browser: Browser, workdir: Path, texts: dict[int, str]) -> lis
 
 
 HEADER = (
-    f"{'setup':<20}{'reply':>7}{'chars':>7}{'secs':>6}{'frames':>7}{'payl KB':>9}"
+    f"{'setup':<28}{'reply':>7}{'chars':>7}{'secs':>6}{'frames':>7}{'payl KB':>9}"
     f"{'wire KB':>9}{'wire/ch':>8}{'task s':>8}{'cpu s':>7}{'%core':>6}{'rend s':>7}"
     f"{'layout':>7}{'style':>6}"
     f"{'script':>7}{'long':>5}{'max ms':>7}{'srv cpu':>8}{'us/tok':>7}{'p50':>6}{'p95':>6}"
@@ -416,7 +447,7 @@ def _row(run: Run) -> str:
         else f"{'-':>6}{'-':>6}"
     )
     return (
-        f"{run.setup:<20}{run.tokens:>7,}{run.chars:>7,}{run.seconds:>6.1f}{run.frames:>7,}"
+        f"{run.setup:<28}{run.tokens:>7,}{run.chars:>7,}{run.seconds:>6.1f}{run.frames:>7,}"
         f"{run.payload_bytes / 1024:>9.1f}{run.wire_down / 1024:>9.1f}"
         f"{run.wire_down / run.chars:>8.2f}{run.page.task_s:>8.2f}{run.main_cpu_s:>7.2f}"
         f"{run.busy_share:>6.1%}{run.renderer_cpu_s:>7.2f}"
@@ -485,6 +516,17 @@ def _summary(runs: list[Run], ratio: tuple[int, int] | None) -> None:
                     else ""
                 )
             )
+        live = find("ours, markdown", tokens)
+        plain_page = find("ours, markdown, plain page", tokens)
+        if live and plain_page:
+            print(
+                f"{tokens:,} tokens of markdown: main thread {live.page.task_s:.2f} s "
+                f"({live.busy_share:.1%} of a core) drawn as markdown while streaming vs "
+                f"{plain_page.page.task_s:.2f} s ({plain_page.busy_share:.1%}) as plain text; "
+                f"payload {live.payload_bytes / 1024:.1f} vs "
+                f"{plain_page.payload_bytes / 1024:.1f} KB, wire {live.wire_down / 1024:.1f} "
+                f"vs {plain_page.wire_down / 1024:.1f} KB"
+            )
         naive = find("naive", tokens)
         if new and naive:
             print(
@@ -496,12 +538,14 @@ def _summary(runs: list[Run], ratio: tuple[int, int] | None) -> None:
                 f"{naive.wire_down / new.wire_down:,.0f}x our wire bytes, "
                 f"{naive.page.task_s / new.page.task_s:.0f}x our main thread"
             )
-    eight, four = find("ours", 8000), find("ours", 4000)
-    if eight and four:
-        print(
-            f"8,000 vs 4,000 tokens: {eight.payload_bytes / four.payload_bytes:.2f}x payload, "
-            f"{eight.page.task_s / four.page.task_s:.2f}x main-thread time (linear: 2x)"
-        )
+    for label in ("ours", "ours, markdown"):
+        eight, four = find(label, 8000), find(label, 4000)
+        if eight and four:
+            print(
+                f"{label}: 8,000 vs 4,000 tokens: "
+                f"{eight.payload_bytes / four.payload_bytes:.2f}x payload, "
+                f"{eight.page.task_s / four.page.task_s:.2f}x main-thread time (linear: 2x)"
+            )
     if ratio:
         two, two_hundred = ratio
         print(

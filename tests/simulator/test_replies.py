@@ -86,9 +86,30 @@ def test_directives_are_stripped_before_the_reply_is_chosen(client: httpx.Client
 
 @pytest.mark.parametrize(
     "directive",
-    ["[[sim:tokens=many]]", "[[sim:rate=0]]", "[[sim:colour=red]]", "[[sim:fault=explode]]"],
+    [
+        "[[sim:tokens=many]]",
+        "[[sim:rate=0]]",
+        "[[sim:colour=red]]",
+        "[[sim:fault=explode]]",
+        "[[sim:markdown=yes]]",
+    ],
 )
 def test_bad_directives_are_400(client: httpx.Client, directive: str) -> None:
     response = client.post("/chat/completions", json=body(f"hi {directive}"))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == 400
+
+
+def test_markdown_directive_pads_with_markdown_blocks(client: httpx.Client) -> None:
+    seen = stream(client, body("What is latency? [[sim:markdown=on]] [[sim:tokens=1500]]"))
+    assert len(seen.deltas) == 1500
+    text = seen.content
+    assert text.startswith("# ")  # a markdown reply though the prompt did not ask for one
+    assert text.count("```python\n") >= 2  # code fences (their snippets hold blank lines)
+    assert re.search(r"^- \S", text, re.MULTILINE)
+    assert re.search(r"^1\. \S", text, re.MULTILINE)
+    assert re.search(r"^> \S", text, re.MULTILINE)
+    assert re.search(r"^\|---:\|---:\|$", text, re.MULTILINE)
+    again = stream(client, body("What is latency? [[sim:markdown=on]] [[sim:tokens=1500]]"))
+    assert again.content == text  # deterministic, like every simulated reply
+    assert "```" not in _content(client, "What is latency? [[sim:markdown=off]]")

@@ -32,3 +32,15 @@ def test_a_live_cost_rides_in_the_same_call_as_a_literal() -> None:
     assert match is not None
     assert json.loads(match.group(1)) == "text"
     assert json.loads(match.group(2)) == '~$0.0001"); alert(1); ("'
+
+
+def test_where_markdown_blocks_end_rides_in_the_same_call() -> None:
+    script = append_script(3, 10, "- a\n\nnext\n", None, [14, 19])
+    match = re.fullmatch(
+        r"window\.ntLive&&window\.ntLive\.append\(3,10,(\".*\"),void 0,\[14, 19\]\)", script
+    )
+    assert match is not None
+    assert json.loads(match.group(1)) == "- a\n\nnext\n"
+    assert append_script(3, 10, "x", None, []) == append_script(3, 10, "x")
+    with_cost = append_script(3, 10, "x", "~$0.01", [1])
+    assert with_cost == 'window.ntLive&&window.ntLive.append(3,10,"x","~$0.01",[1])'

@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
+from neural_terminal.chat.markdown.blocks import block_ends
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
 from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.errors import InvalidInput
@@ -121,3 +122,23 @@ async def test_cancelling_the_turn_task_ends_the_batches_as_stopped() -> None:
 )
 def test_updates_are_spaced_out_when_many_replies_stream(streams: int, interval: float) -> None:
     assert frame_interval(streams) == pytest.approx(interval)
+
+
+@pytest.mark.parametrize("every", [1, 3, 50])
+def test_batches_say_where_finished_markdown_blocks_end(every: int) -> None:
+    text = "# Title\n\n- one\n- two\n\n```\ncode\n\nmore\n```\n\nlast para"
+    pieces = [text[i : i + 2] for i in range(0, len(text), 2)]
+
+    batches = virtual_time.run(
+        collect(ReplyBatcher(turn(pieces, pause_every=every), interval_s=0.02))
+    )
+
+    ends = [end for batch in batches for end in batch.block_ends]
+    assert ends == block_ends(text)
+    assert [text[a:b] for a, b in itertools.pairwise([0, *ends])] == [
+        "# Title\n",
+        "\n- one\n- two\n\n",
+        "```\ncode\n\nmore\n```\n",
+    ]
+    for batch in batches:  # each end arrives with the text that finished its block
+        assert all(end <= batch.offset + len(batch.text) for end in batch.block_ends)

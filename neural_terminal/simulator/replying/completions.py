@@ -7,7 +7,11 @@ from dataclasses import dataclass
 import tiktoken
 
 from neural_terminal.simulator.records.catalogue import SimModel, fault_mode_of, find_model
-from neural_terminal.simulator.replying.replies import filler_sentences, reply_text
+from neural_terminal.simulator.replying.replies import (
+    filler_blocks,
+    filler_sentences,
+    reply_text,
+)
 from neural_terminal.simulator.requests.chat_request import (
     BadRequest,
     ChatRequest,
@@ -74,11 +78,12 @@ def plan_completion(
     # The reply answers the last user message; what follows it (a continuation's instruction
     # and prefix) does not change which reply that is.
     digest = conversation_digest(messages if index is None else messages[: index + 1])
-    text = reply_text(prompt, digest)
+    text = reply_text(prompt, digest, markdown=directives.markdown)
     if directives.tokens is None:
         pieces = token_pieces(encoding, text)
     else:
-        pieces = fit_pieces(encoding, text, directives.tokens, filler_sentences(digest))
+        filler = filler_blocks(digest) if directives.markdown else filler_sentences(digest)
+        pieces = fit_pieces(encoding, text, directives.tokens, filler)
     prefix = _prefix(request, index)
     if prefix is not None:
         pieces, done = continue_after(encoding, pieces, prefix, digest)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from neural_terminal.simulator.replying import wordbank
 
@@ -13,13 +14,14 @@ _MARKDOWN_WORDS = re.compile(r"\b(code|markdown|examples?|lists?|snippets?)\b", 
 _TOPIC_WORDS = 8
 
 
-def reply_text(prompt: str, seed: bytes) -> str:
-    """The reply to a last user message ``prompt`` (directives already removed)."""
+def reply_text(prompt: str, seed: bytes, *, markdown: bool = False) -> str:
+    """The reply to a last user message ``prompt`` (directives already removed); ``markdown``:
+    in markdown whatever the prompt says."""
     if prompt.lstrip().startswith(ECHO_PREFIX):
         # Verbatim, for tests that need exact content (HTML, control characters, ...).
         return prompt.lstrip().removeprefix(ECHO_PREFIX)
     rng = random.Random(seed)
-    if wants_markdown(prompt):
+    if markdown or wants_markdown(prompt):
         return _markdown_reply(_topic(prompt), rng)
     return _prose_reply(_topic(prompt), rng)
 
@@ -34,6 +36,36 @@ def filler_sentences(seed: bytes) -> Iterator[str]:
     rng = random.Random(seed + b"filler")
     while True:
         yield from rng.sample(wordbank.SENTENCES, len(wordbank.SENTENCES))
+
+
+def filler_blocks(seed: bytes) -> Iterator[str]:
+    """Markdown blocks without end (paragraphs, lists, code with blank lines, headings,
+    quotes, tables), each after a blank line; pads markdown replies to N tokens."""
+    rng = random.Random(seed + b"blocks")
+    sentences = filler_sentences(seed)
+    while True:
+        kind = rng.choice(_BLOCK_KINDS)
+        if kind == "paragraph":
+            block = " ".join(next(sentences) for _ in range(rng.choice((1, 2, 3))))
+        elif kind == "list":
+            block = "\n".join(f"- {bullet}" for bullet in rng.sample(wordbank.BULLETS, 3))
+        elif kind == "ordered":
+            block = "\n".join(f"{n}. {next(sentences)}" for n in range(1, 4))
+        elif kind == "code":
+            block = f"```python\n{rng.choice(wordbank.SNIPPETS)}\n```"
+        elif kind == "heading":
+            block = f"## {rng.choice(wordbank.TITLES).format(topic='streams')}"
+        elif kind == "quote":
+            block = f"> {next(sentences)}"
+        else:
+            block = "| tokens | cost |\n|---:|---:|\n" + "\n".join(
+                f"| {n * 1000:,} | ${n * _PRICE_PER_1K:.4f} |" for n in range(1, 4)
+            )
+        yield f"\n\n{block}"
+
+
+_PRICE_PER_1K = Decimal("0.0015")
+_BLOCK_KINDS = ("paragraph", "paragraph", "list", "ordered", "code", "heading", "quote", "table")
 
 
 def _topic(prompt: str) -> str | None:

@@ -18,6 +18,8 @@ class Directives:
     tokens: int | None = None
     rate: float | None = None
     fault: str | None = None
+    # ``[[sim:markdown=on]]``: a markdown reply, padded (with ``tokens``) with markdown blocks.
+    markdown: bool = False
 
 
 def extract_directives(text: str) -> tuple[str, Directives]:
@@ -25,6 +27,7 @@ def extract_directives(text: str) -> tuple[str, Directives]:
     tokens: int | None = None
     rate: float | None = None
     fault: str | None = None
+    markdown = False
     for key, value in _DIRECTIVE.findall(text):
         if key == "tokens":
             if not value.isdigit():
@@ -34,9 +37,15 @@ def extract_directives(text: str) -> tuple[str, Directives]:
             rate = _positive_float(value)
         elif key == "fault":
             fault = value.strip()
+        elif key == "markdown":
+            if value not in ("on", "off"):
+                raise BadRequest(f"[[sim:markdown=on|off]] needs on or off, got {value!r}")
+            markdown = value == "on"
         else:
             raise BadRequest(f"unknown simulator directive [[sim:{key}=...]]")
-    return _DIRECTIVE.sub("", text), Directives(tokens=tokens, rate=rate, fault=fault)
+    return _DIRECTIVE.sub("", text), Directives(
+        tokens=tokens, rate=rate, fault=fault, markdown=markdown
+    )
 
 
 def strip_request(request: ChatRequest) -> tuple[tuple[Message, ...], Directives]:

@@ -14,12 +14,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from neural_terminal.bootstrap import services
+from neural_terminal.chat.markdown.blocks import block_ends
 from neural_terminal.domain.errors import ConversationNotFound, NotSignedIn
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 
 
 async def reply_text(request: Request) -> JSONResponse:
-    """The text and its length in code points (what the page counts offsets in)."""
+    """The text, its length in code points (what the page counts offsets in), its blocks."""
     message_id = int(request.path_params["message_id"])
     viewer = Viewer.from_header(request.headers.get(VIEWER_HEADER))
     if viewer is None:
@@ -31,8 +32,11 @@ async def reply_text(request: Request) -> JSONResponse:
     text = await services().chat.reply_text(message_id)
     if text is None:
         return JSONResponse({"error": "no such message"}, status_code=404)
+    # Where its finished markdown blocks end, as the streamed batches said (the page draws
+    # those as markdown). Parsing a long reply takes milliseconds: not on the event loop.
+    blocks = await run_in_threadpool(block_ends, text)
     return JSONResponse(
-        {"id": message_id, "text": text, "points": len(text)},
+        {"id": message_id, "text": text, "points": len(text), "blocks": blocks},
         headers={"Cache-Control": "no-store"},
     )
 

@@ -2,8 +2,10 @@
 
 Reflex resends the whole value of a changed var, so the reply in progress is not a var: each
 batch carries only the new text and its offset (in code points) for the page to append.
-The turn runs in its own task, so Stop (which cancels that task) never interrupts the
-handler that talks to the browser.
+Each batch also says where the reply's finished markdown blocks end (chat/markdown/blocks.py),
+so the page draws them as markdown while the block being written stays plain text. The turn
+runs in its own task, so Stop (which cancels that task) never interrupts the handler that talks
+to the browser.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from neural_terminal.chat.markdown.blocks import BlockSplitter
 from neural_terminal.chat.turns.replies import (
     ReplyDelta,
     ReplyEvent,
@@ -37,6 +40,8 @@ class ReplyBatch:
     finished: ReplyFinished | None = None
     # The reply's live cost estimate after the last delta of the batch (None: unpriced).
     cost_usd: Decimal | None = None
+    # Where markdown blocks that this batch's text finished end, in code points from the start.
+    block_ends: list[int] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """True when there is nothing to send."""
@@ -61,6 +66,7 @@ class ReplyBatcher:
         loop = asyncio.get_running_loop()
         consumer = asyncio.create_task(self._consume())
         offset = 0
+        splitter = BlockSplitter()
         last_sent = -math.inf
         try:
             while True:
@@ -74,6 +80,7 @@ class ReplyBatcher:
                 self._pending = []
                 if not batch.is_empty():
                     offset += len(batch.text)
+                    batch.block_ends = splitter.feed(batch.text)
                     last_sent = loop.time()
                     yield batch
                 if done:

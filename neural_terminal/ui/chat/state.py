@@ -391,7 +391,9 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
                 cost_shown_at = now
                 cost = f"~{format_usd(batch.cost_usd)}"
             if batch.text:
-                await run_in_page(append_script(reply_id, batch.offset, batch.text, cost))
+                await run_in_page(
+                    append_script(reply_id, batch.offset, batch.text, cost, batch.block_ends)
+                )
             elif cost is not None:
                 await run_in_page(cost_script(reply_id, cost))
             finished = batch.finished or finished

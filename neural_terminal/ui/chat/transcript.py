@@ -4,8 +4,9 @@ Every message the page was sent stays in ``history``/``recent``; a row is shown 
 the path (``path_pos``) and placed by its position there (flex order), so switching branches
 moves no text that the page already has (ui/chat/tree_vars.py).
 
-Model output is rendered by ``rx.markdown(..., use_raw=False)``: raw HTML in a reply is shown
-as text, never parsed, so it cannot run script in the page (see DESIGN.md).
+Model output is rendered by ``rx.markdown(..., use_raw=False)`` (ui/chat/markdown_view.py):
+raw HTML in a reply is shown as text, never parsed, so it cannot run script in the page (see
+DESIGN.md). So are the finished blocks of the reply in progress, with the same renderer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from neural_terminal.ui.chat.markdown_view import live_markdown, model_markdown
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.chat.views import MessageView
 
@@ -25,11 +27,6 @@ _PATH_POS = cast(ObjectVar[dict[str, int]], ChatState.path_pos)
 _LABEL = cast(ObjectVar[dict[str, str]], ChatState.sibling_label)
 _PREV = cast(ObjectVar[dict[str, int]], ChatState.sibling_prev)
 _NEXT = cast(ObjectVar[dict[str, int]], ChatState.sibling_next)
-
-
-def model_markdown(text: rx.Var[str] | str) -> rx.Component:
-    """Markdown for untrusted model output: no raw HTML."""
-    return rx.markdown(text, use_raw=False, class_name="nt-md")
 
 
 def _in_context(message: rx.Var[MessageView]) -> rx.Var[bool]:
@@ -184,14 +181,16 @@ def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
 
 
 def _reply_in_progress() -> rx.Component:
-    # Filled by assets/terminal.js from appended batches (plain text until the reply is
-    # complete, then it is rendered as markdown with the finished messages). Hidden, and
-    # still filled, while the page shows another branch.
+    # Filled by assets/terminal.js from appended batches: the finished markdown blocks drawn
+    # as markdown (markdown_view.py), the block being written as plain text. When the reply
+    # is complete it is drawn with the finished messages. Hidden, and still filled, while the
+    # page shows another branch.
     on_path = _PATH_POS.contains(ChatState.streaming_id.to_string())
     return rx.cond(
         ChatState.streaming,
         rx.box(
             rx.box(
+                live_markdown(ChatState.streaming_id),
                 # A column of text blocks (assets/terminal.js); the cursor follows the last.
                 rx.el.div(
                     id="live-text",

@@ -1,0 +1,1 @@
+"""Markdown as it streams: where a reply's finished blocks end (blocks.py)."""
