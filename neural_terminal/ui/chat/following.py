@@ -22,6 +22,7 @@ from typing import Any
 import reflex as rx
 
 from neural_terminal.bootstrap import services
+from neural_terminal.chat.markdown.blocks import BlockSplitter
 from neural_terminal.chat.watch import Signature
 from neural_terminal.domain.conversations import MessageStatus
 from neural_terminal.ui.chat.live_script import append_script
@@ -62,6 +63,7 @@ class FollowVars(rx.State, mixin=True):
         if not reply_id:
             return
         chat = services().chat
+        splitter = BlockSplitter()  # finished markdown blocks, as the streaming tab is told
         shown = 0
         while True:
             message = await asyncio.to_thread(chat.message, reply_id)
@@ -69,7 +71,9 @@ class FollowVars(rx.State, mixin=True):
                 break
             text = await chat.reply_text(reply_id)
             if text is not None and len(text) > shown:
-                await run_in_page(append_script(reply_id, shown, text[shown:]))
+                fresh = text[shown:]
+                ends = splitter.feed(fresh)
+                await run_in_page(append_script(reply_id, shown, fresh, block_ends=ends))
                 shown = len(text)
             await asyncio.sleep(FOLLOW_EVERY_S)
             async with self:
