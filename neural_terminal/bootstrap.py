@@ -232,7 +232,7 @@ def build_services(
         estimator=estimator,
         spending=spending,
         send_limits=send_limits,
-        resilience=resilience or resilience_from(settings),
+        resilience=resilience or resilience_from(settings, breaker=sharing.breaker),
         mirror=sharing.mirror,
     )
     records = UpstreamRecords.from_settings(http, settings)
@@ -297,8 +297,9 @@ def budget_defaults(settings: Settings) -> BudgetConfig:
     return BudgetConfig(settings.budget_usd, Period(settings.budget_period), settings.time_zone)
 
 
-def resilience_from(settings: Settings) -> Resilience:
-    """The retry policy and the upstream's circuit breaker, as configured."""
+def resilience_from(settings: Settings, *, breaker: CircuitBreaker | None = None) -> Resilience:
+    """The retry policy and the upstream's circuit breaker (``breaker``: one shared by the
+    workers; else this process's own), as configured."""
     return Resilience(
         policy=RetryPolicy(
             attempts=max(1, settings.retry_attempts),
@@ -306,11 +307,15 @@ def resilience_from(settings: Settings) -> Resilience:
             max_wait_s=settings.retry_max_wait_s,
             budget_s=settings.retry_budget_s,
         ),
-        # One upstream per process, so one breaker; it is per process, like ActiveTurns.
-        breaker=CircuitBreaker(
-            failure_threshold=max(1, settings.breaker_failures),
-            cooldown_s=settings.breaker_cooldown_s,
-        ),
+        breaker=breaker or breaker_from(settings),
+    )
+
+
+def breaker_from(settings: Settings) -> CircuitBreaker:
+    """This process's own breaker for the upstream (one upstream per process: one breaker)."""
+    return CircuitBreaker(
+        failure_threshold=max(1, settings.breaker_failures),
+        cooldown_s=settings.breaker_cooldown_s,
     )
 
 

@@ -13,6 +13,7 @@ from neural_terminal.workers.leases import LocalLeases, StopHandler, WorkerLease
 from neural_terminal.workers.live_text import LiveTextMirror, NoMirror
 from neural_terminal.workers.redis_leases import RedisLeases
 from neural_terminal.workers.redis_live_text import RedisLiveText
+from neural_terminal.workers.shared_breaker import SharedBreaker
 
 
 @dataclass
@@ -23,14 +24,20 @@ class Sharing:
     leases: WorkerLeases
     mirror: LiveTextMirror
     redis: Redis | None = None
+    # The upstream's breaker with its streak shared (None: each process keeps its own).
+    breaker: SharedBreaker | None = None
 
     async def start(self, on_stop: StopHandler) -> None:
         """Take the lease and start the background loops."""
         await self.leases.start(on_stop)
         await self.mirror.start()
+        if self.breaker is not None:
+            await self.breaker.start()
 
     async def close(self) -> None:
         """Flush, give the lease up, close the connection."""
+        if self.breaker is not None:
+            await self.breaker.close()
         await self.mirror.close()
         await self.leases.close()
         if self.redis is not None:
@@ -51,4 +58,10 @@ def build_sharing(settings: Settings) -> Sharing:
         RedisLeases(redis, worker_id=worker_id, lease_s=settings.worker_lease_s, prefix=prefix),
         RedisLiveText(redis, prefix=prefix),
         redis,
+        SharedBreaker(
+            redis,
+            prefix=prefix,
+            failure_threshold=max(1, settings.breaker_failures),
+            cooldown_s=settings.breaker_cooldown_s,
+        ),
     )

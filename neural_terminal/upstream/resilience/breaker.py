@@ -5,7 +5,8 @@ open       requests fail at once with :class:`CircuitOpen` until ``cooldown_s`` 
 half-open  one probe request goes out; its success closes the breaker, its failure reopens it
 
 Only failures that say the upstream is unhealthy count (see ``retry.is_upstream_failure``);
-a rejected key or missing credits prove it is up. State lives in this process only.
+a rejected key or missing credits prove it is up. State lives in this process; with several
+workers, neural_terminal/workers/shared_breaker.py shares the streak through Redis.
 """
 
 from __future__ import annotations
@@ -98,6 +99,16 @@ class CircuitBreaker:
     def release(self) -> None:
         """A request ended without a verdict (the user stopped it): free the probe slot."""
         self._probing = False
+
+    def adopt(self, failures: int, open_for_s: float | None) -> None:
+        """Take the streak that the workers share: ``failures`` in a row, open for that long
+        (None: closed). A probe this worker has out stays its own."""
+        self._failures = failures
+        if open_for_s is None:
+            if not self._probing:
+                self._opened_at = None
+        else:
+            self._opened_at = self._clock() - max(0.0, open_for_s)
 
     def status(self) -> BreakerStatus:
         """The current state, for display."""
