@@ -1,5 +1,6 @@
-"""What tells a tab that a conversation changed elsewhere: its message count, active leaf,
-title and last activity, read for many conversations in one query."""
+"""What tells a tab that a conversation changed elsewhere: its message count, active leaf and
+title, read for many conversations in one query. (Not its last activity: a reply ending moves
+it, and the tabs following that reply see the end themselves.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from neural_terminal.store.tables import Conversation
 
 CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 
-# (message_count, active_leaf_id, title, updated_at): equal means nothing to show changed.
+# (message_count, active_leaf_id, title): equal means nothing to show changed.
 Signature = tuple[Any, ...]
 
 
@@ -27,7 +28,7 @@ class ConversationChanges:
         if not conversation_ids:
             return {}
         c = CONVERSATIONS.c
-        query = select(c.id, c.message_count, c.active_leaf_id, c.title, c.updated_at).where(
+        query = select(c.id, c.message_count, c.active_leaf_id, c.title).where(
             c.id.in_(sorted(conversation_ids))
         )
         with self._engine.connect() as conn:

@@ -30,12 +30,16 @@ from neural_terminal.ui.chat.page_calls import run_in_page
 from neural_terminal.ui.chat.tab_sockets import connected_here
 
 FOLLOW_EVERY_S = 0.25
-# A watcher re-reads which conversation its tab shows at least this often.
-WATCH_TIMEOUT_S = 5.0
+# A watcher checks that its tab's socket is still here at least this often, and a tab
+# without a conversation whether it has one now (its first send) this often.
+WATCH_TIMEOUT_S = 15.0
+NEW_CONVERSATION_CHECK_S = 0.5
 
 # The newest watcher of each tab in this process: an older one (the page reloaded, another
 # conversation opened) sees it is superseded and ends.
 _watchers: dict[str, int] = {}
+# The conversation each tab shows, as its state's handlers last said (FollowVars._note_showing).
+_showing: dict[str, int] = {}
 
 
 class FollowVars(rx.State, mixin=True):
@@ -93,38 +97,44 @@ class FollowVars(rx.State, mixin=True):
         """The state's own hook: show what another tab changed; a handler to start, or None."""
         raise NotImplementedError
 
+    def _note_showing(self) -> None:
+        """Tell this tab's watcher which conversation the tab shows now (no state lock for
+        the watcher to take while nothing changes)."""
+        _showing[self.router.session.client_token] = int(getattr(self, "active_id", 0))
+
     @rx.event(background=True)
     async def watch_tab(self) -> AsyncIterator[Any]:
-        """While this tab's socket is here: when its conversation changes elsewhere, show it."""
+        """While this tab's socket is here: when its conversation changes elsewhere, show it.
+        The tab's state is entered only when its conversation really changed."""
         async with self:
             token = self.router.session.client_token
-            conversation_id = int(getattr(self, "active_id", 0))
+            _showing[token] = int(getattr(self, "active_id", 0))
         generation = _watchers.get(token, 0) + 1
         _watchers[token] = generation
         watch = services().watch
-        seen = await watch.current(conversation_id) if conversation_id else None
+        conversation_id, seen = 0, None
         try:
             while _watchers.get(token) == generation and connected_here(token):
-                if conversation_id:
-                    latest = await watch.changed(conversation_id, seen, timeout_s=WATCH_TIMEOUT_S)
-                else:
-                    await asyncio.sleep(WATCH_TIMEOUT_S / 5)
-                    latest = None
-                if _watchers.get(token) != generation:
-                    return
-                follow = None
-                async with self:
-                    now_showing = int(getattr(self, "active_id", 0))
-                    moved = now_showing != conversation_id  # another one opened, or its first
-                    if not moved and latest != seen:
-                        follow = self._conversation_changed(seen, latest)
-                if moved:
-                    conversation_id = now_showing
+                showing = _showing.get(token, 0)
+                if showing != conversation_id:  # another one opened, or its first
+                    conversation_id = showing
                     seen = await watch.current(conversation_id) if conversation_id else None
-                elif latest != seen:
-                    seen = latest
+                    continue
+                if not conversation_id:
+                    await asyncio.sleep(NEW_CONVERSATION_CHECK_S)
+                    continue
+                latest = await watch.changed(conversation_id, seen, timeout_s=WATCH_TIMEOUT_S)
+                if latest == seen or _watchers.get(token) != generation:
+                    continue
+                if _showing.get(token, 0) != conversation_id:
+                    continue
+                async with self:
+                    shown_here = getattr(self, "active_id", 0) == conversation_id
+                    follow = self._conversation_changed(seen, latest) if shown_here else None
+                seen = latest
                 if follow is not None:
                     yield follow
         finally:
             if _watchers.get(token) == generation:
                 del _watchers[token]
+                _showing.pop(token, None)

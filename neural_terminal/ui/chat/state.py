@@ -131,7 +131,9 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
             return None
         self._stop_following()
         self._open(conversation_id)
-        return self._follow_live_reply([*self.history, *self.recent])
+        follow = self._follow_live_reply([*self.history, *self.recent])
+        # A new watcher for it at once (the old one ends when it next wakes).
+        return [ChatState.watch_tab] if follow is None else [follow, ChatState.watch_tab]
 
     def _conversation_changed(self, before: Signature | None, after: Signature | None) -> Any:
         """Another tab changed the conversation on show: new messages and a switched branch
@@ -187,6 +189,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
 
     def _clear(self) -> None:
         self.active_id = 0
+        self._note_showing()
         self.title = ""
         self.system_prompt = ""
         self.history = []
@@ -447,6 +450,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         created = not self.active_id
         if created:
             self.active_id = started.conversation_id
+            self._note_showing()
             self.last_opened = str(self.active_id)
         self.streaming_id = started.assistant_message_id  # a continued reply is hidden while live
         self.editing_id = 0
@@ -507,6 +511,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
             return
         conversation = view.conversation
         self.active_id = conversation_id
+        self._note_showing()
         self.title = conversation.title
         self.model = conversation.model
         self.system_prompt = conversation.system_prompt or ""
