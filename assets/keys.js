@@ -94,7 +94,8 @@
     menu.items = [];
     renderMenu();
   };
-  const choose = () => {
+  // Tab fills the choice in; Enter also runs a command that takes no arguments.
+  const choose = (run = true) => {
     const box = composer();
     const item = menu.items[menu.index];
     if (!box || !item) return;
@@ -102,7 +103,7 @@
     box.focus();
     box.setSelectionRange(item.fill.length, item.fill.length);
     closeMenu();
-    if (item.submit) box.form?.requestSubmit();
+    if (item.submit && run) box.form?.requestSubmit();
     else if (item.fill.endsWith(" ")) updateMenu(); // "/model " goes on to the model ids
   };
   document.addEventListener("input", (event) => {
@@ -120,7 +121,7 @@
       const handled = {
         ArrowDown: () => (menu.index = (menu.index + 1) % shown),
         ArrowUp: () => (menu.index = (menu.index + shown - 1) % shown),
-        Tab: choose,
+        Tab: () => choose(false),
         Enter: event.shiftKey ? null : choose,
         Escape: closeMenu,
       }[event.key];

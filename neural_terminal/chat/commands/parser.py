@@ -123,7 +123,10 @@ def parse(draft: str) -> Command | ParseError:
     spec = BY_NAME.get(name)
     if spec is None:
         shown = f"/{name}" if name else "/"
-        return ParseError(f"Unknown command {shown}: /help lists the commands.")
+        return ParseError(
+            f"Unknown command {shown}: /help lists the commands "
+            "(start with // to send a message that begins with /)."
+        )
     result = _parse_args(name, rest)
     if isinstance(result, str):
         return ParseError(result, spec.usage)

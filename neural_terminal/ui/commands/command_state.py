@@ -108,7 +108,10 @@ class CommandState(rx.State):
                 return self._refuse("Nothing to export yet: send a message first.")
             return [rx.download(url=f"/api/export/{chat.active_id}.{command.kind}")]
         if isinstance(command, Search):
-            return [ChatState.search({"words": command.words}), rx.set_value("search-words", command.words)]
+            return [
+                ChatState.search({"words": command.words}),
+                rx.set_value("search-words", command.words),
+            ]
         if isinstance(command, Stats):
             return [rx.redirect("/telemetry")]
         self.keys_open = True  # /help: the key map lists the commands too
