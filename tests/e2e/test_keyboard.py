@@ -33,13 +33,20 @@ def stored_budget(app: RunningApp) -> BudgetConfig:
         engine.dispose()
 
 
+def open_keys(page: Page, app: RunningApp) -> None:
+    """Open the app and wait until assets/keys.js has loaded (a script tag loads after
+    the page is interactive)."""
+    open_app(page, app)
+    page.wait_for_function("() => !!window.ntKeys")
+
+
 def blur(page: Page) -> None:
     """Move the focus out of every text field (the keys below act only there)."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
 
 
 def test_typing_a_slash_shows_the_commands_and_completes_them(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     composer = page.locator("#composer")
     composer.press_sequentially("/")
     expect(page.locator(MENU)).to_be_visible()
@@ -61,7 +68,7 @@ def test_typing_a_slash_shows_the_commands_and_completes_them(page: Page, app: R
 
 
 def test_slash_new_starts_a_new_conversation(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     new_conversation(page)
     send(page, "[[sim:tokens=5]] before the command")
     wait_reply_done(page)
@@ -73,7 +80,7 @@ def test_slash_new_starts_a_new_conversation(page: Page, app: RunningApp) -> Non
 
 
 def test_slash_budget_saves_a_daily_budget(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     press_enter_with(page, "/budget 7.25 daily")
     expect(page.locator("#budget-text")).to_contain_text("$7.25")
     expect(page.locator("#composer")).to_have_value("")
@@ -83,14 +90,14 @@ def test_slash_budget_saves_a_daily_budget(page: Page, app: RunningApp) -> None:
 
 
 def test_slash_strategy_changes_the_strategy(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     new_conversation(page)
     press_enter_with(page, "/strategy bookends")
     expect(tool(page, "#context-strategy")).to_have_value("bookends")
 
 
 def test_an_unknown_command_says_so_and_keeps_the_draft(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     before = len(stored_messages(app))
     press_enter_with(page, "/frobnicate now")
     expect(page.locator("#command-notice")).to_contain_text("Unknown command /frobnicate")
@@ -102,7 +109,7 @@ def test_an_unknown_command_says_so_and_keeps_the_draft(page: Page, app: Running
 
 
 def test_question_mark_lists_the_keys(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     blur(page)
     expect(page.locator("#composer")).not_to_be_focused()
     page.keyboard.press("?")
@@ -117,7 +124,7 @@ def test_question_mark_lists_the_keys(page: Page, app: RunningApp) -> None:
 
 
 def test_escape_stops_a_streaming_reply(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     new_conversation(page)
     send(page, "[[sim:tokens=600]] a long story please")
     expect(page.locator("#streaming-reply")).to_contain_text(re.compile(r"\S{3,}.*\S{3,}"))
@@ -127,7 +134,7 @@ def test_escape_stops_a_streaming_reply(page: Page, app: RunningApp) -> None:
 
 
 def test_up_in_an_empty_composer_edits_the_last_message(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     new_conversation(page)
     send(page, "[[sim:tokens=5]] first words")
     wait_reply_done(page)
@@ -141,7 +148,7 @@ def test_up_in_an_empty_composer_edits_the_last_message(page: Page, app: Running
 
 
 def test_ctrl_k_opens_a_conversation_by_its_title(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    open_keys(page, app)
     new_conversation(page)
     send(page, "[[sim:tokens=5]] quokka habits")
     wait_reply_done(page)
