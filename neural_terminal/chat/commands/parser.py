@@ -158,8 +158,10 @@ def _parse_args(name: str, rest: str) -> Command | str:
             return f"No strategy {rest!r}."
     if name == "export":
         kind = rest.lower()
-        if kind == "md" or kind == "json":
-            return Export(kind)
+        if kind == "md":
+            return Export("md")
+        if kind == "json":
+            return Export("json")
         return f"No export format {rest!r}."
     return _budget(rest)
 

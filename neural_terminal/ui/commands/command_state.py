@@ -49,7 +49,7 @@ class CommandState(rx.State):
             self.command_notice = ""
             if draft.lstrip().startswith("//"):
                 form_data = {**form_data, "message": draft.lstrip()[1:]}
-            return ChatState.send(form_data)
+            return _event(ChatState.send, form_data)
         parsed = parse(draft)
         if isinstance(parsed, ParseError):
             self.command_notice = parsed.text
@@ -88,7 +88,9 @@ class CommandState(rx.State):
         if isinstance(command, ChooseModel):
             return self._model(command.search, chat)
         if isinstance(command, SetSystem):
-            return [ChatState.save_system({"system_prompt": command.text, "preset_name": ""})]
+            return [
+                _event(ChatState.save_system, {"system_prompt": command.text, "preset_name": ""})
+            ]
         if isinstance(command, SetBudget):
             form = {
                 "global_limit": str(command.amount),
@@ -96,20 +98,20 @@ class CommandState(rx.State):
                 "period": command.period.value,
                 "time_zone": chat.budget_zone,
             }
-            return [ChatState.save_budget(form)]
+            return [_event(ChatState.save_budget, form)]
         if isinstance(command, SetStrategy):
-            return [ChatState.select_strategy(command.strategy.value)]
+            return [_event(ChatState.select_strategy, command.strategy.value)]
         if isinstance(command, Fork):
             if not chat.leaf_id:
                 return self._refuse("Nothing to fork yet: send a message first.")
-            return [ChatState.fork(chat.leaf_id)]
+            return [_event(ChatState.fork, chat.leaf_id)]
         if isinstance(command, Export):
             if not chat.active_id:
                 return self._refuse("Nothing to export yet: send a message first.")
             return [rx.download(url=f"/api/export/{chat.active_id}.{command.kind}")]
         if isinstance(command, Search):
             return [
-                ChatState.search({"words": command.words}),
+                _event(ChatState.search, {"words": command.words}),
                 rx.set_value("search-words", command.words),
             ]
         if isinstance(command, Stats):
@@ -120,12 +122,19 @@ class CommandState(rx.State):
     def _model(self, search: str, chat: ChatState) -> list[Any] | None:
         found = match_models(search, [m.id for m in chat.models])
         if len(found) == 1:
-            return [ChatState.select_model(found[0])]
+            return [_event(ChatState.select_model, found[0])]
         if not found:
             return self._refuse(f"No model matches {search!r}.")
         named = ", ".join(found[:SHOWN_MATCHES]) + (", …" if len(found) > SHOWN_MATCHES else "")
         return self._refuse(f"{len(found)} models match {search!r}: {named}. Type more.")
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str) -> list[Any] | None:
+        """Say why under the composer; nothing runs, and the draft stays."""
         self.command_notice = message
         return None
+
+
+def _event(handler: Any, *args: Any) -> Any:
+    """A call of another state's handler, as an event to run next (Reflex's handler types
+    are not visible to mypy)."""
+    return handler(*args)
