@@ -164,3 +164,47 @@ def test_ctrl_k_opens_a_conversation_by_its_title(page: Page, app: RunningApp) -
     expect(palette).to_be_hidden()
     expect(page.locator(USER_MESSAGES)).to_have_count(1)
     expect(page.locator(USER_MESSAGES)).to_contain_text("quokka habits")
+
+
+def test_slash_model_completes_ids_and_picks_the_one_that_matches(
+    page: Page, app: RunningApp
+) -> None:
+    open_keys(page, app)
+    new_conversation(page)
+    composer = page.locator("#composer")
+    composer.press_sequentially("/model large")
+    options = page.locator(f"{MENU} [role=option]")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("sim/terminal-large")
+    composer.press("Enter")  # fills the id in
+    expect(composer).to_have_value("/model sim/terminal-large")
+    composer.press("Enter")  # runs it
+    expect(page.locator("#model-select")).to_have_value("sim/terminal-large")
+    composer.fill("/model terminal")
+    expect(options).to_have_count(3)
+    composer.press("Escape")  # the menu closes; Enter now runs the draft as typed
+    expect(page.locator(MENU)).to_be_hidden()
+    composer.press("Enter")  # several match: they are named, nothing is chosen
+    expect(page.locator("#command-notice")).to_contain_text("models match 'terminal'")
+    expect(page.locator("#model-select")).to_have_value("sim/terminal-large")
+
+
+def test_alt_arrows_move_between_conversations_in_sidebar_order(
+    page: Page, app: RunningApp
+) -> None:
+    open_keys(page, app)
+    new_conversation(page)
+    send(page, "[[sim:tokens=5]] wombat one")
+    wait_reply_done(page)
+    new_conversation(page)
+    send(page, "[[sim:tokens=5]] wombat two")
+    wait_reply_done(page)
+    rows = page.locator(".nt-conv")
+    active = page.locator('.nt-conv[data-active="true"] .nt-conv-title')
+    expect(active).to_contain_text("wombat two")
+    order = [rows.nth(n).locator(".nt-conv-title").inner_text() for n in range(rows.count())]
+    below = order[order.index(active.inner_text()) + 1]
+    page.keyboard.press("Alt+ArrowDown")
+    expect(active).to_have_text(below)
+    page.keyboard.press("Alt+ArrowUp")
+    expect(active).to_contain_text("wombat two")
