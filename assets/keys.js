@@ -174,14 +174,15 @@
     }
   });
 
-  // ---- The key map: Escape closes it (before Escape stops a reply) -----------------------
+  // ---- The key map: Escape closes it (before Escape stops a reply); Tab stays inside -------
   document.addEventListener(
     "keydown",
     (event) => {
-      if (event.key !== "Escape" || !byId("keys-overlay")) return;
+      if ((event.key !== "Escape" && event.key !== "Tab") || !byId("keys-overlay")) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      byId("keys-close")?.click();
+      if (event.key === "Escape") byId("keys-close")?.click();
+      else byId("keys-close")?.focus(); // its one control
     },
     true,
   );

@@ -117,6 +117,9 @@ def test_question_mark_lists_the_keys(page: Page, app: RunningApp) -> None:
     expect(overlay).to_be_visible()
     expect(overlay).to_contain_text("Ctrl+K")
     expect(overlay).to_contain_text("/budget <amount> [daily|monthly]")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator("#keys-close")).to_be_focused()  # the focus stays in the dialog
     page.keyboard.press("Escape")
     expect(overlay).to_have_count(0)
     page.keyboard.press("i")
