@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, expect
 
+from neural_terminal.domain.conversations import ConversationInfo
 from neural_terminal.domain.periods import Period
+from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from tests.e2e.server import RunningApp
@@ -29,6 +31,14 @@ def stored_budget(app: RunningApp) -> BudgetConfig:
     engine = make_engine(app.database_url)
     try:
         return BudgetStore(engine, defaults=BudgetConfig(None, Period.NONE, "UTC")).config()
+    finally:
+        engine.dispose()
+
+
+def stored_conversations(app: RunningApp) -> list[ConversationInfo]:
+    engine = make_engine(app.database_url)
+    try:
+        return ChatRepository(engine).list_conversations()
     finally:
         engine.dispose()
 
@@ -211,3 +221,23 @@ def test_alt_arrows_move_between_conversations_in_sidebar_order(
     expect(active).to_have_text(below)
     page.keyboard.press("Alt+ArrowUp")
     expect(active).to_contain_text("wombat two")
+
+
+def test_system_fork_help_and_stats_run_what_their_buttons_run(page: Page, app: RunningApp) -> None:
+    open_keys(page, app)
+    new_conversation(page)
+    send(page, "[[sim:tokens=5]] numbat notes")
+    wait_reply_done(page)
+    count = len(stored_conversations(app))
+    press_enter_with(page, "/system Answer in haiku.")
+    expect(page.locator("#composer")).to_have_value("")
+    (mine,) = [c for c in stored_conversations(app) if c.title.startswith("numbat")]
+    assert mine.system_prompt == "Answer in haiku."
+    press_enter_with(page, "/fork")
+    expect(page.locator(".nt-conv")).to_have_count(count + 1)
+    assert len(stored_conversations(app)) == count + 1
+    press_enter_with(page, "/help")
+    expect(page.get_by_role("dialog", name="Keyboard and commands")).to_be_visible()
+    page.keyboard.press("Escape")
+    press_enter_with(page, "/stats")
+    expect(page).to_have_url(re.compile(r"/telemetry"))
