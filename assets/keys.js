@@ -20,7 +20,13 @@
     }
   };
   const modelIds = () =>
-    [...document.querySelectorAll("#model-ids option")].map((o) => ({ id: o.value, label: o.label || o.value }));
+    [...document.querySelectorAll("#model-ids option")].map((o) => ({
+      id: o.value,
+      label: o.label || o.value,
+      prices: o.dataset.prices || "",
+    }));
+  // Name, then prices per million in/out and the window (or "free"), as the server wrote them.
+  const modelHint = (m) => [m.label === m.id ? "" : m.label, m.prices].filter(Boolean).join(" · ");
   // The same rule as registry.match_models: an exact id alone, else ids holding every word.
   const matchModels = (search, models) => {
     const wanted = search.trim().toLowerCase();
@@ -41,7 +47,7 @@
       return matchModels(model[1], modelIds()).map((m) => ({
         fill: `/model ${m.id}`,
         label: m.id,
-        hint: m.label === m.id ? "" : m.label,
+        hint: modelHint(m),
         submit: false,
       }));
     }
@@ -202,7 +208,7 @@
       if (title && has(text)) items.push({ kind: "conversation", label: text, hint: "conversation", open: title });
     }
     for (const m of q ? matchModels(q, modelIds()) : []) {
-      items.push({ kind: "model", label: m.id, hint: "model", model: m.id });
+      items.push({ kind: "model", label: m.id, hint: `model · ${modelHint(m)}`, model: m.id });
     }
     return items;
   };

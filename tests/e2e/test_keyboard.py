@@ -189,6 +189,7 @@ def test_slash_model_completes_ids_and_picks_the_one_that_matches(
     options = page.locator(f"{MENU} [role=option]")
     expect(options).to_have_count(1)
     expect(options.first).to_contain_text("sim/terminal-large")
+    expect(options.first).to_contain_text("/M")  # its prices per million tokens
     composer.press("Enter")  # fills the id in
     expect(composer).to_have_value("/model sim/terminal-large")
     composer.press("Enter")  # runs it
@@ -241,3 +242,24 @@ def test_system_fork_help_and_stats_run_what_their_buttons_run(page: Page, app: 
     page.keyboard.press("Escape")
     press_enter_with(page, "/stats")
     expect(page).to_have_url(re.compile(r"/telemetry"))
+
+
+def test_the_palette_finds_a_free_model_and_chooses_it(page: Page, app: RunningApp) -> None:
+    open_keys(page, app)
+    new_conversation(page)
+    page.keyboard.press("Control+k")
+    page.keyboard.type("free")
+    option = page.locator('#palette-list [data-kind="model"]')
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text("sim/terminal-free:free")
+    expect(option).to_contain_text("free · ")  # marked free, with its window
+    kinds = page.locator("#palette-list [role=option]").evaluate_all(
+        "items => items.map((item) => item.dataset.kind)"
+    )
+    for _ in range(kinds.index("model")):  # commands and conversations come first
+        page.keyboard.press("ArrowDown")
+    expect(page.locator('#palette-list [aria-selected="true"]')).to_have_attribute(
+        "data-kind", "model"
+    )
+    page.keyboard.press("Enter")
+    expect(page.locator("#model-select")).to_have_value("sim/terminal-free:free")

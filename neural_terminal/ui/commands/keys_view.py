@@ -63,7 +63,11 @@ def command_notice() -> rx.Component:
 def model_ids() -> rx.Component:
     """The catalogue's ids for completing ``/model `` and for the palette."""
     return rx.el.datalist(
-        rx.foreach(ChatState.models, lambda m: rx.el.option(m.label, value=m.id)),
+        # Prices per million tokens and the window, formatted once (ui/chat/views.py).
+        rx.foreach(
+            ChatState.models,
+            lambda m: rx.el.option(m.label, value=m.id, data_prices=m.prices),
+        ),
         id="model-ids",
     )
 
