@@ -166,7 +166,7 @@ def test_stop_keeps_the_partial_reply_after_a_reload(page: Page, app: RunningApp
 
 
 HOSTILE = (
-    '/echo <iframe srcdoc="<script>parent.window.__pwned=1</script>"></iframe> '
+    '//echo <iframe srcdoc="<script>parent.window.__pwned=1</script>"></iframe> '
     '<img src="x" onerror="window.__pwned=2"> <style>body{display:none}</style> '
     "<script>window.__pwned=3</script>\n\n"
     "Inline too: <img src=x onerror=window.__pwned=4> and **bold** done"

@@ -30,7 +30,7 @@ def test_live_text_equals_the_stored_reply_exactly(page: Page, app: RunningApp) 
     new_conversation(page)
     page.evaluate(RECORD_LIVE_TEXT)
 
-    send(page, "/echo [[sim:rate=400]]" + MIXED)
+    send(page, "//echo [[sim:rate=400]]" + MIXED)  # // sends a leading /
 
     wait_reply_done(page)
     reply = stored_messages(app)[-1]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.commands.command_state import CommandState
+from neural_terminal.ui.commands.keys_view import command_menu, command_notice
 
 
 def composer() -> rx.Component:
@@ -32,6 +34,7 @@ def composer() -> rx.Component:
                 padding_bottom="4px",
             ),
         ),
+        command_menu(),
         rx.hstack(
             rx.el.textarea(
                 name="message",
@@ -72,6 +75,7 @@ def composer() -> rx.Component:
             width="100%",
             align="stretch",
         ),
+        command_notice(),
         rx.text(
             "",
             id="preflight-estimate",
@@ -80,7 +84,7 @@ def composer() -> rx.Component:
             title="Estimated cost of sending now: the context that would be sent, plus the "
             "expected reply (NEURAL_TERMINAL_EXPECTED_REPLY_TOKENS)",
         ),
-        on_submit=ChatState.send,
+        on_submit=CommandState.submit,  # a /command runs, the rest is sent
         reset_on_submit=False,
         class_name="nt-composer",
         style={"width": "100%", "padding": "12px 16px"},

@@ -10,6 +10,7 @@ from neural_terminal.ui.chat.composer import composer
 from neural_terminal.ui.chat.header import header
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.chat.transcript import transcript
+from neural_terminal.ui.commands.keys_view import keys_layer
 from neural_terminal.ui.library.sidebar import sidebar
 
 BREAKER = "The upstream failed repeatedly: new sends fail at once until a probe succeeds · "
@@ -179,6 +180,7 @@ def index() -> rx.Component:
         rx.script(src="/terminal.js"),
         rx.script(src="/layout.js"),
         rx.script(src="/telemetry.js"),
+        keys_layer(),
         class_name="nt-shell nt-chat",
         spacing="0",
         width="100%",

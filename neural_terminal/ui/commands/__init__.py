@@ -1,0 +1,1 @@
+"""Slash commands, the key map overlay and the command palette (the Reflex side)."""
