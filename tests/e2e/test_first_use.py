@@ -44,3 +44,23 @@ def test_the_breaker_line_counts_failures_mid_stream(page: Page, app: RunningApp
     send(page, "[[sim:tokens=5]] and now whole")
     wait_reply_done(page)
     expect(page.locator("#breaker-state")).to_have_text("upstream ok")
+
+
+def test_the_preview_prices_a_draft_says_too_long_and_empties_on_send(
+    page: Page, app: RunningApp
+) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    preview = page.locator("#preflight-estimate")
+    limit = int(page.locator("#composer").get_attribute("data-max-chars") or 0)
+
+    page.locator("#composer").fill("x" * (limit + 1))
+    expect(preview).to_contain_text(f"Not sent: this message is {limit + 1:,} characters")
+    expect(preview).not_to_contain_text("$")
+
+    page.locator("#composer").fill("[[sim:tokens=5]] a short one")
+    expect(preview).to_contain_text("$")
+    page.locator("#composer").press("Enter")
+    wait_reply_done(page)
+    expect(page.locator("#composer")).to_have_value("")
+    expect(preview).to_have_text("")
