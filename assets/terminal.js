@@ -378,6 +378,7 @@ document.addEventListener("input", (event) => {
 document.addEventListener("submit", (event) => {
   if (event.target instanceof HTMLFormElement && event.target.querySelector("#composer")) {
     clearTimeout(ntPreflight.timer);
+    if (ntPreflight.controller) ntPreflight.controller.abort(); // a late answer must not re-show it
     showPreflight("", false);
   }
 });

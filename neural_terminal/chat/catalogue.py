@@ -48,3 +48,10 @@ class ModelCatalogue:
     def get(self, model_id: str) -> ModelInfo | None:
         """A model from the last successful fetch, or None."""
         return self._models.get(model_id)
+
+    def usable(self, model_id: str) -> str:
+        """``model_id`` when the catalogue lists it (or lists nothing yet), else its first model:
+        a new conversation never starts on a model the upstream does not have (issue 15)."""
+        if not self._models or model_id in self._models:
+            return model_id
+        return next(iter(self._models))

@@ -222,18 +222,15 @@ class ReplyStreamer:
     async def _attempt(
         self, conversation_id: int, message_id: int, request: ChatRequest, progress: _Progress
     ) -> AsyncIterator[ReplyDelta]:
-        """One request upstream; the breaker hears how it went."""
+        """One request upstream; the breaker hears how it went, once, when it ends: a stream
+        that answers and then breaks is a failure, so its first chunk must not end the streak."""
         breaker = self._resilience.breaker
         breaker.before_request()  # raises CircuitOpen while the upstream is considered down
-        answered = False
         progress.report = None
         try:
             async with self._upstream.stream_chat(request) as stream:
                 progress.generation_id = stream.generation_id
                 async for chunk in stream:
-                    if not answered:
-                        answered = True
-                        breaker.record_success()  # it answers: close, or end the probe
                     if isinstance(chunk, TextDelta):
                         live = self._take_delta(conversation_id, message_id, progress, chunk.text)
                         yield ReplyDelta(chunk.text, live)
@@ -244,14 +241,13 @@ class ReplyStreamer:
         except NeuralTerminalError as exc:
             if is_upstream_failure(exc):
                 breaker.record_failure()
-            elif not answered:
+            else:
                 breaker.record_success()  # a refusal (bad key, no credits) proves it is up
             raise
         except BaseException:
             breaker.release()
             raise
-        if not answered:
-            breaker.record_success()
+        breaker.record_success()
 
     def _take_delta(
         self, conversation_id: int, message_id: int, progress: _Progress, text: str

@@ -581,6 +581,8 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
             self.notice = f"Could not load the model list: {exc.user_message}"
             return
         self.models = [model_view(m) for m in models]
+        if not self.active_id:  # a new conversation: the selector, header and request agree
+            self.model = catalogue.usable(self.model)
         self._show_model(catalogue.get(self.model))
         self._refresh_context()  # the window is known once the catalogue is
 

@@ -357,6 +357,45 @@ async def test_the_breaker_opens_fails_fast_then_lets_one_probe_through(
 
 
 @pytest.mark.asyncio
+async def test_failures_mid_stream_count_in_the_streak_and_open_the_breaker(
+    repo: SpyRepository,
+    upstream: FakeUpstream,
+    sleeps: Sleeps,
+    breaker: CircuitBreaker,
+    context_builder: ContextBuilder,
+) -> None:
+    """A stream that answers then breaks is a failure: its first chunk must not reset the
+    streak (issue 15: three broken streams in a row showed "1/5 failed")."""
+    chat = _chat(repo, upstream, sleeps, breaker, context_builder, attempts=1)
+    conversation_id = _conversation(chat)
+    streaks = []
+    for _ in range(3):
+        upstream.enqueue(ScriptedReply([TextDelta("Half")], error_after_chunks=StreamInterrupted()))
+        await collect(chat.send(conversation_id, "hello"))
+        streaks.append(chat.upstream_status().failures)
+    assert streaks == [1, 2, 3]
+    assert chat.upstream_status().state is BreakerState.OPEN
+
+
+@pytest.mark.asyncio
+async def test_a_completed_stream_ends_the_streak(
+    repo: SpyRepository,
+    upstream: FakeUpstream,
+    sleeps: Sleeps,
+    breaker: CircuitBreaker,
+    context_builder: ContextBuilder,
+) -> None:
+    chat = _chat(repo, upstream, sleeps, breaker, context_builder, attempts=1)
+    conversation_id = _conversation(chat)
+    for _ in range(2):
+        upstream.enqueue(ScriptedReply([TextDelta("Half")], error_after_chunks=StreamInterrupted()))
+        await collect(chat.send(conversation_id, "hello"))
+    upstream.enqueue(_ok("whole"))
+    await collect(chat.send(conversation_id, "again"))
+    assert chat.upstream_status().failures == 0
+
+
+@pytest.mark.asyncio
 async def test_refusals_do_not_open_the_breaker(
     repo: SpyRepository,
     upstream: FakeUpstream,
