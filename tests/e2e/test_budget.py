@@ -88,8 +88,15 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
     assert second.completion_tokens
     assert second.completion_tokens < 3000  # cut off mid-stream
     assert second.estimate_usd is not None
+    # The estimate gives way to the upstream's billed figure once its record answers, in
+    # the page too (no reload).
     shown = page.locator('.nt-msg[data-role="assistant"]').last
-    expect(shown).to_contain_text("(estimate)")
+    expect(shown).not_to_contain_text("(estimate)", timeout=15_000)
+    billed = stored_messages(app)[-1]
+    assert not billed.cost_is_estimate
+    assert billed.cost_source == "generation"
+    assert billed.cost_usd is not None
+    expect(shown).to_contain_text(format_usd(billed.cost_usd))
     expect(page.locator("#budget-suspended")).to_contain_text("SUSPENDED")
     expect(page.locator("#budget-bar")).to_have_attribute("data-level", "exceeded")
     # Continue and Retry are not offered while suspended: they would be refused.

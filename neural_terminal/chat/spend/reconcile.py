@@ -9,6 +9,7 @@ A reply that broke off or was stopped never got ``usage.cost``; OpenRouter's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -33,6 +34,8 @@ class Reconciler:
         self._engine = engine
         self._lookup = lookup
         self._tasks: set[asyncio.Task[int]] = set()
+        # The reconciliation started for each reply that just ended (the page waits for it).
+        self._by_message: dict[int, asyncio.Task[int]] = {}
 
     async def reconcile_all(self) -> int:
         """Every estimated reply with a generation id (start-up); how many were reconciled."""
@@ -92,7 +95,18 @@ class Reconciler:
             return  # no loop (a script): the next start-up reconciles it
         task = loop.create_task(self.reconcile(event.message_id))
         self._tasks.add(task)  # held so it is not collected mid-flight
+        self._by_message[event.message_id] = task
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._by_message.pop(event.message_id, None))
+
+    async def settled(self, message_id: int, timeout_s: float) -> None:
+        """Wait, at most ``timeout_s``, for the reconciliation the reply's end started (if it
+        is still running); the stored cost then says whether it was replaced."""
+        task = self._by_message.get(message_id)
+        if task is None:
+            return
+        with contextlib.suppress(Exception):  # not in time, or failed: the estimate stays
+            await asyncio.wait_for(asyncio.shield(task), timeout_s)
 
     async def wait(self) -> None:
         """Wait for background reconciliations (tests, shutdown)."""

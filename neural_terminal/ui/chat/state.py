@@ -52,6 +52,8 @@ from neural_terminal.ui.telemetry.credit import CreditState
 RECENT_LIMIT = 40
 # The live cost line changes at most this often (its own script call, a few bytes).
 LIVE_COST_EVERY_S = 0.25
+# How long a reply cut or broken waits for its billed cost (GET /generation) to show it.
+RECONCILE_WAIT_S = 10.0
 
 
 class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.State):
@@ -424,6 +426,15 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
             self._update_actions()
             self._refresh_context()
             self._show_budget()
+        if stored is not None and stored.cost_is_estimate and stored.id is not None:
+            # Cut or broken: its estimate gives way to the billed cost once the upstream's
+            # record answers (the reconciliation the reply's end started; maybe done by now).
+            await services().reconciler.settled(stored.id, RECONCILE_WAIT_S)
+            billed = chat.message(stored.id)
+            if billed is not None and not billed.cost_is_estimate:
+                async with self:
+                    self._put(message_view(billed))
+                    self._show_budget()
         yield CreditState.refresh  # the key's credit after the reply (at most once a minute)
 
     def _pending_request(self) -> TurnRequest:
