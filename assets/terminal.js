@@ -91,7 +91,7 @@ ntFollowTranscript();
 //
 // Markdown while it streams: a batch may also say where finished markdown blocks end (the
 // server's block splitter). Each finished block is cut from the text once and handed to the
-// page's markdown component (#live-blocks, ui/chat/markdown_view.py) in a "nt-live-blocks"
+// page's markdown component (#live-blocks, ui/chat/live/markdown_view.py) in a "nt-live-blocks"
 // event; the list only grows, and each block is drawn once. #live-text shows the rest as
 // plain text: the block being written, and finished blocks until the component has drawn
 // them (it says so before the browser paints, so no text is shown twice or goes missing).

@@ -51,7 +51,7 @@ from tests.e2e.hosted_stack import HostedStack, hosted_stack
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_hosted import add_user
 
-# What ChatState.stream_reply yields per batch (neural_terminal/ui/chat/live_script.py).
+# What ChatState.stream_reply yields per batch (neural_terminal/ui/chat/live/live_script.py).
 APPEND = re.compile(r"window\.ntLive&&window\.ntLive\.append\((\d+),(\d+),(.*)\)", re.DOTALL)
 
 BENCH_USER = ("bench", "the load bench's passphrase")

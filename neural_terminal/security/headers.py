@@ -5,7 +5,7 @@ colour-mode restore): each is allowed by its sha256, read from the built site at
 no other inline script runs, whatever reaches the page. ``'unsafe-eval'`` is allowed
 because Reflex runs ``rx.call_script`` payloads with ``eval``: the live reply text arrives
 that way, built by the server with every model-written string a JSON literal
-(ui/chat/live_script.py).
+(ui/chat/live/live_script.py).
 """
 
 from __future__ import annotations

@@ -30,11 +30,11 @@ from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.store.spend.budget_store import BudgetConfig
 from neural_terminal.ui.budget.budget_state import BudgetVars
 from neural_terminal.ui.budget.budget_view import parse_limit, price_change_text
-from neural_terminal.ui.chat.following import FollowVars
-from neural_terminal.ui.chat.live_script import append_script, cost_script
+from neural_terminal.ui.chat.live.following import FollowVars
+from neural_terminal.ui.chat.live.live_script import append_script, cost_script
+from neural_terminal.ui.chat.live.page_calls import run_in_page
+from neural_terminal.ui.chat.live.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.chat.notice_vars import NoticeVars
-from neural_terminal.ui.chat.page_calls import run_in_page
-from neural_terminal.ui.chat.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.chat.tree_vars import TreeVars
 from neural_terminal.ui.chat.views import (
     MessageView,

@@ -4,7 +4,7 @@ Every message the page was sent stays in ``history``/``recent``; a row is shown 
 the path (``path_pos``) and placed by its position there (flex order), so switching branches
 moves no text that the page already has (ui/chat/tree_vars.py).
 
-Model output is rendered by ``rx.markdown(..., use_raw=False)`` (ui/chat/markdown_view.py):
+Model output is rendered by ``rx.markdown(..., use_raw=False)`` (ui/chat/live/markdown_view.py):
 raw HTML in a reply is shown as text, never parsed, so it cannot run script in the page (see
 DESIGN.md). So are the finished blocks of the reply in progress, with the same renderer.
 """
@@ -16,7 +16,7 @@ from typing import cast
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from neural_terminal.ui.chat.markdown_view import live_markdown, model_markdown
+from neural_terminal.ui.chat.live.markdown_view import live_markdown, model_markdown
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.chat.views import MessageView
 

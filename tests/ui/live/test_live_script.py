@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from neural_terminal.ui.chat.live_script import append_script
+from neural_terminal.ui.chat.live.live_script import append_script
 
 
 @pytest.mark.parametrize(

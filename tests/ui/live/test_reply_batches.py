@@ -16,7 +16,7 @@ from neural_terminal.chat.markdown.blocks import block_ends
 from neural_terminal.chat.turns.replies import ReplyDelta, ReplyEvent, ReplyFinished, ReplyStarted
 from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.errors import InvalidInput
-from neural_terminal.ui.chat.reply_batches import ReplyBatch, ReplyBatcher, frame_interval
+from neural_terminal.ui.chat.live.reply_batches import ReplyBatch, ReplyBatcher, frame_interval
 from tests import virtual_time
 
 USER = StoredMessage(id=1, conversation_id=1, role="user", content="q")

@@ -25,9 +25,9 @@ from neural_terminal.bootstrap import services
 from neural_terminal.chat.markdown.blocks import BlockSplitter
 from neural_terminal.chat.watch import Signature
 from neural_terminal.domain.conversations import MessageStatus
-from neural_terminal.ui.chat.live_script import append_script
-from neural_terminal.ui.chat.page_calls import run_in_page
-from neural_terminal.ui.chat.tab_sockets import connected_here
+from neural_terminal.ui.chat.live.live_script import append_script
+from neural_terminal.ui.chat.live.page_calls import run_in_page
+from neural_terminal.ui.chat.live.tab_sockets import connected_here
 
 FOLLOW_EVERY_S = 0.25
 # A watcher checks that its tab's socket is still here at least this often, and a tab
