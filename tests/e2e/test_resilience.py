@@ -59,11 +59,13 @@ def test_a_dropped_reply_is_kept_and_continue_completes_it(page: Page, app: Runn
         "interrupted",
         full_reply(text)[: len(partial.content)],
     )
-    # Stored as our estimate; the upstream's generation record may already have replaced it
-    # with the billed figure (reconciled in the background as soon as the reply broke off).
+    # Stored as our estimate, which the upstream's generation record replaces with the billed
+    # figure as soon as it answers: in the page too, without a reload.
     assert partial.estimate_usd is not None
-    assert partial.cost_is_estimate or partial.cost_source == "generation"
-    expect(reply).to_contain_text("(estimate)")
+    expect(reply).not_to_contain_text("(estimate)", timeout=15_000)
+    billed = stored_messages(app)[-1]
+    assert billed.cost_source == "generation"
+    assert not billed.cost_is_estimate
     expect(reply.locator(".retry-reply")).to_be_visible()
 
     reply.locator(".continue-reply").click()
