@@ -45,6 +45,7 @@ from neural_terminal.ui.api import (
     session_api,
     telemetry_api,
 )
+from neural_terminal.ui.chat.live.tab_sockets import reconnect_pages_here
 from neural_terminal.ui.chat.page import index
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.telemetry.credit import CreditState
@@ -139,7 +140,9 @@ async def _services_lifespan() -> AsyncIterator[None]:
     # This worker's lease first: it counts as alive before it streams anything. Then the
     # replies and reservations of workers that are gone (a crash, the last start) are given
     # up, before the first page is served; with other workers, again every second or so.
-    await app_services.sharing.start(on_stop=app_services.chat.stop_here)
+    await app_services.sharing.start(
+        on_stop=app_services.chat.stop_here, on_redis_restart=reconnect_pages_here
+    )
     await app_services.sweeper.sweep_logged()
     sweeping = asyncio.create_task(app_services.sweeper.run())
     # Prices are refreshed on start; estimated costs are reconciled once the upstream answers.

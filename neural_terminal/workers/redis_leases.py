@@ -33,13 +33,17 @@ from neural_terminal.workers.leases import StopHandler
 logger = logging.getLogger(__name__)
 
 # Delete or renew a key only while it still names this worker (another may have taken it
-# after it expired).
+# after it expired). A claim that is missing is taken again: a Redis restarted without
+# persistence comes back empty, and the reply this worker streams still holds its turn.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 _RENEW = """
 local renewed = 0
 for _, key in ipairs(KEYS) do
-  if redis.call('get', key) == ARGV[1] then
+  local owner = redis.call('get', key)
+  if owner == ARGV[1] then
     redis.call('pexpire', key, ARGV[2]); renewed = renewed + 1
+  elseif not owner then
+    redis.call('set', key, ARGV[1], 'PX', ARGV[2]); renewed = renewed + 1
   end
 end
 return renewed

@@ -13,6 +13,7 @@ from neural_terminal.workers.leases import LocalLeases, StopHandler, WorkerLease
 from neural_terminal.workers.live_text import LiveTextMirror, NoMirror
 from neural_terminal.workers.redis_leases import RedisLeases
 from neural_terminal.workers.redis_live_text import RedisLiveText
+from neural_terminal.workers.redis_restarts import RedisRestarts, RestartHandler
 from neural_terminal.workers.shared_breaker import SharedBreaker
 
 
@@ -26,16 +27,23 @@ class Sharing:
     redis: Redis | None = None
     # The upstream's breaker with its streak shared (None: each process keeps its own).
     breaker: SharedBreaker | None = None
+    # Says when Redis restarted empty (None: nothing shared, nothing to lose).
+    restarts: RedisRestarts | None = None
 
-    async def start(self, on_stop: StopHandler) -> None:
-        """Take the lease and start the background loops."""
+    async def start(self, on_stop: StopHandler, on_redis_restart: RestartHandler) -> None:
+        """Take the lease and start the background loops; ``on_redis_restart`` rebuilds what
+        Redis held for the pages (it is called after each restart of Redis)."""
         await self.leases.start(on_stop)
         await self.mirror.start()
         if self.breaker is not None:
             await self.breaker.start()
+        if self.restarts is not None:
+            await self.restarts.start(on_redis_restart)
 
     async def close(self) -> None:
         """Flush, give the lease up, close the connection."""
+        if self.restarts is not None:
+            await self.restarts.close()
         if self.breaker is not None:
             await self.breaker.close()
         await self.mirror.close()
@@ -64,4 +72,5 @@ def build_sharing(settings: Settings) -> Sharing:
             failure_threshold=max(1, settings.breaker_failures),
             cooldown_s=settings.breaker_cooldown_s,
         ),
+        RedisRestarts(redis),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -14,17 +15,20 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from neural_terminal.settings import PROJECT_ROOT
+from neural_terminal.store.engine import make_engine
+from neural_terminal.store.tables import BudgetReservation, Message
 from tests.e2e.server import START_TIMEOUT_S, _app_env, _is_free
 
 POSTGRES_ENV = "NEURAL_TERMINAL_TEST_POSTGRES_URL"
@@ -64,17 +68,69 @@ class HostedStack:
         return "\n".join(parts)
 
 
-def _needs() -> str | None:
+class RedisServer:
+    """A Redis of the test's own on a loopback port, without persistence (as the machine's):
+    stopped and started again, it comes back empty, as a restarted production Redis without
+    a disk would."""
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self._log = log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it and wait until it answers PING."""
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no"]
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while not self._answers():
+            assert self._process.poll() is None, self._log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "redis-server did not answer in 30 s"
+            time.sleep(0.05)  # polling a condition: the server is starting
+
+    def stop(self) -> None:
+        """Stop it (SIGKILL: what a crash or a restart without a clean save looks like)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@contextmanager
+def redis_server(state_dir: Path) -> Iterator[RedisServer]:
+    """A Redis of the test's own (skipped where Debian's redis-server is not installed)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("this test restarts Redis: it needs Debian's redis-server")
+    server = RedisServer(_free_ports(1), state_dir / "redis.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _needs(redis_url: str) -> str | None:
     """Why the stack cannot run here, or None."""
     if not os.environ.get(POSTGRES_ENV):
         return f"the hosted stack needs PostgreSQL: set {POSTGRES_ENV} (.ci/run does)"
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         return "the hosted stack needs nginx: `make nginx` installs Debian's"
-    url = make_url(REDIS_URL)
+    url = make_url(redis_url)
     try:
         socket.create_connection((url.host or "127.0.0.1", url.port or 6379), timeout=2).close()
     except OSError:
-        return f"the hosted stack needs Redis at {REDIS_URL}: set NEURAL_TERMINAL_TEST_REDIS_URL"
+        return f"the hosted stack needs Redis at {redis_url}: set NEURAL_TERMINAL_TEST_REDIS_URL"
     return None
 
 
@@ -104,9 +160,11 @@ def _database() -> Iterator[str]:
 
 
 @contextmanager
-def hosted_stack(state_dir: Path, workers: int = 2, **extra_env: str) -> Iterator[HostedStack]:
+def hosted_stack(
+    state_dir: Path, workers: int = 2, redis_url: str = REDIS_URL, **extra_env: str
+) -> Iterator[HostedStack]:
     """Start the stack; yield once nginx and both workers answer; stop it all."""
-    missing = _needs()
+    missing = _needs(redis_url)
     if missing is not None:
         pytest.skip(missing)
     port = _free_ports(workers + 1)
@@ -114,7 +172,7 @@ def hosted_stack(state_dir: Path, workers: int = 2, **extra_env: str) -> Iterato
         env = _app_env(database_url, extra_env)
         env.update(
             {
-                "REFLEX_REDIS_URL": REDIS_URL,
+                "REFLEX_REDIS_URL": redis_url,
                 "NEURAL_TERMINAL_REDIS_PREFIX": f"nt-test-{secrets.token_hex(4)}",
                 "NEURAL_TERMINAL_AUTH": "accounts",
             }
@@ -159,3 +217,85 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def log_in(page: Page, stack: HostedStack, user: tuple[str, str]) -> None:
+    """Sign in through nginx and wait until the page's websocket is connected to a worker."""
+    page.goto(stack.url + "/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.locator('input[name="username"]').fill(user[0])
+    page.locator('input[name="password"]').fill(user[1])
+    page.locator('input[name="password"]').press("Enter")
+    # The model list comes over the websocket: the page is connected to a worker.
+    expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
+    expect(page.locator("#composer")).to_be_enabled()
+
+
+def streaming_reply(stack: HostedStack) -> Message | None:
+    """The reply being streamed, as the database holds it now."""
+    engine = make_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(Message.__table__).where(  # type: ignore[attr-defined]
+                    Message.__table__.c.status == "streaming"  # type: ignore[attr-defined]
+                )
+            ).first()
+    finally:
+        engine.dispose()
+    return Message(**row._mapping) if row is not None else None
+
+
+def reply_row(stack: HostedStack, message_id: int) -> Message:
+    """One message as the database holds it now."""
+    engine = make_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            table = Message.__table__  # type: ignore[attr-defined]
+            row = conn.execute(select(table).where(table.c.id == message_id)).one()
+    finally:
+        engine.dispose()
+    return Message(**row._mapping)
+
+
+def reservation_count(stack: HostedStack) -> int:
+    """How many budget reservations are held."""
+    engine = make_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            table = BudgetReservation.__table__  # type: ignore[attr-defined]
+            return len(conn.execute(select(table)).all())
+    finally:
+        engine.dispose()
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail saying ``what`` did not happen."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} (not within {timeout_s:g} s)"
+        time.sleep(0.1)  # polling a condition in the database
+
+
+def checkpointed_reply(stack: HostedStack) -> Message:
+    """The reply in progress once a checkpoint has stored some of its text, with its owner."""
+    wait_for(lambda: (r := streaming_reply(stack)) is not None and r.content, 30, "checkpoint")
+    streaming = streaming_reply(stack)
+    assert streaming is not None
+    assert streaming.id is not None
+    assert streaming.stream_worker is not None
+    return streaming
+
+
+def owner_pid(reply: Message) -> int:
+    """The pid of the worker streaming ``reply`` (worker ids read host-pid-random)."""
+    assert reply.stream_worker is not None
+    return int(reply.stream_worker.split("-")[-2])
+
+
+def websockets_closed(stack: HostedStack) -> int:
+    """How many page websockets nginx has seen end (it logs a request when it ends)."""
+    log = stack.state_dir / "logs" / "nginx-access.log"
+    if not log.exists():
+        return 0
+    return sum(1 for line in log.read_text().splitlines() if "GET /_event/" in line)

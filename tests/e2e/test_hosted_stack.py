@@ -20,11 +20,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from neural_terminal.store.engine import make_engine
-from neural_terminal.store.tables import BudgetReservation, Message
-from tests.e2e.hosted_stack import HostedStack, hosted_stack
+from tests.e2e.hosted_stack import (
+    HostedStack,
+    checkpointed_reply,
+    hosted_stack,
+    log_in,
+    owner_pid,
+    reply_row,
+    reservation_count,
+    wait_for,
+)
 from tests.e2e.test_chat import USER_MESSAGES, new_conversation, send, wait_reply_done
 from tests.e2e.test_hosted import add_user
 from tests.e2e.test_resilience import LAST_REPLY, full_reply
@@ -50,86 +56,31 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedStack]:
         yield running
 
 
-def _log_in(page: Page, stack: HostedStack) -> None:
-    page.goto(stack.url + "/")
-    expect(page).to_have_url(re.compile(r"/login"))
-    page.locator('input[name="username"]').fill(USER[0])
-    page.locator('input[name="password"]').fill(USER[1])
-    page.locator('input[name="password"]').press("Enter")
-    # The model list comes over the websocket: the page is connected to a worker.
-    expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
-    expect(page.locator("#composer")).to_be_enabled()
-
-
-def _streaming_reply(stack: HostedStack) -> Message | None:
-    engine = make_engine(stack.database_url)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(
-                select(Message.__table__).where(  # type: ignore[attr-defined]
-                    Message.__table__.c.status == "streaming"  # type: ignore[attr-defined]
-                )
-            ).first()
-    finally:
-        engine.dispose()
-    return Message(**row._mapping) if row is not None else None
-
-
-def _reply(stack: HostedStack, message_id: int) -> Message:
-    engine = make_engine(stack.database_url)
-    try:
-        with engine.connect() as conn:
-            table = Message.__table__  # type: ignore[attr-defined]
-            row = conn.execute(select(table).where(table.c.id == message_id)).one()
-    finally:
-        engine.dispose()
-    return Message(**row._mapping)
-
-
-def _reservations(stack: HostedStack) -> int:
-    engine = make_engine(stack.database_url)
-    try:
-        with engine.connect() as conn:
-            table = BudgetReservation.__table__  # type: ignore[attr-defined]
-            return len(conn.execute(select(table)).all())
-    finally:
-        engine.dispose()
-
-
-def _wait_for(condition: object, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"{what} (not within {timeout_s:g} s)"
-        time.sleep(0.1)  # polling a condition in the database
-
-
 def test_a_killed_worker_gives_its_reply_up_and_the_other_worker_continues_it(
     page: Page, stack: HostedStack
 ) -> None:
-    _log_in(page, stack)
+    log_in(page, stack, USER)
     send(page, "[[sim:tokens=600]] a long story about proxies")
     expect(page.locator("#streaming-reply")).to_contain_text(re.compile(r"(\S+\s+){30}"))
-    _wait_for(lambda: (r := _streaming_reply(stack)) is not None and r.content, 30, "checkpoint")
-    streaming = _streaming_reply(stack)
-    assert streaming is not None
-    assert streaming.stream_worker is not None
-    assert streaming.id is not None
-    owner_pid = int(streaming.stream_worker.split("-")[-2])
-    assert owner_pid in stack.workers().values(), (streaming.stream_worker, stack.workers())
-    assert _reservations(stack) == 1
+    streaming = checkpointed_reply(stack)
+    reply_id = streaming.id
+    assert reply_id is not None
+    owner = owner_pid(streaming)
+    assert owner in stack.workers().values(), (streaming.stream_worker, stack.workers())
+    assert reservation_count(stack) == 1
 
     killed_at = time.monotonic()
-    os.kill(owner_pid, signal.SIGKILL)
+    os.kill(owner, signal.SIGKILL)
 
-    _wait_for(
-        lambda: _reply(stack, streaming.id).status == "interrupted",
+    wait_for(
+        lambda: reply_row(stack, reply_id).status == "interrupted",
         GIVEN_UP_WITHIN_S + 10,
         "the killed worker's reply was not marked interrupted",
     )
     given_up_s = time.monotonic() - killed_at
-    saved = _reply(stack, streaming.id)
+    saved = reply_row(stack, reply_id)
     assert saved.content.startswith(streaming.content)
-    assert _reservations(stack) == 0
+    assert reservation_count(stack) == 0
     print(f"\nkilled worker's reply given up after {given_up_s:.1f} s")
     assert given_up_s <= GIVEN_UP_WITHIN_S + 2, given_up_s
 
@@ -141,7 +92,7 @@ def test_a_killed_worker_gives_its_reply_up_and_the_other_worker_continues_it(
         "data-status", "complete", timeout=90_000
     )
     wait_reply_done(page)
-    done = _reply(stack, streaming.id)
+    done = reply_row(stack, reply_id)
     assert done.status == "complete"
     assert done.content.startswith(saved.content)
     assert len(done.content) > len(saved.content)
@@ -183,7 +134,7 @@ def _open_tab_on_another_worker(page: Page, stack: HostedStack) -> Page:
 def test_a_second_tab_on_the_other_worker_follows_the_reply_live(
     page: Page, stack: HostedStack
 ) -> None:
-    _log_in(page, stack)
+    log_in(page, stack, USER)
     new_conversation(page)
     send(page, "[[sim:tokens=10]] hello")
     wait_reply_done(page)
@@ -207,22 +158,19 @@ def test_a_worker_stopped_for_a_restart_lets_its_reply_finish_and_the_page_moves
     page: Page, stack: HostedStack
 ) -> None:
     text = "[[sim:tokens=400]] the rolling restart story"
-    _log_in(page, stack)
+    log_in(page, stack, USER)
     new_conversation(page)
     send(page, text)
     expect(page.locator("#streaming-reply")).to_contain_text(re.compile(r"(\S+\s+){20}"))
-    _wait_for(lambda: (r := _streaming_reply(stack)) is not None and r.content, 30, "checkpoint")
-    streaming = _streaming_reply(stack)
-    assert streaming is not None
-    assert streaming.stream_worker is not None
+    streaming = checkpointed_reply(stack)
     assert streaming.id is not None
 
-    os.kill(int(streaming.stream_worker.split("-")[-2]), signal.SIGTERM)
+    os.kill(owner_pid(streaming), signal.SIGTERM)
 
     reply = page.locator(LAST_REPLY).last
     expect(reply).to_have_attribute("data-status", "complete", timeout=90_000)
     wait_reply_done(page)
-    stored = _reply(stack, streaming.id)
+    stored = reply_row(stack, streaming.id)
     assert stored.status == "complete"
     assert stored.content == full_reply(text)
     last_words = " ".join(stored.content.split()[-4:])

@@ -57,3 +57,45 @@ async def test_a_reply_whose_text_was_lost_on_the_way_is_never_mirrored_again(
 
     # Not "before after": a gap is worse than no mirror (readers use the database then).
     assert await reader.text(1) is None
+
+
+@pytest.mark.asyncio
+async def test_a_mirror_emptied_by_a_redis_restart_is_not_read_with_a_gap(
+    redis: Redis, prefix: str
+) -> None:
+    mirror = RedisLiveText(redis, prefix=prefix)
+    mirror.append(1, "the first half, ")
+    await mirror.flush()
+    await redis.delete(f"{prefix}:live:1")  # Redis restarted empty between two flushes
+    mirror.append(1, "the second half")
+
+    await mirror.flush()
+    mirror.append(1, " and more")
+    await mirror.flush()
+
+    # Not "the second half and more": readers use the database's checkpoint instead.
+    assert await mirror.text(1) is None
+
+
+@pytest.mark.asyncio
+async def test_text_with_characters_of_several_bytes_keeps_its_place(
+    redis: Redis, prefix: str
+) -> None:
+    mirror = RedisLiveText(redis, prefix=prefix)
+    for part in ("déjà ", "vu ✓ ", "🙂 again"):
+        mirror.append(1, part)
+        await mirror.flush()
+
+    assert await mirror.text(1) == "déjà vu ✓ 🙂 again"
+
+
+@pytest.mark.asyncio
+async def test_a_reply_continued_elsewhere_replaces_what_its_dead_worker_left(
+    redis: Redis, prefix: str
+) -> None:
+    await redis.set(f"{prefix}:live:1", "what a killed worker mirrored")
+    mirror = RedisLiveText(redis, prefix=prefix)
+    mirror.append(1, "the continued text")
+    await mirror.flush()
+
+    assert await mirror.text(1) == "the continued text"

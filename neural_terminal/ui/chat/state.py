@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import reflex as rx
@@ -34,6 +35,7 @@ from neural_terminal.ui.chat.live.following import FollowVars
 from neural_terminal.ui.chat.live.live_script import append_script, cost_script
 from neural_terminal.ui.chat.live.page_calls import run_in_page
 from neural_terminal.ui.chat.live.reply_batches import ReplyBatcher, frame_interval
+from neural_terminal.ui.chat.live.state_writes import write_when_possible
 from neural_terminal.ui.chat.notice_vars import NoticeVars
 from neural_terminal.ui.chat.tree_vars import TreeVars
 from neural_terminal.ui.chat.views import (
@@ -50,6 +52,8 @@ from neural_terminal.ui.library.library_state import LibraryVars
 from neural_terminal.ui.telemetry.credit import CreditState
 
 RECENT_LIMIT = 40
+# What the tab remembers (browser storage) when it shows a conversation not yet started.
+NEW_CONVERSATION = "new"
 # The live cost line changes at most this often (its own script call, a few bytes).
 LIVE_COST_EVERY_S = 0.25
 # How long a reply cut or broken waits for its billed cost (GET /generation) to show it.
@@ -115,11 +119,14 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         self._refresh_sidebar()
         wanted = int(self.last_opened) if self.last_opened.isdigit() else 0
         ids = [c.id for c in self.conversations]
+        opening = wanted if wanted in ids else (ids[0] if ids else 0)
+        if self.last_opened == NEW_CONVERSATION:  # a reload or reconnect keeps it empty
+            opening = 0
         if self.streaming and not self._own_stream_alive():
             # Its reply streams elsewhere (another tab's, followed) or its worker is gone (the
             # page reconnected here): read the transcript again and follow what still streams.
             self.streaming, self.streaming_id, self._following = False, 0, 0
-        self._open(wanted if wanted in ids else (ids[0] if ids else 0))
+        self._open(opening)
         self._show_budget()
         await self._load_models()
         follow = self._follow_live_reply([*self.history, *self.recent])
@@ -206,7 +213,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         self.total_cost = format_usd(Decimal(0))
         self.tree_cost = ""
         self.notice = ""
-        self.last_opened = ""
+        self.last_opened = NEW_CONVERSATION
         self.context_notice = ""
         self.context_strategy = ContextStrategy.SLIDING.value  # the default of a new one
         self._start_from_default_preset()
@@ -377,19 +384,16 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
             if batch.started is not None:
                 started = batch.started
                 reply_id = started.assistant_message_id
-                async with self:
-                    self._started(started)
+                await write_when_possible(self, partial(self._started, started))
                 if request.kind.takes_text:  # the words are stored: the composer empties
                     yield rx.set_value("composer", "")
             if batch.retrying is not None:
                 retrying = True
                 watch.retrying(batch.retrying)
-                async with self:
-                    self.notice = batch.retrying.notice
+                await write_when_possible(self, partial(self._say, batch.retrying.notice))
             elif retrying and batch.text:  # the retry worked: its notice no longer applies
                 retrying = False
-                async with self:
-                    self.notice = ""
+                await write_when_possible(self, partial(self._say, ""))
             now = time.monotonic()
             cost = None
             if batch.cost_usd is not None and now - cost_shown_at >= LIVE_COST_EVERY_S:
@@ -405,7 +409,10 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         stored = finished.message if finished else chat.message(reply_id) if reply_id else None
         error = finished.error if finished else None
         await watch.ended(stored, error=error, refused=batcher.refused)
-        async with self:
+
+        def show_end() -> None:
+            if not self._owner:  # Redis lost this page's state: it reconnects, reads it anew
+                return
             if stored is not None:
                 self._put(message_view(stored))
             if len(self.recent) > RECENT_LIMIT:  # fold now and then: one resend, then small again
@@ -426,16 +433,24 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
             self._update_actions()
             self._refresh_context()
             self._show_budget()
+
+        await write_when_possible(self, show_end)  # Redis may be restarting: the page waits
         if stored is not None and stored.cost_is_estimate and stored.id is not None:
             # Cut or broken: its estimate gives way to the billed cost once the upstream's
             # record answers (the reconciliation the reply's end started; maybe done by now).
             await services().reconciler.settled(stored.id, RECONCILE_WAIT_S)
             billed = chat.message(stored.id)
             if billed is not None and not billed.cost_is_estimate:
-                async with self:
+
+                def show_billed() -> None:
                     self._put(message_view(billed))
                     self._show_budget()
+
+                await write_when_possible(self, show_billed)
         yield CreditState.refresh  # the key's credit after the reply (at most once a minute)
+
+    def _say(self, notice: str) -> None:
+        self.notice = notice
 
     def _pending_request(self) -> TurnRequest:
         """The turn ``send`` or a reply's button asked for, as the service takes it."""

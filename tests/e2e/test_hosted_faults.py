@@ -1,0 +1,127 @@
+"""End to end over the hosted stack while a service it stands on restarts mid-stream.
+
+- Redis (of the test's own, keeping nothing on disk) is killed while a reply streams and
+  started again empty: the reply goes on to the end (its text reaches the page straight over
+  the worker's socket), or ends interrupted with Continue; the page keeps everything it
+  showed, and the app works again without a restart of its own (Redis's restart makes
+  every page reconnect, and a reconnect rebuilds the page's state from the database).
+- A message sent while Redis is down is not taken (nothing is stored) and stays in the
+  composer; once Redis is back the page reconnects by itself and the same words send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.hosted_stack import (
+    HostedStack,
+    RedisServer,
+    checkpointed_reply,
+    hosted_stack,
+    log_in,
+    redis_server,
+    reply_row,
+    reservation_count,
+    wait_for,
+    websockets_closed,
+)
+from tests.e2e.test_chat import USER_MESSAGES, new_conversation, send, wait_reply_done
+from tests.e2e.test_hosted import add_user
+from tests.e2e.test_resilience import LAST_REPLY, full_reply
+
+USER = ("dora", "dora's long passphrase")
+LEASE_S = 4.0
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, redis: RedisServer) -> Iterator[HostedStack]:
+    with hosted_stack(
+        tmp_path_factory.mktemp("hosted-faults"),
+        redis_url=redis.url,
+        NEURAL_TERMINAL_SIM_TOKENS_PER_SECOND="40",
+        NEURAL_TERMINAL_WORKER_LEASE_S=str(LEASE_S),
+    ) as running:
+        add_user(running.database_url, *USER)
+        yield running
+
+
+def _words(page: Page) -> int:
+    return len(page.locator("#live-text").inner_text().split())
+
+
+def test_a_redis_restart_mid_stream_loses_nothing_and_the_app_recovers(
+    page: Page, stack: HostedStack, redis: RedisServer
+) -> None:
+    text = "[[sim:tokens=500]] the story of a cache that forgot everything"
+    log_in(page, stack, USER)
+    new_conversation(page)
+    send(page, text)
+    expect(page.locator("#live-text")).to_contain_text(re.compile(r"(\S+\s+){20}"))
+    streaming = checkpointed_reply(stack)
+    reply_id = streaming.id
+    assert reply_id is not None
+
+    redis.stop()
+    seen = _words(page)
+    # Redis is down: the text still reaches the page.
+    expect(page.locator("#live-text")).to_contain_text(re.compile(rf"(\S+\s+){{{seen + 20}}}"))
+    redis.start()
+
+    reply = page.locator(LAST_REPLY).last
+    expect(reply).to_have_attribute(
+        "data-status", re.compile("complete|interrupted"), timeout=90_000
+    )
+    if reply.get_attribute("data-status") == "interrupted":
+        reply.locator(".continue-reply").click()
+        expect(reply).to_have_attribute("data-status", "complete", timeout=90_000)
+    wait_reply_done(page)
+    stored = reply_row(stack, reply_id)
+    assert stored.status == "complete"
+    assert stored.content == full_reply(text)
+    expect(reply).to_contain_text(" ".join(stored.content.split()[-4:]))
+    wait_for(lambda: reservation_count(stack) == 0, 30, "the reservation was not released")
+
+    # The app works again, without a restart: the next message streams and is stored.
+    send(page, "[[sim:tokens=30]] are you still there?")
+    wait_reply_done(page)
+    expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "complete")
+    # And a reload shows both turns: nothing the user typed or saw is lost.
+    page.reload()
+    expect(page.locator(USER_MESSAGES)).to_have_count(2, timeout=60_000)
+    expect(page.locator(LAST_REPLY).first).to_contain_text(" ".join(stored.content.split()[:6]))
+
+
+def test_a_message_sent_while_redis_is_down_stays_in_the_composer_until_it_is_back(
+    page: Page, stack: HostedStack, redis: RedisServer
+) -> None:
+    log_in(page, stack, USER)
+    new_conversation(page)
+    sockets = websockets_closed(stack)
+    redis.stop()
+    try:
+        page.locator("#composer").fill("[[sim:tokens=12]] sent while the cache was away")
+        page.locator("#composer").press("Enter")
+        # Nothing can be promised without Redis: nothing is stored, and the words stay.
+        expect(page.locator("#composer")).to_have_value(
+            "[[sim:tokens=12]] sent while the cache was away"
+        )
+        expect(page.locator(USER_MESSAGES)).to_have_count(0)
+    finally:
+        redis.start()
+    # Back: the page reconnects on its own (its state is rebuilt), and the same words send.
+    wait_for(lambda: websockets_closed(stack) > sockets, 30, "the page did not reconnect")
+    expect(page.locator("#composer")).to_be_enabled(timeout=30_000)
+
+    send(page, "[[sim:tokens=12]] sent while the cache was away")
+    wait_reply_done(page)
+    expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "complete")
