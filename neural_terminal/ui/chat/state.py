@@ -273,13 +273,19 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
 
     @rx.event
     def continue_reply(self, message_id: int) -> Any:
-        """Carry on an interrupted reply in the same message."""
-        return self._start_on(TurnKind.CONTINUE, message_id)
+        """Carry on an interrupted reply in the same message (not while suspended: the
+        button is held back and says why)."""
+        return None if self._suspended_now() else self._start_on(TurnKind.CONTINUE, message_id)
 
     @rx.event
     def retry_reply(self, message_id: int) -> Any:
         """Answer the same message again in a new reply beside the failed one."""
-        return self._start_on(TurnKind.RETRY, message_id)
+        return None if self._suspended_now() else self._start_on(TurnKind.RETRY, message_id)
+
+    def _suspended_now(self) -> bool:
+        """The budget as stored now (another tab may have raised it a moment ago)."""
+        self._show_budget()
+        return bool(self.suspended)
 
     @rx.event
     def regenerate(self, message_id: int) -> Any:
