@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.server import RunningApp
 from tests.e2e.test_chat import (
+    USER_MESSAGES,
     new_conversation,
     open_app,
     send,
@@ -90,6 +91,7 @@ def test_the_preview_counts_what_is_sent_of_a_message_too_large_for_the_window(
     assert found is not None, preview.inner_text()
     shown = int(found.group(1).replace(",", ""))
     page.locator("#composer").press("Enter")
+    expect(page.locator(USER_MESSAGES)).to_have_count(1)
     wait_reply_done(page)
 
     user, reply = stored_messages(app)[-2:]
