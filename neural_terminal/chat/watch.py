@@ -4,7 +4,8 @@ One loop per worker reads the signatures of all watched conversations in one que
 (store/conversations/changes.py) and wakes the waiters of those that changed. A tab waits
 with the signature it last showed; a send from another tab, or from another worker, changes
 the message count and the leaf, and the tab reads its transcript again (and follows the new
-reply: ui/chat/live/following.py).
+reply: ui/chat/live/following.py). A cost stored or reconciled anywhere, and a limit saved,
+change the signature's budget part: the tab reads its budget figures (and billed costs) again.
 """
 
 from __future__ import annotations

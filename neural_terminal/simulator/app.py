@@ -111,6 +111,7 @@ class Simulator:
                 model=completion.model,
                 prompt_tokens=completion.prompt_tokens,
                 streamed=completion.request.stream,
+                record_delay_s=completion.record_delay_s,
             )
         )
         self._key.add(generation)

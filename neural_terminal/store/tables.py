@@ -77,6 +77,9 @@ class Conversation(SQLModel, table=True):
     budget_usd: Decimal | None = Field(default=None, sa_column=Column(ExactUSD, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # When a cost in it last changed (a reply stored or reconciled, a summary written): tabs
+    # watch it (store/conversations/changes.py), and its MAX says the spend moved somewhere.
+    spent_at: datetime | None = Field(default=None, index=True)
     # The newest message of the branch on show: the transcript is the path from the root to
     # it, and a send answers it (None: no messages yet). Not a foreign key, like owner_id.
     active_leaf_id: int | None = None

@@ -7,6 +7,7 @@ the pre-flight and is then cut off by the live estimate, as a long reply would b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -99,9 +100,20 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
     expect(shown).to_contain_text(format_usd(billed.cost_usd))
     expect(page.locator("#budget-suspended")).to_contain_text("SUSPENDED")
     expect(page.locator("#budget-bar")).to_have_attribute("data-level", "exceeded")
-    # Continue and Retry are not offered while suspended: they would be refused.
-    expect(page.locator("#continue-reply")).to_have_count(0)
-    expect(page.locator("#retry-reply")).to_have_count(0)
+    # Continue and Retry stay in view while suspended, disabled, and say why on hover and
+    # focus; a click does nothing.
+    for button in (page.locator("#continue-reply"), page.locator("#retry-reply")):
+        expect(button).to_be_visible()
+        expect(button).to_have_attribute("aria-disabled", "true")
+        expect(button).to_have_attribute("title", re.compile("SUSPENDED: the global budget"))
+        button.focus()
+        expect(button).to_be_focused()
+        why = page.locator(f"#{button.get_attribute('aria-describedby')}")
+        expect(why).to_be_visible()
+        expect(why).to_contain_text("raise the limit in the budget panel")
+    page.locator("#retry-reply").click(force=True)  # Playwright itself holds back a click
+    expect(page.locator("#streaming-reply")).to_have_count(0)
+    assert len(stored_messages(app)) == 4
 
     # The guard's own figure: estimated spend past the limit, at most one delta (~1 token).
     spent_estimated = first.cost_usd + second.estimate_usd
@@ -127,7 +139,9 @@ def test_a_budget_stops_a_reply_mid_stream_and_refuses_until_raised(
 
     set_global_limit(page, "5")
     expect(page.locator("#budget-suspended")).to_have_count(0)
-    expect(page.locator("#continue-reply")).to_be_visible()  # offered again
+    expect(page.locator("#continue-reply")).to_have_attribute("aria-disabled", "false")
+    expect(page.locator("#retry-reply")).to_have_attribute("aria-disabled", "false")
+    expect(page.locator("#continue-reply")).not_to_have_attribute("title", re.compile("SUSPENDED"))
     send(page, "[[sim:tokens=20]] third question")
     wait_reply_done(page)
     assert stored_messages(app)[-1].status == "complete"

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.e2e.server import RunningApp
-from tests.e2e.test_chat import new_conversation, open_app, send, wait_reply_done
+from tests.e2e.test_chat import (
+    USER_MESSAGES,
+    new_conversation,
+    open_app,
+    send,
+    stored_messages,
+    wait_reply_done,
+)
 
 STREAMING = "#streaming-reply"
 
@@ -64,3 +73,30 @@ def test_the_preview_prices_a_draft_says_too_long_and_empties_on_send(
     wait_reply_done(page)
     expect(page.locator("#composer")).to_have_value("")
     expect(preview).to_have_text("")
+
+
+def test_the_preview_counts_what_is_sent_of_a_message_too_large_for_the_window(
+    page: Page, app: RunningApp
+) -> None:
+    open_app(page, app)
+    new_conversation(page)
+    preview = page.locator("#preflight-estimate")
+    # About 33,000 tokens for a 16,384-token window: its middle is left out when sent.
+    words = "[[sim:tokens=5]] " + ("every terminal keeps a log of what it was told " * 4000)
+    words = words[:150_000]
+
+    page.locator("#composer").fill(words)
+    expect(preview).to_contain_text("to send")
+    found = re.search(r"\(([\d,]+) in \+", preview.inner_text())
+    assert found is not None, preview.inner_text()
+    shown = int(found.group(1).replace(",", ""))
+    page.locator("#composer").press("Enter")
+    expect(page.locator(USER_MESSAGES)).to_have_count(1)
+    wait_reply_done(page)
+
+    user, reply = stored_messages(app)[-2:]
+    assert user.content == words
+    assert reply.status == "complete"
+    assert reply.prompt_tokens is not None
+    # The upstream counts the prompt it received: the one the preview priced.
+    assert shown == reply.prompt_tokens, (shown, reply.prompt_tokens)

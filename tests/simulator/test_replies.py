@@ -92,6 +92,7 @@ def test_directives_are_stripped_before_the_reply_is_chosen(client: httpx.Client
         "[[sim:colour=red]]",
         "[[sim:fault=explode]]",
         "[[sim:markdown=yes]]",
+        "[[sim:record=soon]]",
     ],
 )
 def test_bad_directives_are_400(client: httpx.Client, directive: str) -> None:

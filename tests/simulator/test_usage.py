@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +82,14 @@ def test_generation_reports_a_finished_stream(client: httpx.Client) -> None:
     assert data["tokens_prompt"] == usage["prompt_tokens"]
     assert data["tokens_completion"] == usage["completion_tokens"]
     assert data["total_cost"] == usage["cost"]
+
+
+def test_a_record_directive_makes_the_generation_answer_late(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", json=body("Say it [[sim:record=0.4]]"))
+    started = time.monotonic()
+    data = exact(client.get("/generation", params={"id": response.headers["x-generation-id"]}).text)
+    assert time.monotonic() - started >= 0.3
+    assert data["data"]["total_cost"] == exact(response.text)["usage"]["cost"]
 
 
 def test_generation_reports_a_non_streamed_reply(client: httpx.Client) -> None:

@@ -118,6 +118,9 @@ class ContextPlan:
     summary_base: Summary | None = None
     elide_to: int | None = None  # content tokens the newest message is cut to
     elided: int = 0  # tokens the cut removed from the newest message's stored count
+    # The newest message as cut, made with the plan so that an estimate (the composer's
+    # preview, the reservation) counts what is sent, not the whole message.
+    cut_text: str | None = None
 
     @property
     def tokens(self) -> int:
@@ -318,6 +321,7 @@ class ContextBuilder:
             if content < MIN_MESSAGE_TOKENS:
                 raise ContextTooLarge(detail=f"window={plan.window.tokens} room={content}")
             kept, plan.elide_to = [fit.newest], content
+            self._cut_newest(plan, fit.newest)
         before = kept[-1].first_id if kept else fit.newest_row_id + 1
         dropped = plan.path_length - _rows(kept)
         plan.recent = kept[::-1]
@@ -329,6 +333,23 @@ class ContextBuilder:
                 "system", plan.bridge, plan.window.encoding
             )
         return plan
+
+    def _cut_newest(self, plan: ContextPlan, newest: Unit) -> None:
+        """Cut the middle out of the newest message (the one being sent, or the stored one
+        answered) to ``plan.elide_to`` tokens, and count what the cut removed."""
+        assert plan.elide_to is not None
+        message_id = newest.prompt_ids[-1]
+        if message_id == plan.new_id and plan.new_text is not None:
+            text = plan.new_text
+        else:
+            text = self._store.contents([message_id])[message_id]
+        role = next(row.role for row in newest.rows if row.id == message_id)
+        encoding = plan.window.encoding
+        cut = elide_middle(self._counter, text, plan.elide_to, encoding)
+        if cut is None:
+            raise ContextTooLarge(detail=f"window={plan.window.tokens}")
+        plan.cut_text = cut
+        plan.elided = newest.tokens - self._counter.count_message(_role(role), cut, encoding)
 
     def _bookends(
         self, plan: ContextPlan, fit: _Fit, budget: int, *, pending: bool
@@ -439,14 +460,8 @@ class ContextBuilder:
             texts[plan.new_id] = plan.new_text
         roles = {row.id: row.role for unit in units for row in unit.rows}
         body = [PromptMessage(_role(roles[i]), texts[i]) for i in ids]
-        if plan.elide_to is not None and body:
-            newest = body[-1]
-            cut = elide_middle(self._counter, newest.content, plan.elide_to, plan.window.encoding)
-            if cut is None:
-                raise ContextTooLarge(detail=f"window={plan.window.tokens}")
-            body[-1] = PromptMessage(newest.role, cut)
-            cut_tokens = self._counter.count_message(newest.role, cut, plan.window.encoding)
-            plan.elided = plan.recent[-1].tokens - cut_tokens
+        if plan.cut_text is not None and body:
+            body[-1] = PromptMessage(body[-1].role, plan.cut_text)
         messages: list[PromptMessage] = []
         if plan.system:
             messages.append(PromptMessage("system", plan.system))

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from neural_terminal.domain.costing import CostSource
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.events import MessageCompleted
+from neural_terminal.store.conversations.changes import spent_now
 from neural_terminal.store.tables import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Reconciler:
             message.cost_source = CostSource.GENERATION.value
             message.cost_is_estimate = False
             session.add(message)
+            session.execute(spent_now(message.conversation_id))  # tabs show the billed cost
             session.commit()
         return 1
 

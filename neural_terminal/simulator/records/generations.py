@@ -27,6 +27,9 @@ class Generation:
     state: GenerationState = "running"
     created_at: float = field(default_factory=time.time)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    # Its record answers this long after it ended (OpenRouter's record can lag the stream).
+    record_delay_s: float = 0.0
+    ended_at: float | None = None
     # (code points of reply text written so far, wall-clock time of that write): benches
     # compare it with when the text appeared in a page to measure added latency.
     timeline: list[tuple[int, float]] = field(default_factory=list)
@@ -48,6 +51,7 @@ class Generation:
     def _end(self, state: GenerationState) -> None:
         if self.state == "running":
             self.state = state
+            self.ended_at = time.monotonic()
             self.ended.set()
 
     def as_json(self, *, with_timeline: bool = False) -> dict[str, object]:
@@ -99,4 +103,8 @@ class GenerationLog:
             await asyncio.wait_for(generation.ended.wait(), wait_seconds)
         except TimeoutError:
             return None
+        if generation.ended_at is not None:
+            lag = generation.ended_at + generation.record_delay_s - time.monotonic()
+            if lag > 0:
+                await asyncio.sleep(lag)
         return generation

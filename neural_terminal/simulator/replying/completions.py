@@ -42,6 +42,8 @@ class Completion:
     pieces: tuple[str, ...]
     finish_reason: str
     prompt_tokens: int
+    # How long after the generation ended its record answers (``[[sim:record=S]]``).
+    record_delay_s: float = 0.0
 
     @property
     def content(self) -> str:
@@ -102,6 +104,7 @@ def plan_completion(
         pieces=tuple(pieces),
         finish_reason=finish_reason,
         prompt_tokens=prompt_tokens,
+        record_delay_s=directives.record_delay_s,
     )
 
 

@@ -1,4 +1,9 @@
-"""``[[sim:key=value]]`` directives that tests and demos put in the last user message."""
+"""``[[sim:key=value]]`` directives that tests and demos put in the last user message.
+
+``tokens=N`` (reply length), ``rate=R`` (tokens per second), ``fault=MODE`` (faults.py),
+``markdown=on|off``, and ``record=S``: ``GET /generation`` answers only S seconds after the
+generation ended (OpenRouter's record of a generation can lag its stream).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ class Directives:
     fault: str | None = None
     # ``[[sim:markdown=on]]``: a markdown reply, padded (with ``tokens``) with markdown blocks.
     markdown: bool = False
+    # ``[[sim:record=S]]``: the generation's record answers S seconds after it ended.
+    record_delay_s: float = 0.0
 
 
 def extract_directives(text: str) -> tuple[str, Directives]:
@@ -28,23 +35,26 @@ def extract_directives(text: str) -> tuple[str, Directives]:
     rate: float | None = None
     fault: str | None = None
     markdown = False
+    record_delay_s = 0.0
     for key, value in _DIRECTIVE.findall(text):
         if key == "tokens":
             if not value.isdigit():
                 raise BadRequest(f"[[sim:tokens=N]] needs a whole number, got {value!r}")
             tokens = int(value)
         elif key == "rate":
-            rate = _positive_float(value)
+            rate = _positive_float(value, "rate=R")
         elif key == "fault":
             fault = value.strip()
         elif key == "markdown":
             if value not in ("on", "off"):
                 raise BadRequest(f"[[sim:markdown=on|off]] needs on or off, got {value!r}")
             markdown = value == "on"
+        elif key == "record":
+            record_delay_s = _positive_float(value, "record=S")
         else:
             raise BadRequest(f"unknown simulator directive [[sim:{key}=...]]")
     return _DIRECTIVE.sub("", text), Directives(
-        tokens=tokens, rate=rate, fault=fault, markdown=markdown
+        tokens=tokens, rate=rate, fault=fault, markdown=markdown, record_delay_s=record_delay_s
     )
 
 
@@ -60,11 +70,11 @@ def strip_request(request: ChatRequest) -> tuple[tuple[Message, ...], Directives
     return tuple(messages), directives
 
 
-def _positive_float(value: str) -> float:
+def _positive_float(value: str, form: str) -> float:
     try:
-        rate = float(value)
+        number = float(value)
     except ValueError:
-        raise BadRequest(f"[[sim:rate=R]] needs a number, got {value!r}") from None
-    if not math.isfinite(rate) or rate <= 0:
-        raise BadRequest(f"[[sim:rate=R]] needs a positive rate, got {value!r}")
-    return rate
+        raise BadRequest(f"[[sim:{form}]] needs a number, got {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise BadRequest(f"[[sim:{form}]] needs a positive number, got {value!r}")
+    return number

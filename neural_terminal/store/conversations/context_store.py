@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select, update
 
+from neural_terminal.store.conversations.changes import spent_now
 from neural_terminal.store.conversations.paths import MESSAGES, path_ids
 from neural_terminal.store.engine import open_session
 from neural_terminal.store.tables import Conversation, Message, Summary
@@ -188,6 +189,7 @@ class ContextStore:
         )
         with open_session(self._engine) as session:
             session.add(summary)
+            session.execute(spent_now(conversation_id))  # its cost counts on the budget
             session.commit()
             session.refresh(summary)
         return summary

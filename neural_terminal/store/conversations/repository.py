@@ -21,6 +21,7 @@ from neural_terminal.domain.conversations import (
     SummaryInfo,
 )
 from neural_terminal.domain.tree import Node, Tree
+from neural_terminal.store.conversations.changes import spent_now
 from neural_terminal.store.conversations.paths import MESSAGES, path_ids
 from neural_terminal.store.conversations.values import (
     conversation_info,
@@ -471,6 +472,7 @@ class ChatRepository:
             message.token_count = token_count
             message.token_encoding = token_encoding
             session.add(message)
+            session.execute(spent_now(message.conversation_id))  # tabs see the cost move
             session.commit()
             session.refresh(message)
         return stored_message(message)

@@ -145,24 +145,50 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         return [ChatState.watch_tab] if follow is None else [follow, ChatState.watch_tab]
 
     def _conversation_changed(self, before: Signature | None, after: Signature | None) -> Any:
-        """Another tab changed the conversation on show: new messages and a switched branch
-        are drawn as this tab's own would be (only what the page lacks); a new reply in
-        progress is followed. A change this tab made itself is on show already."""
-        if self.streaming or self._following:  # its own or a followed reply ends with a read
-            return None
+        """Another tab changed the conversation on show, or the budget: new messages and a
+        switched branch are drawn as this tab's own would be (only what the page lacks); a
+        new reply in progress is followed; a billed cost replaces its estimate; the budget's
+        figures and banners are read again. A change this tab made itself is on show already."""
         if after is None:  # deleted (or out of reach) meanwhile
-            self._open(self.active_id)
+            if not (self.streaming or self._following):
+                self._open(self.active_id)
             return None
-        count, leaf, title = after[0], after[1], after[2]
-        grew = leaf != self.leaf_id or (before is not None and count != before[0])
+        budget_moved = before is None or (after.budget, after.limit_usd) != (
+            before.budget,
+            before.limit_usd,
+        )
+        if self.streaming or self._following:  # its own or a followed reply ends with a read
+            if budget_moved:
+                self._show_budget()
+            return None
+        grew = after.leaf_id != self.leaf_id or (
+            before is not None and after.message_count != before.message_count
+        )
+        costs_moved = before is not None and after.spent_at != before.spent_at
         if grew:
             self._refresh_branch()
-        if not grew and title == self.title:
-            return None  # only its time moved (this tab's own reply ended): nothing to show
-        self.title = title
+        elif costs_moved:
+            self._refresh_costs()
+        if grew or costs_moved or budget_moved:
+            self._show_budget()
+        if not grew and not costs_moved and after.title == self.title:
+            return None  # only the budget moved (or this tab's own reply ended)
+        self.title = after.title
         self._refresh_sidebar()
-        self._show_budget()
-        return self._follow_live_reply([*self.history, *self.recent])
+        return self._follow_live_reply([*self.history, *self.recent]) if grew else None
+
+    def _refresh_costs(self) -> None:
+        """Replies on show priced by our estimate get their billed cost, once stored (another
+        tab's reply reconciled); the path's totals follow."""
+        chat = services().chat
+        for rows in (self.recent, self.history):
+            for index, row in enumerate(rows):
+                if not row.cost_estimate:
+                    continue
+                stored = chat.message(row.id)
+                if stored is not None and not stored.cost_is_estimate:
+                    rows[index] = message_view(stored)
+        self._refresh_branch()
 
     def _follow_live_reply(self, rows: list[MessageView]) -> Any:
         """After a transcript is shown: draw its reply in progress live and follow it, unless
@@ -280,13 +306,19 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
 
     @rx.event
     def continue_reply(self, message_id: int) -> Any:
-        """Carry on an interrupted reply in the same message."""
-        return self._start_on(TurnKind.CONTINUE, message_id)
+        """Carry on an interrupted reply in the same message (not while suspended: the
+        button is held back and says why)."""
+        return None if self._suspended_now() else self._start_on(TurnKind.CONTINUE, message_id)
 
     @rx.event
     def retry_reply(self, message_id: int) -> Any:
         """Answer the same message again in a new reply beside the failed one."""
-        return self._start_on(TurnKind.RETRY, message_id)
+        return None if self._suspended_now() else self._start_on(TurnKind.RETRY, message_id)
+
+    def _suspended_now(self) -> bool:
+        """The budget as stored now (another tab may have raised it a moment ago)."""
+        self._show_budget()
+        return bool(self.suspended)
 
     @rx.event
     def regenerate(self, message_id: int) -> Any:

@@ -11,7 +11,7 @@ DESIGN.md). So are the finished blocks of the reply in progress, with the same r
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import reflex as rx
 from reflex.vars import ObjectVar
@@ -146,37 +146,60 @@ def _message_bar(message: rx.Var[MessageView], key: rx.Var[str]) -> rx.Component
 
 def _reply_actions(message: rx.Var[MessageView]) -> rx.Component:
     """Continue and Retry under the path's last reply when it broke off."""
-    # Not while the budget is suspended: they would be refused (the banner says why).
-    offered = ChatState.can_retry & ~ChatState.streaming & (ChatState.suspended == "")
+    offered = ChatState.can_retry & ~ChatState.streaming
     return rx.cond(
         (message.id == ChatState.action_id) & offered,
-        rx.hstack(
+        rx.box(
+            rx.hstack(
+                rx.cond(
+                    ChatState.can_continue,
+                    _reply_action(
+                        "continue ▸",
+                        "continue-reply",
+                        "Ask the model to carry on from where the reply stopped",
+                        ChatState.continue_reply(message.id),
+                    ),
+                ),
+                _reply_action(
+                    "retry ↻",
+                    "retry-reply",
+                    "Answer the same message again, as a new reply beside this one",
+                    ChatState.retry_reply(message.id),
+                ),
+                spacing="2",
+                margin_top="6px",
+            ),
+            # While the budget is suspended they stay in view, disabled, and say why on
+            # hover and focus (the banner may be scrolled away or dismissed).
             rx.cond(
-                ChatState.can_continue,
-                rx.el.button(
-                    "continue ▸",
-                    type="button",
-                    class_name="nt-button continue-reply",
-                    id="continue-reply",
-                    title="Ask the model to carry on from where the reply stopped",
-                    on_click=ChatState.continue_reply(message.id),
-                    disabled=ChatState.streaming,
-                    style={"padding": "2px 10px"},
+                ChatState.suspended != "",
+                rx.el.span(
+                    ChatState.suspended,
+                    role="tooltip",
+                    id="reply-actions-why",
+                    class_name="nt-tip nt-tip-left",
                 ),
             ),
-            rx.el.button(
-                "retry ↻",
-                type="button",
-                class_name="nt-button retry-reply",
-                id="retry-reply",
-                title="Answer the same message again, as a new reply beside this one",
-                on_click=ChatState.retry_reply(message.id),
-                disabled=ChatState.streaming,
-                style={"padding": "2px 10px"},
-            ),
-            spacing="2",
-            margin_top="6px",
+            class_name="nt-tip-host nt-reply-actions",
         ),
+    )
+
+
+def _reply_action(label: str, name: str, title: str, on_click: Any) -> rx.Component:
+    """One of Continue and Retry: focusable even while the budget holds it back
+    (``aria-disabled``; the handler refuses then too)."""
+    held = ChatState.suspended != ""
+    return rx.el.button(
+        label,
+        type="button",
+        class_name=f"nt-button {name}",
+        id=name,
+        title=rx.cond(held, ChatState.suspended, title),
+        aria_disabled=rx.cond(held, "true", "false"),
+        aria_describedby=rx.cond(held, "reply-actions-why", ""),
+        on_click=on_click,
+        disabled=ChatState.streaming,
+        style={"padding": "2px 10px"},
     )
 
 

@@ -31,6 +31,8 @@ class MessageView:
     meta: str = ""
     # The figures behind the rounded ones of ``meta``, exactly (shown on hover).
     exact: str = ""
+    # Its cost is our estimate (a billed figure may replace it: tabs then read it again).
+    cost_estimate: bool = False
 
 
 @dataclasses.dataclass
@@ -66,6 +68,7 @@ def message_view(message: StoredMessage) -> MessageView:
         error=message.error or "",
         meta=message_meta(message) if message.role == "assistant" else "",
         exact=exact_costs(message) if message.role == "assistant" else "",
+        cost_estimate=message.cost_is_estimate,
     )
 
 

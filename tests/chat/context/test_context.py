@@ -274,6 +274,25 @@ def test_a_new_message_is_planned_whole_cut_or_refused(
 
 
 @pytest.mark.asyncio
+async def test_a_plan_counts_an_oversized_new_message_as_it_will_be_sent(
+    repo: ChatRepository, context_builder: ContextBuilder
+) -> None:
+    conversation = repo.create_conversation(model=TINY)
+    leaf = chat_history(repo, conversation, 2)[-1]
+    text = "BEGIN " + " ".join(f"filler{i}" for i in range(3000)) + " END"
+    encoding = context_builder.window_now(TINY).encoding
+    whole = TokenCounter().count_message("user", text, encoding)
+
+    plan = context_builder.plan(conversation, leaf_id=leaf.id, new_message=(text, whole))
+    estimated = plan.tokens  # what the preview and the reservation price
+    context = await context_builder.finish(plan)
+
+    check_payload(context, system=None)
+    assert estimated == context.prompt_tokens < whole
+    assert context.messages[-1].content.endswith("filler2999 END")
+
+
+@pytest.mark.asyncio
 async def test_an_unknown_family_is_approximate_with_a_margin(
     repo: ChatRepository, context_builder: ContextBuilder
 ) -> None:
