@@ -25,7 +25,13 @@ from sqlalchemy import select
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.tables import BudgetReservation, Message
 from tests.e2e.hosted_stack import HostedStack, hosted_stack
-from tests.e2e.test_chat import USER_MESSAGES, new_conversation, send, wait_reply_done
+from tests.e2e.test_chat import (
+    USER_MESSAGES,
+    models_loaded,
+    new_conversation,
+    send,
+    wait_reply_done,
+)
 from tests.e2e.test_hosted import add_user
 from tests.e2e.test_resilience import LAST_REPLY, full_reply
 
@@ -57,7 +63,7 @@ def _log_in(page: Page, stack: HostedStack) -> None:
     page.locator('input[name="password"]').fill(USER[1])
     page.locator('input[name="password"]').press("Enter")
     # The model list comes over the websocket: the page is connected to a worker.
-    expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
+    expect(models_loaded(page)).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
 
 

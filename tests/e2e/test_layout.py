@@ -251,7 +251,7 @@ def test_money_shows_its_significant_digits_and_the_exact_figure_on_focus(
     expect(row_cost).to_have_attribute("title", f"{exact_usd(cost)} exactly, every branch")
 
 
-def _axe_violations(page: Page) -> list[str]:
+def axe_violations(page: Page) -> list[str]:
     """Serious and critical violations of axe-core's rules (WCAG 2 A and AA) in the page.
 
     ``page.evaluate`` runs the library through the DevTools protocol, which the page's
@@ -274,7 +274,7 @@ def _axe_violations(page: Page) -> list[str]:
 
 def test_the_chat_page_has_no_serious_accessibility_violation(page: Page, app: RunningApp) -> None:
     _a_conversation(page, app)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_the_budget_panel_has_no_serious_accessibility_violation(
@@ -283,7 +283,7 @@ def test_the_budget_panel_has_no_serious_accessibility_violation(
     _a_conversation(page, app)
     page.locator("#budget-toggle").click()
     expect(page.locator("#budget-panel")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_the_telemetry_page_has_no_serious_accessibility_violation(
@@ -292,4 +292,4 @@ def test_the_telemetry_page_has_no_serious_accessibility_violation(
     open_app(page, app)
     page.goto(app.url + "/telemetry")
     expect(page.locator("#telemetry-grid")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
