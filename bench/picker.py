@@ -71,7 +71,7 @@ MEASURE = """() => {
 
 
 def catalogue(seed: int = 15) -> list[ModelInfo]:
-    """MODELS models of PROVIDERS providers, a tenth of them ``:free`` variants."""
+    """MODELS models of PROVIDERS providers, a ninth of them ``:free`` variants."""
     rng = random.Random(seed)
     names = ["openai", "anthropic", "meta-llama", "mistralai", "google", "qwen", "deepseek"]
     providers = names + [f"provider{n}" for n in range(PROVIDERS - len(names))]
@@ -80,7 +80,7 @@ def catalogue(seed: int = 15) -> list[ModelInfo]:
         provider = providers[n % len(providers)]
         family = {"openai": "gpt", "anthropic": "claude", "meta-llama": "llama"}.get(provider, "m")
         words = rng.sample(WORDS, 2)
-        free = n % 10 == 0
+        free = n % 9 == 0
         model_id = f"{provider}/{family}-{n}-{words[0]}{':free' if free else ''}"
         pricing = (
             ModelPricing()

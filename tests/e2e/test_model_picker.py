@@ -17,7 +17,7 @@ from tests.e2e.test_chat import (
     stored_messages,
     wait_reply_done,
 )
-from tests.e2e.test_layout import axe_violations
+from tests.e2e.test_layout import artifact, axe_violations
 
 OPTIONS = '#model-list [role="option"]'
 EVERY_MODEL = 5
@@ -171,4 +171,5 @@ def test_the_open_picker_has_no_serious_accessibility_violation(
     open_app(page, app)
     _open_picker(page).fill("terminal")
     page.keyboard.press("ArrowDown")
+    page.locator("#sidebar").screenshot(path=artifact("model-picker.png"))
     assert axe_violations(page) == []

@@ -65,6 +65,7 @@ def _popup() -> rx.Component:
                 aria_pressed="false",
                 title="Starred models come first (Alt+S)",
                 class_name="nt-button nt-tiny",
+                style={"padding": "0 6px", "flex_shrink": "0"},
             ),
             width="100%",
             align="center",
