@@ -22,6 +22,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("[ / ]", "previous / next alternative reply"),
     ("t", "telemetry"),
     ("Ctrl+K / Cmd+K", "command palette: commands, conversations, models"),
+    ("Down on MODEL", "model picker: type to search, Up/Down, Enter uses it, Alt+S stars"),
     ("?", "this key map"),
 )
 
