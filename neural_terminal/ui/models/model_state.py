@@ -14,11 +14,9 @@ import reflex as rx
 from neural_terminal.bootstrap import services
 from neural_terminal.domain.errors import NeuralTerminalError
 from neural_terminal.domain.models import ModelInfo
+from neural_terminal.domain.viewer import Viewer
 from neural_terminal.ui.budget.budget_view import price_change_text
 from neural_terminal.ui.models.model_views import ModelView, model_prices, model_view
-
-if TYPE_CHECKING:
-    from neural_terminal.domain.viewer import Viewer
 
 
 class ModelVars(rx.State, mixin=True):
