@@ -35,7 +35,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium nginx migrate clean \
 	export serve-backend hosted \
 	bench-stream bench-load bench-context bench-library bench-imports \
-	bench-telemetry
+	bench-telemetry bench-picker
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
@@ -180,6 +180,9 @@ bench-imports: setup
 
 bench-telemetry: setup
 	$(BIN)/python -m bench.telemetry
+
+bench-picker: setup chromium
+	$(BIN)/python -m bench.picker
 
 clean:
 	rm -rf $(VENV) .tools .cache .web

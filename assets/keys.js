@@ -1,6 +1,6 @@
 // The keyboard: slash-command completion above the composer, keys outside text fields, and
 // the Ctrl+K / Cmd+K palette. The command table comes from the page (#command-menu's
-// data-commands, written from chat/commands/registry.py); model ids from #model-ids. Commands
+// data-commands, written from chat/commands/registry.py); models from the picker (models.js). Commands
 // themselves run on the server (ui/commands/command_state.py): this file only fills the draft
 // and submits it. Escape (stop), [ and ] and t live in terminal.js and telemetry.js.
 (() => {
@@ -19,22 +19,10 @@
       return [];
     }
   };
-  const modelIds = () =>
-    [...document.querySelectorAll("#model-ids option")].map((o) => ({
-      id: o.value,
-      label: o.label || o.value,
-      prices: o.dataset.prices || "",
-    }));
   // Name, then prices per million in/out and the window (or "free"), as the server wrote them.
   const modelHint = (m) => [m.label === m.id ? "" : m.label, m.prices].filter(Boolean).join(" · ");
-  // The same rule as registry.match_models: an exact id alone, else ids holding every word.
-  const matchModels = (search, models) => {
-    const wanted = search.trim().toLowerCase();
-    const exact = models.filter((m) => m.id.toLowerCase() === wanted);
-    if (exact.length) return exact;
-    const words = wanted.split(/\s+/).filter(Boolean);
-    return models.filter((m) => words.every((w) => `${m.id} ${m.label}`.toLowerCase().includes(w)));
-  };
+  // The picker's rule and order (models.js): the same models in the same order everywhere.
+  const matchModels = (search) => window.ntModels?.match(search) || [];
   const takesArgs = (command) => command.usage.includes(" ");
 
   // ---- Completion menu ------------------------------------------------------------------
@@ -44,7 +32,7 @@
     if (!draft.startsWith("/") || draft.startsWith("//")) return [];
     const model = draft.match(/^\/model\s+(.*)$/i);
     if (model) {
-      return matchModels(model[1], modelIds()).map((m) => ({
+      return matchModels(model[1]).map((m) => ({
         fill: `/model ${m.id}`,
         label: m.id,
         hint: modelHint(m),
@@ -207,7 +195,7 @@
       const text = title?.textContent || "";
       if (title && has(text)) items.push({ kind: "conversation", label: text, hint: "conversation", open: title });
     }
-    for (const m of q ? matchModels(q, modelIds()) : []) {
+    for (const m of q ? matchModels(q) : []) {
       items.push({ kind: "model", label: m.id, hint: `model · ${modelHint(m)}`, model: m.id });
     }
     return items;

@@ -23,6 +23,7 @@ from neural_terminal.chat.catalogue import ModelCatalogue
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.summaries import CompletionUpstream, Summariser
 from neural_terminal.chat.context.window import WindowPolicy
+from neural_terminal.chat.favourites import FavouriteModels
 from neural_terminal.chat.library import Library
 from neural_terminal.chat.library.exporter import Exporter
 from neural_terminal.chat.library.importer import Importer
@@ -58,6 +59,7 @@ from neural_terminal.store.conversations.preset_store import PresetStore
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.conversations.search_store import SearchStore
 from neural_terminal.store.engine import make_engine
+from neural_terminal.store.favourite_models import FavouriteModelStore
 from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from neural_terminal.store.spend.price_store import PriceStore
 from neural_terminal.store.spend.send_activity import SendActivityStore
@@ -88,6 +90,7 @@ class Services:
     bus: EventBus
     chat: ChatOrchestrator
     catalogue: ModelCatalogue
+    favourites: FavouriteModels
     budget: BudgetGuard
     prices: PriceStore
     reconciler: Reconciler
@@ -253,6 +256,7 @@ def build_services(
         bus=bus,
         chat=chat,
         catalogue=catalogue,
+        favourites=FavouriteModels(FavouriteModelStore(engine), catalogue),
         budget=budget,
         prices=prices,
         reconciler=reconciler,

@@ -176,7 +176,7 @@ async def _start_up_economics(app_services: bootstrap.Services) -> None:
 
 
 app = rx.App(
-    stylesheets=["/terminal.css", "/keys.css"],
+    stylesheets=["/terminal.css", "/keys.css", "/models.css"],
     api_transformer=_with_our_routes,
 )
 app.register_lifespan_task(_services_lifespan)

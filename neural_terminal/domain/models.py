@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 ZERO = Decimal(0)
+# OpenRouter's free variants of a model: ``deepseek/deepseek-r1:free``.
+FREE_SUFFIX = ":free"
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,15 @@ class ModelInfo:
     name: str
     context_length: int
     pricing: ModelPricing = field(default_factory=ModelPricing)
+
+    @property
+    def provider(self) -> str:
+        """Who serves it: the part of the id before ``/`` (``openai`` of ``openai/gpt-4o``)."""
+        provider, slash, _ = self.id.partition("/")
+        return provider if slash else ""
+
+    @property
+    def is_free(self) -> bool:
+        """Free to use: nothing charged in or out, or one of OpenRouter's ``:free`` variants
+        (https://openrouter.ai/docs/api-reference/limits: free ids end with ``:free``)."""
+        return self.pricing.is_free or self.id.endswith(FREE_SUFFIX)

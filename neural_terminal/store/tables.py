@@ -17,6 +17,7 @@ __all__ = [
     "BudgetReservation",
     "ContextStrategy",
     "Conversation",
+    "FavouriteModel",
     "LoginFailure",
     "Message",
     "MessageStatus",
@@ -231,6 +232,41 @@ class Preset(SQLModel, table=True):
     is_default: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# Local mode's one owner has no id: these two partial indexes make a model starred at most
+# once per owner (a unique index over a NULL owner_id would let duplicates in).
+_OWNED = text("owner_id IS NOT NULL")
+_UNOWNED = text("owner_id IS NULL")
+
+
+class FavouriteModel(SQLModel, table=True):
+    """A model its owner starred: the picker lists it first (None: local mode's one owner)."""
+
+    __tablename__ = "favourite_models"
+    __table_args__ = (
+        Index(
+            "ux_favourite_models_owner_model",
+            "owner_id",
+            "model_id",
+            unique=True,
+            sqlite_where=_OWNED,
+            postgresql_where=_OWNED,
+        ),
+        Index(
+            "ux_favourite_models_local_model",
+            "model_id",
+            unique=True,
+            sqlite_where=_UNOWNED,
+            postgresql_where=_UNOWNED,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Not a foreign key, like owner_id elsewhere.
+    owner_id: int | None = None
+    model_id: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
 
 

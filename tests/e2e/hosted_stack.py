@@ -30,6 +30,7 @@ from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.tables import BudgetReservation, Message
 from tests.e2e.server import START_TIMEOUT_S, _app_env, _is_free
+from tests.e2e.test_chat import models_loaded
 
 POSTGRES_ENV = "NEURAL_TERMINAL_TEST_POSTGRES_URL"
 REDIS_URL = os.environ.get("NEURAL_TERMINAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -227,7 +228,7 @@ def log_in(page: Page, stack: HostedStack, user: tuple[str, str]) -> None:
     page.locator('input[name="password"]').fill(user[1])
     page.locator('input[name="password"]').press("Enter")
     # The model list comes over the websocket: the page is connected to a worker.
-    expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
+    expect(models_loaded(page)).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
 
 

@@ -35,8 +35,30 @@ def open_app(page: Page, app: RunningApp) -> None:
     """Open the printed address (it lets the browser in, then shows the app) and wait until
     the backend has answered (the model list is filled)."""
     page.goto(app.unlock_url)
-    expect(page.locator("#model-select option").first).to_be_attached(timeout=60_000)
+    expect(models_loaded(page)).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
+
+
+def models_loaded(page: Page) -> Locator:
+    """The catalogue's first entry: attached once the model list has come over the websocket,
+    so the page is connected."""
+    return page.locator("#model-ids option").first
+
+
+def choose_model(page: Page, model_id: str) -> None:
+    """Choose ``model_id`` in the sidebar's picker (searched by its id) and wait until the
+    server has taken it."""
+    picker = page.locator("#model-picker")
+    if picker.get_attribute("aria-expanded") != "true":
+        picker.click()
+    page.locator("#model-search").fill(model_id)
+    page.locator(f'#model-list [role="option"][data-model-id="{model_id}"]').click()
+    expect_model(page, model_id)
+
+
+def expect_model(page: Page, model_id: str) -> None:
+    """The picker names ``model_id`` as the model in use."""
+    expect(page.locator("#model-picker")).to_have_attribute("data-model-id", model_id)
 
 
 def tool(page: Page, selector: str) -> Locator:
@@ -207,7 +229,7 @@ def test_an_empty_message_is_not_sent(page: Page, app: RunningApp) -> None:
 def test_a_100_kb_paste_is_stored_intact(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     new_conversation(page)
-    page.locator("#model-select").select_option("sim/terminal-large")  # a 128k window
+    choose_model(page, "sim/terminal-large")  # a 128k window
     expect(page.locator("#model-prices")).to_contain_text("128,000 ctx")
     paste = ("0123456789 ünïcødé 🙂 " * 5000)[:100_000] + " [[sim:tokens=5]]"
 

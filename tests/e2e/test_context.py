@@ -8,6 +8,7 @@ from tests.e2e.server import RunningApp
 from tests.e2e.test_chat import (
     REPLIES,
     USER_MESSAGES,
+    choose_model,
     new_conversation,
     open_app,
     send,
@@ -21,7 +22,7 @@ FAST = "[[sim:rate=500]]"
 
 
 def use_tiny_window(page: Page) -> None:
-    page.locator("#model-select").select_option(TINY)
+    choose_model(page, TINY)
     expect(page.locator("#model-prices")).to_contain_text("1,024 ctx")
     expect(page.locator("#context-meter")).to_have_text("context 0 / 768 tokens")
 

@@ -15,6 +15,7 @@ from neural_terminal.store.spend.budget_store import BudgetConfig, BudgetStore
 from tests.e2e.server import RunningApp
 from tests.e2e.test_chat import (
     USER_MESSAGES,
+    expect_model,
     new_conversation,
     open_app,
     press_enter_with,
@@ -193,14 +194,14 @@ def test_slash_model_completes_ids_and_picks_the_one_that_matches(
     composer.press("Enter")  # fills the id in
     expect(composer).to_have_value("/model sim/terminal-large")
     composer.press("Enter")  # runs it
-    expect(page.locator("#model-select")).to_have_value("sim/terminal-large")
+    expect_model(page, "sim/terminal-large")
     composer.fill("/model terminal")
     expect(options).to_have_count(3)
     composer.press("Escape")  # the menu closes; Enter now runs the draft as typed
     expect(page.locator(MENU)).to_be_hidden()
     composer.press("Enter")  # several match: they are named, nothing is chosen
     expect(page.locator("#command-notice")).to_contain_text("models match 'terminal'")
-    expect(page.locator("#model-select")).to_have_value("sim/terminal-large")
+    expect_model(page, "sim/terminal-large")
 
 
 def test_alt_arrows_move_between_conversations_in_sidebar_order(
@@ -262,4 +263,4 @@ def test_the_palette_finds_a_free_model_and_chooses_it(page: Page, app: RunningA
         "data-kind", "model"
     )
     page.keyboard.press("Enter")
-    expect(page.locator("#model-select")).to_have_value("sim/terminal-free:free")
+    expect_model(page, "sim/terminal-free:free")

@@ -52,7 +52,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         yield running
 
 
-def _artifact(name: str) -> Path:
+def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
 
@@ -74,7 +74,7 @@ def test_nothing_scrolls_sideways(page: Page, app: RunningApp, width: int, heigh
     if width < 900:  # a drawer: slid out of the page
         expect(page.locator("#sidebar")).to_be_hidden()
     sizes = page.evaluate(WIDTH_OF)
-    page.screenshot(path=_artifact(f"chat-{width}.png"))
+    page.screenshot(path=artifact(f"chat-{width}.png"))
     assert sizes["doc"][0] <= sizes["doc"][1], sizes
     assert sizes["header"][0] <= sizes["header"][1], sizes
     # One line: the header is as tall as its tallest control, not a column of words.
@@ -92,7 +92,7 @@ def test_the_telemetry_page_does_not_scroll_sideways(
     sizes = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
-    page.screenshot(path=_artifact(f"telemetry-{width}.png"))
+    page.screenshot(path=artifact(f"telemetry-{width}.png"))
     assert sizes[0] <= sizes[1], sizes
     # Every panel can still be reached (the page scrolls down, nothing is clipped).
     last = page.locator("#panel-failures")
@@ -141,7 +141,7 @@ def test_the_sidebar_is_a_drawer_on_a_phone(page: Page, app: RunningApp) -> None
     expect(sidebar).to_be_visible()
     expect(sidebar).to_be_in_viewport(ratio=1)
     expect(toggle).to_have_attribute("aria-expanded", "true")
-    page.screenshot(path=_artifact("drawer-390.png"))
+    page.screenshot(path=artifact("drawer-390.png"))
     page.keyboard.press("Escape")
     expect(sidebar).to_be_hidden()
     page.set_viewport_size({"width": 1024, "height": 768})
@@ -251,7 +251,7 @@ def test_money_shows_its_significant_digits_and_the_exact_figure_on_focus(
     expect(row_cost).to_have_attribute("title", f"{exact_usd(cost)} exactly, every branch")
 
 
-def _axe_violations(page: Page) -> list[str]:
+def axe_violations(page: Page) -> list[str]:
     """Serious and critical violations of axe-core's rules (WCAG 2 A and AA) in the page.
 
     ``page.evaluate`` runs the library through the DevTools protocol, which the page's
@@ -274,7 +274,7 @@ def _axe_violations(page: Page) -> list[str]:
 
 def test_the_chat_page_has_no_serious_accessibility_violation(page: Page, app: RunningApp) -> None:
     _a_conversation(page, app)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_the_budget_panel_has_no_serious_accessibility_violation(
@@ -283,7 +283,7 @@ def test_the_budget_panel_has_no_serious_accessibility_violation(
     _a_conversation(page, app)
     page.locator("#budget-toggle").click()
     expect(page.locator("#budget-panel")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_the_telemetry_page_has_no_serious_accessibility_violation(
@@ -292,4 +292,4 @@ def test_the_telemetry_page_has_no_serious_accessibility_violation(
     open_app(page, app)
     page.goto(app.url + "/telemetry")
     expect(page.locator("#telemetry-grid")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []

@@ -25,6 +25,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import (
     USER_MESSAGES,
+    choose_model,
     new_conversation,
     open_app,
     send,
@@ -241,7 +242,7 @@ def composer_holds(page: Page, length: int) -> str:
 def test_message_sizes_get_words_not_a_dropped_socket(page: Page, app: RunningApp) -> None:
     open_app(page, app)
     new_conversation(page)
-    page.locator("#model-select").select_option("sim/terminal-large")
+    choose_model(page, "sim/terminal-large")
     long = ("a fairly long paste " * 7_500)[:150_000]
     send(page, long + " [[sim:tokens=5]]")
     wait_reply_done(page)

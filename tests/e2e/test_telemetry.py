@@ -21,7 +21,7 @@ from neural_terminal.store.engine import make_engine
 from neural_terminal.store.tables import Message
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_branches import ask, settled
-from tests.e2e.test_chat import open_app, press_enter_with
+from tests.e2e.test_chat import choose_model, open_app, press_enter_with
 
 TOKEN = "scrape-me"
 MESSAGES = Message.__table__  # type: ignore[attr-defined]
@@ -95,7 +95,7 @@ def test_every_panel_shows_data_and_every_csv_is_its_chart(page: Page, app: Runn
     page.locator("#new-conversation").click()
     ask(page, "[[sim:tokens=30]] first")
     ask(page, "[[sim:tokens=60]] second")
-    page.locator("#model-select").select_option("sim/terminal-large")
+    choose_model(page, "sim/terminal-large")
     ask(page, "[[sim:tokens=45]] third, on another model")
     press_enter_with(page, "[[sim:fault=drop-after-5]] this one breaks")
     expect(page.locator('.nt-msg[data-status="interrupted"]')).to_have_count(1, timeout=60_000)

@@ -24,6 +24,7 @@ EXPECTED = {
     ),
     "sim/terminal-free:free": (8_192, {}),
     "sim/tiny-window": (1_024, {"prompt": "0.000001", "completion": "0.000002"}),
+    "phosphor/echo-mini": (32_768, {"prompt": "0.00000025", "completion": "0.00000125"}),
 }
 
 

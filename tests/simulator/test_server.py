@@ -31,7 +31,7 @@ def test_module_entry_point_prints_its_url_and_serves() -> None:
         assert url.startswith("http://127.0.0.1:"), line
         response = httpx.get(f"{url}/models", timeout=10.0)
         assert response.status_code == 200
-        assert len(response.json()["data"]) == 4
+        assert len(response.json()["data"]) == 5
     finally:
         process.terminate()
         process.wait(timeout=10)

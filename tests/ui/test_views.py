@@ -5,13 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from neural_terminal.domain.conversations import StoredMessage
-from neural_terminal.domain.models import ModelInfo, ModelPricing
 from neural_terminal.ui.chat.views import (
     MessageView,
     conversation_total,
     message_meta,
     message_view,
-    model_prices,
 )
 
 
@@ -37,17 +35,6 @@ def test_assistant_footer_shows_tokens_cost_latency_and_speed() -> None:
 def test_footer_of_a_reply_without_usage_says_so() -> None:
     message = StoredMessage(id=1, conversation_id=1, role="assistant", model="m", total_ms=500)
     assert message_meta(message) == "m · cost n/a · 0.5 s"
-
-
-def test_model_prices_are_per_million_tokens() -> None:
-    model = ModelInfo(
-        id="a/b",
-        name="B",
-        context_length=16384,
-        pricing=ModelPricing(prompt=Decimal("0.0000005"), completion=Decimal("0.0000015")),
-    )
-    assert model_prices(model) == "in $0.5/M · out $1.5/M · 16,384 ctx"
-    assert model_prices(ModelInfo(id="f", name="F", context_length=8192)) == "free · 8,192 ctx"
 
 
 def test_conversation_total_is_exact() -> None:

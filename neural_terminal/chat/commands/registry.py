@@ -6,6 +6,7 @@ command palette (both in assets/keys.js, fed from ``registry_rows``) and the REA
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -43,16 +44,24 @@ def complete(draft: str) -> list[CommandSpec]:
     return [spec for spec in COMMANDS if spec.name.startswith(prefix)]
 
 
-def match_models(search: str, model_ids: list[str]) -> list[str]:
-    """Model ids for ``/model <search>``: an exact id alone, else every id holding each word."""
+def match_models(search: str, models: Iterable[tuple[str, str]]) -> list[str]:
+    """Model ids for ``/model <search>`` from (id, name) pairs: an exact id alone, else every
+    model whose id or name holds each word (the provider is the id's part before ``/``).
+
+    The page's picker, palette and completion match with the same rule (assets/models.js)."""
+    listed = list(models)
     wanted = search.strip().lower()
     if not wanted:
-        return list(model_ids)
-    exact = [m for m in model_ids if m.lower() == wanted]
+        return [model_id for model_id, _ in listed]
+    exact = [model_id for model_id, _ in listed if model_id.lower() == wanted]
     if exact:
         return exact
     words = wanted.split()
-    return [m for m in model_ids if all(word in m.lower() for word in words)]
+    return [
+        model_id
+        for model_id, name in listed
+        if all(word in f"{model_id} {name}".lower() for word in words)
+    ]
 
 
 def registry_rows() -> list[dict[str, str]]:

@@ -73,6 +73,17 @@ CATALOGUE: tuple[SimModel, ...] = (
         prompt=Decimal("0.000001"),
         completion=Decimal("0.000002"),
     ),
+    # Another provider (the id's part before "/"), so the model picker's search by provider
+    # has something to tell apart.
+    SimModel(
+        id="phosphor/echo-mini",
+        name="Phosphor: Echo Mini",
+        description="A simulated model of a second provider, priced below a cent per reply.",
+        context_length=32_768,
+        max_completion_tokens=4_096,
+        prompt=Decimal("0.00000025"),
+        completion=Decimal("0.00000125"),
+    ),
 )
 
 _BY_ID = {model.id: model for model in CATALOGUE}

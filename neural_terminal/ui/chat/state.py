@@ -24,13 +24,12 @@ from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.chat.watch import Signature
 from neural_terminal.domain.conversations import ContextStrategy, MessageStatus
 from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
-from neural_terminal.domain.models import ModelInfo
 from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period, zone
 from neural_terminal.domain.viewer import VIEWER_HEADER, Viewer
 from neural_terminal.store.spend.budget_store import BudgetConfig
 from neural_terminal.ui.budget.budget_state import BudgetVars
-from neural_terminal.ui.budget.budget_view import parse_limit, price_change_text
+from neural_terminal.ui.budget.budget_view import parse_limit
 from neural_terminal.ui.chat.live.following import FollowVars
 from neural_terminal.ui.chat.live.live_script import append_script, cost_script
 from neural_terminal.ui.chat.live.page_calls import run_in_page
@@ -40,15 +39,13 @@ from neural_terminal.ui.chat.notice_vars import NoticeVars
 from neural_terminal.ui.chat.tree_vars import TreeVars
 from neural_terminal.ui.chat.views import (
     MessageView,
-    ModelView,
     breaker_text,
     context_meter,
     elided_notice,
     message_view,
-    model_prices,
-    model_view,
 )
 from neural_terminal.ui.library.library_state import LibraryVars
+from neural_terminal.ui.models.model_state import ModelVars
 from neural_terminal.ui.telemetry.credit import CreditState
 
 RECENT_LIMIT = 40
@@ -60,7 +57,7 @@ LIVE_COST_EVERY_S = 0.25
 RECONCILE_WAIT_S = 10.0
 
 
-class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.State):
+class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, NoticeVars, rx.State):
     """Conversations, the open transcript and the reply in progress."""
 
     active_id: int = 0
@@ -74,9 +71,6 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
     can_continue: bool = False
     can_retry: bool = False
     notice: str = ""
-    model: str = ""
-    models: list[ModelView] = []
-    model_info: str = ""
     simulated: bool = False
     upstream_host: str = ""
     breaker_state: str = ""
@@ -247,15 +241,6 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         self._show_budget()
 
     @rx.event
-    async def select_model(self, model_id: str) -> None:
-        """Use ``model_id`` for the open conversation from its next reply on."""
-        self.model = model_id
-        if self.active_id:
-            services().chat.set_model(self.active_id, model_id)
-        self._show_model(services().catalogue.get(model_id))
-        self._refresh_context()
-
-    @rx.event
     def select_strategy(self, strategy: str) -> None:
         """Use ``strategy`` when the open conversation outgrows its model's window."""
         try:
@@ -266,11 +251,6 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
         if self.active_id:
             services().chat.set_context_strategy(self.active_id, chosen)
         self._refresh_context()
-
-    @rx.event
-    async def refresh_models(self) -> None:
-        """Fetch the model list again."""
-        await self._load_models(refresh=True)
 
     @rx.event
     def send(self, form_data: dict[str, Any]) -> Any:
@@ -630,21 +610,3 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, NoticeVars, rx.St
     def _show_window(self) -> None:
         window = services().chat.context_window(self.model) if self.model else None
         self.context_meter = context_meter(window, 0) if window else ""
-
-    async def _load_models(self, *, refresh: bool = False) -> None:
-        catalogue = services().catalogue
-        try:
-            models = await catalogue.models(refresh=refresh)
-        except NeuralTerminalError as exc:
-            self.notice = f"Could not load the model list: {exc.user_message}"
-            return
-        self.models = [model_view(m) for m in models]
-        if not self.active_id:  # a new conversation: the selector, header and request agree
-            self.model = catalogue.usable(self.model)
-        self._show_model(catalogue.get(self.model))
-        self._refresh_context()  # the window is known once the catalogue is
-
-    def _show_model(self, model: ModelInfo | None) -> None:
-        self.model_info = model_prices(model) if model else "prices unknown for this model"
-        changes = services().prices.latest_changes(model.id) if model else []
-        self.price_change = price_change_text(changes)

@@ -14,8 +14,7 @@ from neural_terminal.domain.conversations import (
     SearchHit,
     StoredMessage,
 )
-from neural_terminal.domain.models import ModelInfo
-from neural_terminal.domain.money import exact_usd, format_price_per_million, format_usd
+from neural_terminal.domain.money import exact_usd, format_usd
 from neural_terminal.upstream.resilience.breaker import BreakerState, BreakerStatus
 
 
@@ -47,15 +46,6 @@ class ConversationView:
     group: str = ""
     pinned: bool = False
     cost_exact: str = ""
-
-
-@dataclasses.dataclass
-class ModelView:
-    """One entry of the model selector."""
-
-    id: str = ""
-    label: str = ""
-    prices: str = ""
 
 
 def message_view(message: StoredMessage) -> MessageView:
@@ -143,22 +133,6 @@ def conversation_view(line: LibraryLine, group: str = "") -> ConversationView:
         cost_exact=exact_usd(line.cost_usd),
         group=group,
         pinned=conversation.pinned,
-    )
-
-
-def model_view(model: ModelInfo) -> ModelView:
-    """The selector entry for a model, with prices per million tokens."""
-    return ModelView(id=model.id, label=model.name or model.id, prices=model_prices(model))
-
-
-def model_prices(model: ModelInfo) -> str:
-    """``in $0.5/M · out $1.5/M · 16,384 ctx``."""
-    if model.pricing.is_free:
-        return f"free · {model.context_length:,} ctx"
-    return (
-        f"in {format_price_per_million(model.pricing.prompt)} · "
-        f"out {format_price_per_million(model.pricing.completion)} · "
-        f"{model.context_length:,} ctx"
     )
 
 

@@ -120,7 +120,7 @@ class CommandState(rx.State):
         return []
 
     def _model(self, search: str, chat: ChatState) -> list[Any] | None:
-        found = match_models(search, [m.id for m in chat.models])
+        found = match_models(search, [(m.id, m.label) for m in chat.models])
         if len(found) == 1:
             return [_event(ChatState.select_model, found[0])]
         if not found:

@@ -9,7 +9,6 @@ import json
 import reflex as rx
 
 from neural_terminal.chat.commands import COMMANDS, registry_rows
-from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.commands.command_state import CommandState
 
 # (keys, what they do): the key map, in the order a newcomer needs them.
@@ -23,6 +22,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("[ / ]", "previous / next alternative reply"),
     ("t", "telemetry"),
     ("Ctrl+K / Cmd+K", "command palette: commands, conversations, models"),
+    ("Down on MODEL", "model picker: type to search, Up/Down, Enter uses it, Alt+S stars"),
     ("?", "this key map"),
 )
 
@@ -57,18 +57,6 @@ def command_notice() -> rx.Component:
             spacing="2",
             align="center",
         ),
-    )
-
-
-def model_ids() -> rx.Component:
-    """The catalogue's ids for completing ``/model `` and for the palette."""
-    return rx.el.datalist(
-        # Prices per million tokens and the window, formatted once (ui/chat/views.py).
-        rx.foreach(
-            ChatState.models,
-            lambda m: rx.el.option(m.label, value=m.id, data_prices=m.prices),
-        ),
-        id="model-ids",
     )
 
 
@@ -133,4 +121,4 @@ def palette() -> rx.Component:
 
 def keys_layer() -> rx.Component:
     """Everything the chat page adds for the keyboard (one line in page.py)."""
-    return rx.fragment(model_ids(), keys_overlay(), palette(), rx.script(src="/keys.js"))
+    return rx.fragment(keys_overlay(), palette(), rx.script(src="/keys.js"))

@@ -7,6 +7,7 @@ import reflex as rx
 from neural_terminal.ui.chat.state import ChatState
 from neural_terminal.ui.chat.tree_vars import OutlineRow
 from neural_terminal.ui.chat.views import ConversationView, HitView
+from neural_terminal.ui.models.picker import model_picker
 
 
 def _tiny(label: str, *, kind: str = "", **props: object) -> rx.Component:
@@ -308,40 +309,6 @@ def _outline() -> rx.Component:
     )
 
 
-def _model_picker() -> rx.Component:
-    return rx.vstack(
-        rx.text("MODEL", size="1", class_name="nt-dim"),
-        rx.el.select(
-            rx.foreach(
-                ChatState.models,
-                lambda m: rx.el.option(m.label + "  [" + m.id + "]", value=m.id),
-            ),
-            value=ChatState.model,
-            on_change=ChatState.select_model,
-            id="model-select",
-            aria_label="model",
-            class_name="nt-button",
-            style={"width": "100%", "padding": "4px"},
-        ),
-        rx.text(ChatState.model_info, size="1", class_name="nt-figure", id="model-prices"),
-        rx.cond(
-            ChatState.price_change != "",
-            rx.text(ChatState.price_change, size="1", class_name="nt-amber", id="price-change"),
-        ),
-        rx.el.button(
-            "refresh prices ↻",
-            type="button",
-            on_click=ChatState.refresh_models,
-            id="refresh-prices",
-            class_name="nt-button",
-            title="Fetch the model list and prices again; changes are shown here",
-            style={"padding": "2px 8px", "font_size": "12px"},
-        ),
-        spacing="1",
-        width="100%",
-    )
-
-
 def sidebar() -> rx.Component:
     """Conversations newest first, a New button, the model picker."""
     return rx.vstack(
@@ -358,7 +325,7 @@ def sidebar() -> rx.Component:
             width="100%",
             align="center",
         ),
-        _model_picker(),
+        model_picker(),
         _outline(),
         _search_form(),
         rx.cond(ChatState.search_words == "", _shelves()),

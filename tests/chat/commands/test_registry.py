@@ -6,7 +6,13 @@ import pytest
 
 from neural_terminal.chat.commands import COMMANDS, complete, match_models, registry_rows
 
-IDS = ["openai/gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet", "meta/llama:free"]
+MODELS = [
+    ("openai/gpt-4o", "OpenAI: GPT-4o Omni"),
+    ("openai/gpt-4o-mini", "OpenAI: GPT-4o mini"),
+    ("anthropic/claude-3.5-sonnet", "Anthropic: Claude 3.5 Sonnet"),
+    ("meta/llama:free", "Meta: Llama (free)"),
+]
+IDS = [model_id for model_id, _ in MODELS]
 
 
 @pytest.mark.parametrize(
@@ -32,12 +38,15 @@ def test_complete(draft: str, names: list[str]) -> None:
         pytest.param("gpt", ["openai/gpt-4o", "openai/gpt-4o-mini"], id="substring"),
         pytest.param("4o MINI", ["openai/gpt-4o-mini"], id="words-any-case"),
         pytest.param("free", ["meta/llama:free"], id="free"),
+        pytest.param("omni", ["openai/gpt-4o"], id="name"),
+        pytest.param("anthropic", ["anthropic/claude-3.5-sonnet"], id="provider"),
+        pytest.param("openai mini", ["openai/gpt-4o-mini"], id="provider-and-name"),
         pytest.param("", IDS, id="empty-lists-all"),
         pytest.param("mistral", [], id="none"),
     ],
 )
 def test_match_models(search: str, expected: list[str]) -> None:
-    assert match_models(search, IDS) == expected
+    assert match_models(search, MODELS) == expected
 
 
 def test_every_usage_starts_with_its_name() -> None:
