@@ -23,6 +23,13 @@ OPTIONS = '#model-list [role="option"]'
 EVERY_MODEL = 5
 
 
+def _open_app(page: Page, app: RunningApp) -> None:
+    """Open the app and wait until the composer has taken the focus it asks for on load: a
+    picker opened before that would lose the focus to it, and close."""
+    open_app(page, app)
+    expect(page.locator("#composer")).to_be_focused()
+
+
 def _open_picker(page: Page) -> Locator:
     """Open the picker with its button; the search box, focused."""
     page.locator("#model-picker").click()
@@ -40,7 +47,7 @@ def _option(page: Page, model_id: str) -> Locator:
 
 
 def test_typing_a_provider_a_name_or_an_id_narrows_the_list(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    _open_app(page, app)
     search = _open_picker(page)
     options = page.locator(OPTIONS)
     expect(options).to_have_count(EVERY_MODEL)
@@ -68,7 +75,7 @@ def test_typing_a_provider_a_name_or_an_id_narrows_the_list(page: Page, app: Run
 def test_each_entry_shows_its_prices_per_million_its_window_and_whether_it_is_free(
     page: Page, app: RunningApp
 ) -> None:
-    open_app(page, app)
+    _open_app(page, app)
     _open_picker(page)
     large = _option(page, "sim/terminal-large")
     expect(large).to_contain_text("Simulator: Terminal Large")
@@ -83,7 +90,7 @@ def test_each_entry_shows_its_prices_per_million_its_window_and_whether_it_is_fr
 
 
 def test_arrows_and_enter_choose_and_escape_closes(page: Page, app: RunningApp) -> None:
-    open_app(page, app)
+    _open_app(page, app)
     new_conversation(page)
     button = page.locator("#model-picker")
     before = button.get_attribute("data-model-id")
@@ -121,7 +128,7 @@ def test_arrows_and_enter_choose_and_escape_closes(page: Page, app: RunningApp) 
 def test_a_starred_model_comes_first_for_the_picker_and_the_palette_after_a_reload(
     page: Page, app: RunningApp
 ) -> None:
-    open_app(page, app)
+    _open_app(page, app)
     search = _open_picker(page)
     assert _ids(page)[0] != "sim/tiny-window"
     search.fill("tiny")
@@ -133,6 +140,7 @@ def test_a_starred_model_comes_first_for_the_picker_and_the_palette_after_a_relo
 
     page.reload()
     expect(page.locator("#model-ids option").first).to_be_attached(timeout=60_000)
+    expect(page.locator("#composer")).to_be_focused()  # as after _open_app
     _open_picker(page).fill("sim")
     picker_order = _ids(page)
     assert picker_order[0] == "sim/tiny-window"
@@ -152,7 +160,7 @@ def test_a_starred_model_comes_first_for_the_picker_and_the_palette_after_a_relo
 def test_choosing_a_model_changes_the_header_and_the_next_request(
     page: Page, app: RunningApp
 ) -> None:
-    open_app(page, app)
+    _open_app(page, app)
     new_conversation(page)
 
     choose_model(page, "phosphor/echo-mini")
@@ -168,7 +176,7 @@ def test_choosing_a_model_changes_the_header_and_the_next_request(
 def test_the_open_picker_has_no_serious_accessibility_violation(
     page: Page, app: RunningApp
 ) -> None:
-    open_app(page, app)
+    _open_app(page, app)
     _open_picker(page).fill("terminal")
     page.keyboard.press("ArrowDown")
     page.locator("#sidebar").screenshot(path=artifact("model-picker.png"))
