@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.engine import make_engine
@@ -60,6 +61,11 @@ class HostedStack:
         workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
         return [master, *workers]
 
+    def workers_logged(self, text: str) -> bool:
+        """Whether a worker's log holds ``text``."""
+        logs = (self.state_dir / "logs").glob("worker-*.log")
+        return any(text in log.read_text(errors="replace") for log in logs)
+
     def log_tail(self, lines: int = 40) -> str:
         """The end of every worker's log, for failure messages."""
         parts = []
@@ -69,61 +75,9 @@ class HostedStack:
         return "\n".join(parts)
 
 
-class RedisServer:
-    """A Redis of the test's own on a loopback port, without persistence (as the machine's):
-    stopped and started again, it comes back empty, as a restarted production Redis without
-    a disk would."""
-
-    def __init__(self, port: int, log: Path) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self._log = log
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start it and wait until it answers PING."""
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no"]
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while not self._answers():
-            assert self._process.poll() is None, self._log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, "redis-server did not answer in 30 s"
-            time.sleep(0.05)  # polling a condition: the server is starting
-
-    def stop(self) -> None:
-        """Stop it (SIGKILL: what a crash or a restart without a clean save looks like)."""
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            self._process = None
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-
-@contextmanager
-def redis_server(state_dir: Path) -> Iterator[RedisServer]:
-    """A Redis of the test's own (skipped where Debian's redis-server is not installed)."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("this test restarts Redis: it needs Debian's redis-server")
-    server = RedisServer(_free_ports(1), state_dir / "redis.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def _needs(redis_url: str) -> str | None:
+def _needs(redis_url: str, postgres_url: str | None) -> str | None:
     """Why the stack cannot run here, or None."""
-    if not os.environ.get(POSTGRES_ENV):
+    if not postgres_url:
         return f"the hosted stack needs PostgreSQL: set {POSTGRES_ENV} (.ci/run does)"
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         return "the hosted stack needs nginx: `make nginx` installs Debian's"
@@ -135,7 +89,7 @@ def _needs(redis_url: str) -> str | None:
     return None
 
 
-def _free_ports(count: int) -> int:
+def free_ports(count: int) -> int:
     """A port P with P ... P+count-1 free (nginx, then the workers), below Linux's ephemeral
     range (as tests/e2e/server.py's ports), so no outgoing connection takes one meanwhile."""
     for base in random.Random().sample(range(30_000, 32_700, 10), 200):
@@ -145,11 +99,12 @@ def _free_ports(count: int) -> int:
 
 
 @contextmanager
-def _database() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards."""
-    admin_url = make_url(os.environ[POSTGRES_ENV])
+def _database(postgres_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``postgres_url``, dropped afterwards."""
+    admin_url = make_url(postgres_url)
     name = f"nt_hosted_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # No pool: a connection kept from the start would be broken by a restart of the server.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -162,14 +117,21 @@ def _database() -> Iterator[str]:
 
 @contextmanager
 def hosted_stack(
-    state_dir: Path, workers: int = 2, redis_url: str = REDIS_URL, **extra_env: str
+    state_dir: Path,
+    workers: int = 2,
+    redis_url: str = REDIS_URL,
+    postgres_url: str | None = None,
+    **extra_env: str,
 ) -> Iterator[HostedStack]:
-    """Start the stack; yield once nginx and both workers answer; stop it all."""
-    missing = _needs(redis_url)
+    """Start the stack (on the machine's PostgreSQL unless ``postgres_url`` names another
+    server); yield once nginx and both workers answer; stop it all."""
+    postgres_url = postgres_url or os.environ.get(POSTGRES_ENV)
+    missing = _needs(redis_url, postgres_url)
     if missing is not None:
         pytest.skip(missing)
-    port = _free_ports(workers + 1)
-    with _database() as database_url:
+    assert postgres_url is not None
+    port = free_ports(workers + 1)
+    with _database(postgres_url) as database_url:
         env = _app_env(database_url, extra_env)
         env.update(
             {

@@ -1,12 +1,17 @@
-"""End to end over the hosted stack while a service it stands on restarts mid-stream.
+"""End to end over the hosted stack while a service it stands on restarts mid-stream. The
+stack runs on a Redis and a PostgreSQL of the test's own (the machine's are shared).
 
-- Redis (of the test's own, keeping nothing on disk) is killed while a reply streams and
-  started again empty: the reply goes on to the end (its text reaches the page straight over
-  the worker's socket), or ends interrupted with Continue; the page keeps everything it
-  showed, and the app works again without a restart of its own (Redis's restart makes
-  every page reconnect, and a reconnect rebuilds the page's state from the database).
+- Redis (keeping nothing on disk) is killed while a reply streams and started again empty:
+  the reply goes on to the end (its text reaches the page straight over the worker's socket),
+  or ends interrupted with Continue; the page keeps everything it showed, and the app works
+  again without a restart of its own (Redis's restart makes every page reconnect, and a
+  reconnect rebuilds the page's state from the database).
 - A message sent while Redis is down is not taken (nothing is stored) and stays in the
   composer; once Redis is back the page reconnects by itself and the same words send.
+- PostgreSQL is shut down at once (every session cut) while a reply streams, and the reply's
+  last tokens arrive while it is down: the checkpoints and the final write fail and are tried
+  again, and once PostgreSQL is back (after crash recovery) the final write lands: the whole
+  reply is stored complete, its reservation is released, and the next message works.
 """
 
 from __future__ import annotations
@@ -19,16 +24,15 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.hosted_stack import (
     HostedStack,
-    RedisServer,
     checkpointed_reply,
     hosted_stack,
     log_in,
-    redis_server,
     reply_row,
     reservation_count,
     wait_for,
     websockets_closed,
 )
+from tests.e2e.own_services import PostgresServer, RedisServer, postgres_server, redis_server
 from tests.e2e.test_chat import USER_MESSAGES, new_conversation, send, wait_reply_done
 from tests.e2e.test_hosted import add_user
 from tests.e2e.test_resilience import LAST_REPLY, full_reply
@@ -44,10 +48,19 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, redis: RedisServer) -> Iterator[HostedStack]:
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, redis: RedisServer, postgres: PostgresServer
+) -> Iterator[HostedStack]:
     with hosted_stack(
         tmp_path_factory.mktemp("hosted-faults"),
         redis_url=redis.url,
+        postgres_url=postgres.url,
         NEURAL_TERMINAL_SIM_TOKENS_PER_SECOND="40",
         NEURAL_TERMINAL_WORKER_LEASE_S=str(LEASE_S),
     ) as running:
@@ -125,3 +138,45 @@ def test_a_message_sent_while_redis_is_down_stays_in_the_composer_until_it_is_ba
     send(page, "[[sim:tokens=12]] sent while the cache was away")
     wait_reply_done(page)
     expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "complete")
+
+
+def test_a_postgresql_restart_mid_stream_retries_and_the_final_write_lands(
+    page: Page, stack: HostedStack, postgres: PostgresServer
+) -> None:
+    text = "[[sim:tokens=200]] the story of a database that went away for a while"
+    full = full_reply(text)
+    log_in(page, stack, USER)
+    new_conversation(page)
+    send(page, text)
+    reply_id = checkpointed_reply(stack).id
+    assert reply_id is not None
+
+    postgres.stop()
+    try:
+        # The rest of the reply still reaches the page, to its last words...
+        last_words = re.compile(r"\s+".join(map(re.escape, full.split()[-4:])))
+        expect(page.locator("#live-text")).to_contain_text(last_words, timeout=60_000)
+        # ... and its owner has tried to store it, and will try again.
+        wait_for(
+            lambda: stack.workers_logged(f"reply {reply_id} not stored yet"),
+            30,
+            "the final write was not tried while PostgreSQL was down",
+        )
+        expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "streaming")
+    finally:
+        postgres.start()
+
+    reply = page.locator(LAST_REPLY).last
+    expect(reply).to_have_attribute("data-status", "complete", timeout=90_000)
+    wait_reply_done(page)
+    stored = reply_row(stack, reply_id)
+    assert (stored.status, stored.content) == ("complete", full)
+    assert stored.cost_usd is not None
+    wait_for(lambda: reservation_count(stack) == 0, 30, "the reservation was not released")
+
+    send(page, "[[sim:tokens=30]] are you back?")
+    wait_reply_done(page)
+    expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "complete")
+    page.reload()
+    expect(page.locator(USER_MESSAGES)).to_have_count(2, timeout=60_000)
+    expect(page.locator(LAST_REPLY).first).to_contain_text(" ".join(full.split()[:6]))
