@@ -48,6 +48,7 @@ from neural_terminal.ui.api import (
 from neural_terminal.ui.chat.live.tab_sockets import reconnect_pages_here
 from neural_terminal.ui.chat.page import index
 from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.lost_states import LostStateGuard
 from neural_terminal.ui.telemetry.credit import CreditState
 from neural_terminal.ui.telemetry.page import telemetry
 from neural_terminal.ui.telemetry.state import TelemetryState
@@ -180,6 +181,7 @@ app = rx.App(
     api_transformer=_with_our_routes,
 )
 app.register_lifespan_task(_services_lifespan)
+app.add_middleware(LostStateGuard(), index=0)  # before Reflex's own hydration
 app.add_page(
     index, route="/", title="Neural Terminal", on_load=[ChatState.load_page, CreditState.refresh]
 )

@@ -221,6 +221,18 @@ def reply_row(stack: HostedStack, message_id: int) -> Message:
     return Message(**row._mapping)
 
 
+def messages_saying(stack: HostedStack, content: str) -> list[Message]:
+    """The stored messages whose text is ``content``."""
+    engine = make_engine(stack.database_url)
+    try:
+        with engine.connect() as conn:
+            table = Message.__table__  # type: ignore[attr-defined]
+            rows = conn.execute(select(table).where(table.c.content == content)).all()
+    finally:
+        engine.dispose()
+    return [Message(**row._mapping) for row in rows]
+
+
 def reservation_count(stack: HostedStack) -> int:
     """How many budget reservations are held."""
     engine = make_engine(stack.database_url)

@@ -8,6 +8,9 @@ stack runs on a Redis and a PostgreSQL of the test's own (the machine's are shar
   reconnect rebuilds the page's state from the database).
 - A message sent while Redis is down is not taken (nothing is stored) and stays in the
   composer; once Redis is back the page reconnects by itself and the same words send.
+- A page whose state Redis lost (as after a restart, before the workers notice it) sends:
+  nothing is taken and no other conversation gets the words; the page reconnects, shows its
+  conversation again, and the same words then send into it.
 - PostgreSQL is shut down at once (every session cut) while a reply streams, and the reply's
   last tokens arrive while it is down: the checkpoints and the final write fail and are tried
   again, and once PostgreSQL is back (after crash recovery) the final write lands: the whole
@@ -20,6 +23,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import redis as redis_client
 from playwright.sync_api import Page, expect
 
 from tests.e2e.hosted_stack import (
@@ -27,6 +31,7 @@ from tests.e2e.hosted_stack import (
     checkpointed_reply,
     hosted_stack,
     log_in,
+    messages_saying,
     reply_row,
     reservation_count,
     wait_for,
@@ -138,6 +143,56 @@ def test_a_message_sent_while_redis_is_down_stays_in_the_composer_until_it_is_ba
     send(page, "[[sim:tokens=12]] sent while the cache was away")
     wait_reply_done(page)
     expect(page.locator(LAST_REPLY).last).to_have_attribute("data-status", "complete")
+
+
+def _forget_page_state(page: Page, redis: RedisServer) -> int:
+    """Delete what Redis holds of this page's Reflex state, as a restart would, without
+    the restart the workers watch for; returns how many keys went."""
+    token = page.evaluate("() => window.sessionStorage.getItem('token')")
+    assert token, "the page has no Reflex token"
+    client = redis_client.Redis.from_url(redis.url)
+    try:
+        keys = list(client.scan_iter(match=f"*{token}*"))
+        return len(keys) if keys and client.delete(*keys) else 0
+    finally:
+        client.close()
+
+
+def test_a_send_on_a_page_whose_state_redis_lost_takes_nothing_until_it_is_rebuilt(
+    page: Page, stack: HostedStack, redis: RedisServer
+) -> None:
+    first = "[[sim:tokens=12]] the conversation this page shows"
+    log_in(page, stack, USER)
+    new_conversation(page)
+    send(page, first)
+    wait_reply_done(page)
+    (shown,) = messages_saying(stack, first)
+    # A newer conversation, so the one shown is not the one a blank state would open.
+    new_conversation(page)
+    send(page, "[[sim:tokens=12]] a newer conversation")
+    wait_reply_done(page)
+    page.locator(".nt-conv-title", has_text="the conversation this page shows").click()
+    expect(page.locator(USER_MESSAGES)).to_contain_text(first)
+    sockets = websockets_closed(stack)
+    assert _forget_page_state(page, redis) > 0
+
+    words = "[[sim:tokens=12]] words sent on a blank state"
+    page.locator("#composer").fill(words)
+    page.locator("#composer").press("Enter")
+    # The page reconnects (its state is rebuilt from the database) and shows its conversation.
+    wait_for(lambda: websockets_closed(stack) > sockets, 30, "the page did not reconnect")
+    expect(page.locator("#composer")).to_be_enabled(timeout=30_000)
+    expect(page.locator(USER_MESSAGES)).to_have_count(1)
+    expect(page.locator(USER_MESSAGES)).to_contain_text(first)
+    # Nothing was taken, and the words are still there.
+    assert messages_saying(stack, words) == []
+    expect(page.locator("#composer")).to_have_value(words)
+
+    page.locator("#composer").press("Enter")
+    expect(page.locator(USER_MESSAGES)).to_have_count(2)
+    wait_reply_done(page)
+    (sent,) = messages_saying(stack, words)
+    assert sent.conversation_id == shown.conversation_id
 
 
 def test_a_postgresql_restart_mid_stream_retries_and_the_final_write_lands(
