@@ -77,13 +77,25 @@ const ntFollowTranscript = () => {
   const transcript = document.getElementById("transcript");
   if (transcript && transcript !== ntFollow.transcript) ntFollow.attach(transcript);
 };
-new MutationObserver(ntFollowTranscript).observe(document.documentElement, {
-  childList: true,
-  subtree: true,
-});
+// The composer takes the focus when it appears (as the page opens), unless the reader has
+// put it somewhere already: a picker opened while the page was still drawing keeps it, where
+// React's autoFocus would take it away (and the picker would close).
+let ntComposerSeen = null;
+const ntFocusNewComposer = () => {
+  const composer = document.getElementById("composer");
+  if (!composer || composer === ntComposerSeen) return;
+  ntComposerSeen = composer;
+  const active = document.activeElement;
+  if (!active || active === document.body) composer.focus();
+};
+new MutationObserver(() => {
+  ntFollowTranscript();
+  ntFocusNewComposer();
+}).observe(document.documentElement, { childList: true, subtree: true });
 // This script may load after React drew the transcript and every row: no mutation is left
 // to tell the observer, so look once now (else the page stays at the top: issue 15).
 ntFollowTranscript();
+ntFocusNewComposer();
 
 // The reply in progress: the server sends only new text with its offset (in code points);
 // appending here keeps the websocket cost linear in the reply. A gap (a reconnect, a reload

@@ -24,8 +24,7 @@ EVERY_MODEL = 5
 
 
 def _open_app(page: Page, app: RunningApp) -> None:
-    """Open the app and wait until the composer has taken the focus it asks for on load: a
-    picker opened before that would lose the focus to it, and close."""
+    """Open the app; the composer takes the focus as the page opens (assets/terminal.js)."""
     open_app(page, app)
     expect(page.locator("#composer")).to_be_focused()
 

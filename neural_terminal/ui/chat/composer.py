@@ -41,7 +41,7 @@ def composer() -> rx.Component:
                 id="composer",
                 placeholder="> type a message",
                 rows=3,
-                auto_focus=True,
+                # Focused as it appears unless the focus is elsewhere (assets/terminal.js).
                 disabled=ChatState.streaming,
                 # Read by assets/terminal.js for the debounced pre-flight estimate.
                 data_conversation_id=ChatState.active_id.to_string(),
