@@ -35,7 +35,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium nginx migrate clean \
 	export serve-backend hosted \
 	bench-stream bench-load bench-context bench-library bench-imports \
-	bench-telemetry bench-picker
+	bench-telemetry bench-picker bench-transcript
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
 
@@ -165,6 +165,9 @@ fuzz: setup
 # Benches print figures (see README, Performance); they are not part of `make test`.
 bench-stream: setup chromium
 	$(BIN)/python -m bench.stream
+
+bench-transcript: setup chromium
+	$(BIN)/python -m bench.transcript
 
 bench-load: setup
 	$(BIN)/python -m bench.load

@@ -58,6 +58,7 @@ const ntFollow = {
       }
       if (!live || !live.contains(change.target)) moved = true;
     }
+    if (moved && ntEarlier.row) requestAnimationFrame(() => ntEarlier.restore(this.transcript));
     if (moved) this.request();
   },
 
@@ -73,6 +74,43 @@ const ntFollow = {
     });
   },
 };
+// "Earlier messages" brings older rows in above the ones on show: the row the reader was
+// looking at stays where it was on screen (the browser's scroll anchoring cannot be relied
+// on here: rows are placed by flex order, not by their order in the document).
+const ntEarlier = {
+  row: null,
+  top: 0,
+
+  remember(transcript) {
+    const edge = transcript.getBoundingClientRect().top;
+    this.row = null;
+    this.top = Infinity;
+    for (const row of transcript.querySelectorAll(":scope > .nt-msg")) {
+      const box = row.getBoundingClientRect();
+      if (box.height && box.bottom > edge && box.top < this.top) {
+        this.row = row;
+        this.top = box.top;
+      }
+    }
+  },
+
+  restore(transcript) {
+    const row = this.row;
+    this.row = null;
+    if (!row || !row.isConnected || !transcript) return;
+    transcript.scrollTop += row.getBoundingClientRect().top - this.top;
+  },
+};
+document.addEventListener(
+  "click",
+  (event) => {
+    const transcript = document.getElementById("transcript");
+    if (transcript && event.target instanceof Element && event.target.closest("#show-earlier"))
+      ntEarlier.remember(transcript);
+  },
+  true,
+);
+
 const ntFollowTranscript = () => {
   const transcript = document.getElementById("transcript");
   if (transcript && transcript !== ntFollow.transcript) ntFollow.attach(transcript);

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from neural_terminal.domain.conversations import BranchLine, BranchView, ConversationInfo
+from neural_terminal.domain.conversations import (
+    EVERY_ROW,
+    BranchLine,
+    BranchView,
+    ConversationInfo,
+    PathRows,
+)
 from neural_terminal.domain.errors import InvalidInput
 from neural_terminal.domain.tree import Tree
 from neural_terminal.store.conversations.repository import ChatRepository
@@ -22,18 +28,30 @@ class ConversationTrees:
     def __init__(self, repository: ChatRepository) -> None:
         self._repo = repository
 
-    def view(self, conversation: ConversationInfo, *, known: Collection[int] = ()) -> BranchView:
-        """The active path of ``conversation``, with the messages not in ``known``."""
+    def view(
+        self,
+        conversation: ConversationInfo,
+        *,
+        known: Collection[int] = (),
+        rows: PathRows = EVERY_ROW,
+    ) -> BranchView:
+        """The active path of ``conversation``, with its ``rows`` not in ``known``."""
         tree = self._repo.tree(conversation_id=conversation.id)
         leaf = conversation.active_leaf_id
         if leaf not in tree:
             leaf = tree.newest_leaf()  # none stored yet, or the leaf is gone: the newest
-        return self._view(conversation, tree, leaf, known)
+        return self._view(conversation, tree, leaf, known, rows)
 
     def switch(
-        self, conversation: ConversationInfo, message_id: int, *, known: Collection[int] = ()
+        self,
+        conversation: ConversationInfo,
+        message_id: int,
+        *,
+        known: Collection[int] = (),
+        rows: PathRows = EVERY_ROW,
     ) -> BranchView:
-        """Show the branch through ``message_id`` (to its newest message) and make it active."""
+        """Show the branch through ``message_id`` (to its newest message) and make it active;
+        ``message_id`` is among the rows sent, however far back."""
         tree = self._repo.tree(conversation_id=conversation.id)
         if message_id not in tree:
             raise InvalidInput("That message is not in this conversation.")
@@ -41,7 +59,8 @@ class ConversationTrees:
         assert leaf is not None
         if leaf != conversation.active_leaf_id:
             self._repo.set_active_leaf(conversation_id=conversation.id, leaf_id=leaf)
-        return self._view(conversation, tree, leaf, known)
+        revealed = PathRows(since=rows.since, earlier=rows.earlier, reveal=message_id)
+        return self._view(conversation, tree, leaf, known, revealed)
 
     def _view(
         self,
@@ -49,9 +68,11 @@ class ConversationTrees:
         tree: Tree,
         leaf: int | None,
         known: Collection[int],
+        rows: PathRows,
     ) -> BranchView:
         path = tree.path_to(leaf)
-        wanted = [i for i in path if i not in known]
+        first = rows.first(tuple(path))
+        wanted = [i for i in path[first:] if i not in known]
         siblings: dict[int, tuple[str, int | None, int | None]] = {}
         for message_id in path:
             mark = tree.sibling_mark(message_id)
@@ -65,6 +86,7 @@ class ConversationTrees:
             branch_cost=self._repo.path_cost(leaf_id=leaf),
             total_cost=self._repo.conversation_cost(conversation_id=conversation.id),
             branches=self._outline(tree, path),
+            first_shown=first,
         )
 
     def _outline(self, tree: Tree, path: list[int]) -> tuple[BranchLine, ...]:

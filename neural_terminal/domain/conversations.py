@@ -121,11 +121,44 @@ class BranchLine:
     current: bool
 
 
+# How many of a path's newest messages a page opens with (PathRows.newest).
+OPEN_ROWS = 100
+
+
+@dataclass(frozen=True)
+class PathRows:
+    """Which of a path's messages a page holds: every one from position ``since`` on, and
+    always at least the newest ``OPEN_ROWS``; ``earlier`` more before those, and every one
+    from the message ``reveal`` (an id) on, when it is further back."""
+
+    since: int = 0
+    earlier: int = 0
+    reveal: int = 0
+
+    @classmethod
+    def newest(cls) -> PathRows:
+        """A page opening a conversation: its newest messages."""
+        return cls(since=1 << 62)
+
+    def first(self, path: tuple[int, ...]) -> int:
+        """The position on ``path`` of the oldest message the page holds."""
+        start = min(self.since, max(0, len(path) - OPEN_ROWS))
+        start = max(0, start - self.earlier)
+        if self.reveal in path:
+            start = min(start, path.index(self.reveal))
+        return start
+
+
+# Every message of the path (what a page without paging, an export or a test wants).
+EVERY_ROW = PathRows()
+
+
 @dataclass(frozen=True)
 class BranchView:
     """The path on show of a conversation and what a page needs around it.
 
-    ``messages`` holds only the path's messages the caller said it lacked (on open: all).
+    ``messages`` holds the path's messages from ``first_shown`` on (see PathRows) that the
+    caller said it lacked (on open: all of them).
     """
 
     conversation: ConversationInfo
@@ -136,6 +169,7 @@ class BranchView:
     branch_cost: Decimal
     total_cost: Decimal
     branches: tuple[BranchLine, ...]
+    first_shown: int = 0
 
 
 @dataclass(frozen=True)

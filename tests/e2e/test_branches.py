@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from neural_terminal.domain.conversations import OPEN_ROWS
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from tests.e2e.conftest import PageWatch
@@ -193,8 +194,10 @@ def test_a_branch_switch_sends_only_what_the_page_lacks(page: Page, app: Running
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(e["response"]["payloadData"]))
-    open_app(page, app)  # opens the newest conversation: this one
+    open_app(page, app)  # opens the newest conversation (this one) at its newest messages
     expect(page.locator(f'#conv-{conversation_id}[data-active="true"]')).to_have_count(1)
+    expect(page.locator("#transcript > .nt-msg:visible")).to_have_count(OPEN_ROWS)
+    page.locator("#show-earlier").click()
     expect(page.locator("#transcript > .nt-msg:visible")).to_have_count(200)
     opened = sum(len(f.encode()) for f in frames)
 
@@ -238,3 +241,44 @@ def test_a_long_conversation_opens_and_reloads_at_its_newest_message(
     ask(page, "[[sim:tokens=5]] a short one")
     page.locator(f"#conv-{long_one} .nt-conv-title").click()
     expect(newest).to_be_in_viewport()
+
+
+def test_a_long_conversation_opens_at_its_newest_messages_and_shows_older_ones_asked_for(
+    page: Page, app: RunningApp
+) -> None:
+    conversation_id, _ = _seed_long_conversation(app)
+    frames: list[str] = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(e["response"]["payloadData"]))
+    open_app(page, app)
+    expect(page.locator(f'#conv-{conversation_id}[data-active="true"]')).to_have_count(1)
+    shown = page.locator("#transcript > .nt-msg:visible")
+    expect(shown).to_have_count(OPEN_ROWS)
+    expect(row(page, "m199-")).to_be_in_viewport()
+    expect(row(page, "m100-")).to_have_count(1)
+    expect(row(page, "m099-")).to_have_count(0)  # not sent at all
+    received = "".join(frames)
+    assert _text(100) in received
+    assert _text(99) not in received
+
+    earlier = page.locator("#show-earlier")
+    expect(earlier).to_have_text("▲ 100 earlier messages · show them")
+    earlier.scroll_into_view_if_needed()
+    earlier.click()
+    expect(shown).to_have_count(200)
+    expect(earlier).to_have_count(0)
+    # The older messages came in above: the one the reader was looking at stayed in view.
+    expect(row(page, "m100-")).to_be_in_viewport()
+    expect(row(page, "m000-")).not_to_be_in_viewport()
+
+    # A reload opens at the newest again; a search hit far back brings it and what follows.
+    page.reload()
+    open_app(page, app)
+    expect(shown).to_have_count(OPEN_ROWS)
+    page.locator("#search-words").fill("m010")
+    page.locator("#search-words").press("Enter")
+    page.locator("#search-hits .nt-hit").first.click()
+    expect(row(page, "m010-")).to_be_in_viewport()
+    expect(shown).to_have_count(190)
+    expect(earlier).to_have_text("▲ 10 earlier messages · show them")

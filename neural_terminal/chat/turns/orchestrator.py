@@ -31,9 +31,11 @@ from neural_terminal.chat.turns.streaming import (
 from neural_terminal.chat.turns.turn import Turn, TurnKind, TurnRequest
 from neural_terminal.chat.turns.upstream import ChatStreamLike, ChatUpstream
 from neural_terminal.domain.conversations import (
+    EVERY_ROW,
     BranchView,
     ContextStrategy,
     ConversationInfo,
+    PathRows,
     StoredMessage,
 )
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput
@@ -201,15 +203,23 @@ class ChatOrchestrator:
         conversation = self._conversation(conversation_id)
         return conversation, list(self._trees.view(conversation).messages)
 
-    def branch(self, conversation_id: int, *, known: Collection[int] = ()) -> BranchView:
+    def branch(
+        self, conversation_id: int, *, known: Collection[int] = (), rows: PathRows = EVERY_ROW
+    ) -> BranchView:
         """The active path, the alternatives along it, the outline and the costs."""
-        return self._trees.view(self._conversation(conversation_id), known=known)
+        return self._trees.view(self._conversation(conversation_id), known=known, rows=rows)
 
     def switch(
-        self, conversation_id: int, message_id: int, *, known: Collection[int] = ()
+        self,
+        conversation_id: int,
+        message_id: int,
+        *,
+        known: Collection[int] = (),
+        rows: PathRows = EVERY_ROW,
     ) -> BranchView:
         """Show (and keep showing) the branch through ``message_id``."""
-        return self._trees.switch(self._conversation(conversation_id), message_id, known=known)
+        conversation = self._conversation(conversation_id)
+        return self._trees.switch(conversation, message_id, known=known, rows=rows)
 
     def fork(self, message_id: int, *, viewer: Viewer | None = None) -> ConversationInfo:
         """A new conversation holding a copy of the path down to ``message_id``.

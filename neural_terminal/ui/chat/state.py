@@ -22,7 +22,7 @@ from neural_terminal.chat.context.builder import PreparedContext
 from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.chat.watch import Signature
-from neural_terminal.domain.conversations import ContextStrategy, MessageStatus
+from neural_terminal.domain.conversations import ContextStrategy, MessageStatus, PathRows
 from neural_terminal.domain.errors import NeuralTerminalError, NotSignedIn
 from neural_terminal.domain.money import format_usd
 from neural_terminal.domain.periods import Period, zone
@@ -36,7 +36,7 @@ from neural_terminal.ui.chat.live.page_calls import run_in_page
 from neural_terminal.ui.chat.live.reply_batches import ReplyBatcher, frame_interval
 from neural_terminal.ui.chat.live.state_writes import write_when_possible
 from neural_terminal.ui.chat.notice_vars import NoticeVars
-from neural_terminal.ui.chat.tree_vars import TreeVars
+from neural_terminal.ui.chat.tree_vars import EARLIER_ROWS, TreeVars
 from neural_terminal.ui.chat.views import (
     MessageView,
     breaker_text,
@@ -224,6 +224,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         self.history = []
         self.recent = []
         self.path_pos = {}
+        self.hidden_before = 0
         self.leaf_id = 0
         self.sibling_label, self.sibling_prev, self.sibling_next = {}, {}, {}
         self.outline = []
@@ -265,6 +266,15 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         self.streaming = True
         self.notice = ""
         return ChatState.stream_reply
+
+    @rx.event
+    def show_earlier(self) -> None:
+        """Send the page older messages of the path on show (it opened at the newest)."""
+        if not self.active_id or not self.hidden_before:
+            return
+        rows = self._rows(earlier=EARLIER_ROWS)
+        view = services().chat.branch(self.active_id, known=self._known_ids(), rows=rows)
+        self._show_branch(view)
 
     @rx.event
     def edit_message(self, message_id: int) -> Any:
@@ -543,7 +553,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
             return
         try:
             services().access.conversation(self._viewer(), conversation_id)
-            view = services().chat.branch(conversation_id)
+            view = services().chat.branch(conversation_id, rows=PathRows.newest())
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
             return
@@ -571,7 +581,9 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         if not self.active_id:
             return
         try:
-            view = services().chat.switch(self.active_id, message_id, known=self._known_ids())
+            view = services().chat.switch(
+                self.active_id, message_id, known=self._known_ids(), rows=self._rows()
+            )
         except NeuralTerminalError as exc:
             self.notice = exc.user_message
             return
@@ -586,7 +598,8 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
     def _refresh_branch(self) -> None:
         """The path on show, its alternatives and costs, after the tree changed."""
         if self.active_id:
-            self._show_branch(services().chat.branch(self.active_id, known=self._known_ids()))
+            known, rows = self._known_ids(), self._rows()
+            self._show_branch(services().chat.branch(self.active_id, known=known, rows=rows))
 
     def _refresh_context(self) -> None:
         """Meter and greying for what the next request would keep."""

@@ -18,6 +18,7 @@ from reflex.vars import ObjectVar
 
 from neural_terminal.ui.chat.live.markdown_view import live_markdown, model_markdown
 from neural_terminal.ui.chat.state import ChatState
+from neural_terminal.ui.chat.tree_vars import EARLIER_ROWS
 from neural_terminal.ui.chat.views import MessageView
 
 # After every message of any path.
@@ -236,6 +237,27 @@ def _reply_in_progress() -> rx.Component:
     )
 
 
+def _earlier_messages() -> rx.Component:
+    """Above a long path opened at its newest messages: how many are older, and more of them.
+    Left out of scroll anchoring, so the browser keeps the message that was first in view
+    where it was while the older ones come in above it."""
+    return rx.cond(
+        ChatState.hidden_before > 0,
+        rx.el.button(
+            "▲ ",
+            ChatState.hidden_before.to_string(),
+            " earlier messages · show ",
+            rx.cond(ChatState.hidden_before > EARLIER_ROWS, f"{EARLIER_ROWS} more", "them"),
+            type="button",
+            id="show-earlier",
+            on_click=ChatState.show_earlier,
+            class_name="nt-button",
+            order=-1,
+            style={"overflow_anchor": "none", "align_self": "center", "margin_bottom": "12px"},
+        ),
+    )
+
+
 def transcript() -> rx.Component:
     """Every message of the path on show, oldest first."""
     return rx.box(
@@ -249,6 +271,7 @@ def transcript() -> rx.Component:
                 ),
             ),
         ),
+        _earlier_messages(),
         rx.foreach(ChatState.history, _message),
         rx.foreach(ChatState.recent, _message),
         _reply_in_progress(),

@@ -4,6 +4,11 @@ The page keeps every message it has been sent in two lists (``history``, then ``
 shows those on the path in path order (``path_pos``: a position per id, which the rows use as
 their flex order). Switching branches therefore sends the new positions, the new alternatives
 marks and only the messages the page has never had, never the whole transcript again.
+
+A long path opens at its newest messages (domain/conversations.py PathRows; ``hidden_before``
+counts the older ones); the reader asks for ``EARLIER_ROWS`` more at a time, and a search hit
+far back brings every message from it on. A 2,000-message conversation thus opens with a
+twentieth of the rows to send and to draw.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ import dataclasses
 
 import reflex as rx
 
-from neural_terminal.domain.conversations import BranchLine, BranchView
+from neural_terminal.domain.conversations import BranchLine, BranchView, PathRows
 from neural_terminal.domain.money import exact_usd, format_usd
 from neural_terminal.ui.chat.views import MessageView, message_view
+
+# How many more of a path's older messages each "earlier messages" brings.
+EARLIER_ROWS = 200
 
 
 @dataclasses.dataclass
@@ -42,22 +50,33 @@ class TreeVars(rx.State, mixin=True):
     tree_cost: str = ""
     # Both figures to the picodollar (the header's hover and focus).
     cost_exact: str = ""
+    # How many of the path's oldest messages the page has not been sent (PathRows).
+    hidden_before: int = 0
 
     def _known_ids(self) -> set[int]:
         return {row.id for row in self.history} | {row.id for row in self.recent}
 
+    def _rows(self, *, earlier: int = 0) -> PathRows:
+        """The path's rows this page holds (``earlier`` more of the older ones)."""
+        return PathRows(since=self.hidden_before, earlier=earlier)
+
     def _show_branch(self, view: BranchView, *, fresh: bool = False) -> None:
-        """Show ``view``: on a fresh page every message, else only the new ones appended."""
+        """Show ``view``: on a fresh page its messages; else the new ones added (older ones
+        into the history, once; newer ones after this visit's)."""
         if fresh:
             self.history = [message_view(m) for m in view.messages]
             self.recent = []
         elif view.messages:
             known = self._known_ids()
-            self.recent = [
-                *self.recent,
-                *(message_view(m) for m in view.messages if m.id not in known),
-            ]
-        self.path_pos = {str(i): n for n, i in enumerate(view.path_ids)}
+            added = [message_view(m) for m in view.messages if m.id not in known]
+            if view.first_shown < self.hidden_before:
+                self.history = [*self.history, *added]
+            else:
+                self.recent = [*self.recent, *added]
+        self.hidden_before = view.first_shown
+        # Positions of the rows held only: every row the page holds is at or after the first.
+        path = enumerate(view.path_ids)
+        self.path_pos = {str(i): n for n, i in path if n >= view.first_shown}
         self.leaf_id = view.path_ids[-1] if view.path_ids else 0
         labels, previous, following = {}, {}, {}
         for message_id, (label, before, after) in view.siblings.items():

@@ -13,6 +13,7 @@ from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
 from neural_terminal.chat.turns.replies import ReplyFinished, ReplyStarted
 from neural_terminal.chat.turns.turn import TurnKind, TurnRequest
 from neural_terminal.domain.chat import TextDelta, Usage, UsageReport
+from neural_terminal.domain.conversations import OPEN_ROWS, PathRows
 from neural_terminal.domain.errors import ConversationNotFound, InvalidInput, StreamInterrupted
 from neural_terminal.domain.viewer import Viewer
 from neural_terminal.store.conversations.library_store import LibraryStore
@@ -233,3 +234,27 @@ async def test_a_new_conversation_starts_with_the_system_prompt_given(
     started = events[0]
     assert isinstance(started, ReplyStarted)
     assert chat.branch(started.conversation_id).conversation.system_prompt == "Answer in French."
+
+
+def test_a_long_path_is_sent_from_its_newest_rows_and_back_to_a_message_asked_for(
+    chat: ChatOrchestrator, repo: ChatRepository
+) -> None:
+    cid = chat.create_conversation(model=MODEL).id
+    parent: int | None = None
+    ids = []
+    for i in range(OPEN_ROWS + 30):
+        role = "user" if i % 2 == 0 else "assistant"
+        parent = repo.add_message(
+            conversation_id=cid, role=role, content=f"m{i}", parent_id=parent
+        ).id
+        ids.append(parent)
+
+    opened = chat.branch(cid, rows=PathRows.newest())
+    assert opened.first_shown == 30
+    assert [m.id for m in opened.messages] == ids[30:]
+    assert opened.path_ids == tuple(ids)  # positions for every row, sent or not
+
+    far_back = chat.switch(cid, ids[5], known=set(ids[30:]), rows=PathRows(since=30))
+    assert far_back.first_shown == 5
+    assert [m.content for m in far_back.messages] == [f"m{i}" for i in range(5, 30)]
+    assert [m.id for m in chat.branch(cid).messages] == ids  # every row by default
