@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -625,6 +626,8 @@ async def run(args: argparse.Namespace, target: Target, sim: Simulator, workdir:
     )
     with sampling as shares:
         await stream_all(sessions, timeout, args.ramp)
+    if args.keep_profile is not None and profile.is_file():
+        shutil.copyfile(profile, args.keep_profile)
     usage = Usage(
         wall_s=time.monotonic() - started,
         cpu_s={p.pid: p.cpu_s() - cpu_before[p.pid] for p in measured},
@@ -770,6 +773,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--profile",
         action="store_true",
         help="sample the serving worker with py-spy and print its CPU by layer",
+    )
+    parser.add_argument(
+        "--keep-profile",
+        type=Path,
+        metavar="FILE",
+        help="with --profile: keep py-spy's raw stacks in FILE (for flame graphs)",
     )
     parser.add_argument(
         "--hosted",
