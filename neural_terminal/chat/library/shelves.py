@@ -39,6 +39,8 @@ class ShelfPage:
     lines: tuple[tuple[str, LibraryLine], ...]
     total: int
     more: bool
+    # How many every shelf holds (read in the same pass: the sidebar shows them all).
+    counts: dict[Shelf, int]
 
 
 def date_group(line: LibraryLine, now: datetime, tz: ZoneInfo) -> str:
@@ -85,16 +87,17 @@ class Library:
     def shelf(self, viewer: Viewer, shelf: Shelf, *, limit: int = PAGE) -> ShelfPage:
         """The first ``limit`` lines of a shelf (a page shows PAGE more at a time)."""
         lines = self._store.page(owner_id=viewer.user_id, shelf=shelf, offset=0, limit=limit)
-        total = self._store.count(owner_id=viewer.user_id, shelf=shelf)
+        counts = self._store.counts(owner_id=viewer.user_id)
+        total = counts[shelf]
         now, tz = self._clock(), self._zone()
         grouped = tuple(
             ("trash" if shelf is Shelf.TRASH else date_group(line, now, tz), line) for line in lines
         )
-        return ShelfPage(shelf, grouped, total, more=total > len(lines))
+        return ShelfPage(shelf, grouped, total, more=total > len(lines), counts=counts)
 
     def counts(self, viewer: Viewer) -> dict[Shelf, int]:
         """How many conversations each shelf holds."""
-        return {s: self._store.count(owner_id=viewer.user_id, shelf=s) for s in Shelf}
+        return self._store.counts(owner_id=viewer.user_id)
 
     def find(
         self, viewer: Viewer, words: str, filters: SearchFilters | None = None

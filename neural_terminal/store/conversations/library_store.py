@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Engine, Table, func, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, case, func, select, update
 from sqlmodel import Session, col
 
 from neural_terminal.domain.conversations import LibraryLine, Shelf
@@ -20,6 +20,7 @@ from neural_terminal.store.money_column import picodollars_to_usd
 from neural_terminal.store.tables import Conversation, Message, Summary, utcnow
 
 PURGED_TITLE = "(purged)"
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 _MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
 _SUMMARIES: Table = Summary.__table__  # type: ignore[attr-defined]
 
@@ -34,7 +35,8 @@ class LibraryStore:
         self, *, owner_id: int | None, shelf: Shelf, offset: int = 0, limit: int = 100
     ) -> list[LibraryLine]:
         """One page of a shelf: pinned first (the list), then newest activity first."""
-        query = select(Conversation).where(*_on_shelf(owner_id, shelf))
+        # Plain rows, not ORM objects: a page of 100 is read on every turn's start and end.
+        query = select(_CONVERSATIONS).where(*_on_shelf(owner_id, shelf))
         if shelf is Shelf.LIST:
             query = query.order_by(
                 col(Conversation.pinned_at).is_(None), col(Conversation.pinned_at).desc()
@@ -46,17 +48,26 @@ class LibraryStore:
             query.order_by(order.desc(), col(Conversation.id).desc()).offset(offset).limit(limit)
         )
         with open_session(self._engine) as session:
-            rows = list(session.scalars(query))
-            costs = self._costs(session, [row.id or 0 for row in rows])
-        return [
-            LibraryLine(conversation_info(row), costs.get(row.id or 0, Decimal(0))) for row in rows
-        ]
+            rows = list(session.execute(query))
+            costs = self._costs(session, [row.id for row in rows])
+        return [LibraryLine(conversation_info(row), costs.get(row.id, Decimal(0))) for row in rows]
 
     def count(self, *, owner_id: int | None, shelf: Shelf) -> int:
         """How many conversations a shelf holds."""
-        query = select(func.count()).select_from(Conversation).where(*_on_shelf(owner_id, shelf))
+        return self.counts(owner_id=owner_id)[shelf]
+
+    def counts(self, *, owner_id: int | None) -> dict[Shelf, int]:
+        """How many conversations each shelf holds, in one statement."""
+        sums = [
+            func.coalesce(func.sum(case((and_(*_on_shelf(owner_id, s)), 1), else_=0)), 0)
+            for s in Shelf
+        ]
+        query = select(*sums).select_from(Conversation)
+        if owner_id is not None:
+            query = query.where(col(Conversation.owner_id) == owner_id)
         with open_session(self._engine) as session:
-            return int(session.execute(query).scalar() or 0)
+            row = session.execute(query).one()
+        return {s: int(n) for s, n in zip(Shelf, row, strict=True)}
 
     def move(
         self,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
+
+from sqlalchemy import Row
 
 from neural_terminal.domain.conversations import ConversationInfo, StoredMessage, SummaryInfo
 from neural_terminal.store.tables import Conversation, Message, Summary
@@ -10,8 +13,8 @@ from neural_terminal.store.tables import Conversation, Message, Summary
 _MESSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(StoredMessage))
 
 
-def conversation_info(row: Conversation) -> ConversationInfo:
-    """The value of a conversation row."""
+def conversation_info(row: Conversation | Row[Any]) -> ConversationInfo:
+    """The value of a conversation row (an ORM object, or a plain row of its table)."""
     return ConversationInfo(
         id=row.id or 0,
         title=row.title,

@@ -314,7 +314,7 @@ class LibraryVars(rx.State, mixin=True):
         if rows != self.conversations:
             self.conversations = rows
         self.more_conversations = page.more
-        counts = {shelf.value: n for shelf, n in library.counts(viewer).items()}
+        counts = {shelf.value: n for shelf, n in page.counts.items()}
         if counts != self.shelf_counts:
             self.shelf_counts = counts
         for row in rows:
