@@ -1,4 +1,5 @@
-"""The sidebar's search: the form's filters, and hits whose snippets become text parts."""
+"""The sidebar: its lines' date groups through a move, the search form's filters, and hits whose
+snippets become text parts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 from neural_terminal.domain.conversations import MATCH_END, MATCH_START, SearchHit
 from neural_terminal.domain.errors import InvalidInput
-from neural_terminal.ui.chat.views import SnippetPart, hit_view
-from neural_terminal.ui.library.library_state import search_filters
+from neural_terminal.ui.chat.views import ConversationView, SnippetPart, hit_view
+from neural_terminal.ui.library.library_state import labelled, search_filters, with_groups
 
 
 def test_the_form_becomes_filters_and_refuses_a_bad_amount() -> None:
@@ -45,3 +46,23 @@ def test_a_snippet_becomes_parts_and_markup_stays_text() -> None:
     ]
     assert view.meta == "m · 2026-12-04 · $0.00023"
     assert view.cost_exact == "cost $0.000230000000 exactly"
+
+
+def test_lines_keep_their_date_groups_through_a_move() -> None:
+    rows = [
+        ConversationView(id=1, group="pinned"),
+        ConversationView(id=2, group="today"),
+        ConversationView(id=3),
+        ConversationView(id=4, group="older"),
+    ]
+    grouped = with_groups(rows)
+    assert [g for g, _row in grouped] == ["pinned", "today", "today", "older"]
+    assert labelled(grouped) == rows
+    # The oldest moves up to today's top: it names the group, the one below no longer does.
+    moved = [grouped[0], ("today", grouped[3][1]), grouped[1], grouped[2]]
+    assert [(r.id, r.group) for r in labelled(moved)] == [
+        (1, "pinned"),
+        (4, "today"),
+        (2, ""),
+        (3, ""),
+    ]

@@ -95,6 +95,16 @@ class Library:
         )
         return ShelfPage(shelf, grouped, total, more=total > len(lines), counts=counts)
 
+    def line(self, viewer: Viewer, conversation_id: int) -> tuple[str, LibraryLine] | None:
+        """One of the viewer's conversations as the list shows it (its date group, its line),
+        or None when it is not the viewer's or not on the list (archived, in the trash)."""
+        line = self._store.line(conversation_id=conversation_id)
+        if line is None or not viewer.owns(line.conversation.owner_id):
+            return None
+        if line.conversation.archived or line.conversation.deleted_at is not None:
+            return None
+        return date_group(line, self._clock(), self._zone()), line
+
     def counts(self, viewer: Viewer) -> dict[Shelf, int]:
         """How many conversations each shelf holds."""
         return self._store.counts(owner_id=viewer.user_id)

@@ -52,6 +52,18 @@ class LibraryStore:
             costs = self._costs(session, [row.id for row in rows])
         return [LibraryLine(conversation_info(row), costs.get(row.id, Decimal(0))) for row in rows]
 
+    def line(self, *, conversation_id: int) -> LibraryLine | None:
+        """One conversation's line (None once gone or purged), whatever its shelf."""
+        query = select(_CONVERSATIONS).where(
+            col(Conversation.id) == conversation_id, col(Conversation.purged_at).is_(None)
+        )
+        with open_session(self._engine) as session:
+            row = session.execute(query).first()
+            if row is None:
+                return None
+            cost = self._costs(session, [row.id]).get(row.id, Decimal(0))
+        return LibraryLine(conversation_info(row), cost)
+
     def count(self, *, owner_id: int | None, shelf: Shelf) -> int:
         """How many conversations a shelf holds."""
         return self.counts(owner_id=owner_id)[shelf]

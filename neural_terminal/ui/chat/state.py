@@ -450,7 +450,8 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
             self.streaming = False
             self.streaming_id = 0
             self._show_breaker()
-            self._refresh_sidebar()
+            if self.active_id:
+                self._sidebar_line_moved_up(self.active_id)
             self._refresh_branch()
             self._update_actions()
             self._refresh_context()
@@ -505,7 +506,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         self.context_notice = started.notice or ""
         self._refresh_branch()
         if created:  # listed at once; an existing one moves up when its reply ends
-            self._refresh_sidebar()
+            self._sidebar_line_moved_up(started.conversation_id)
         if started.context is not None:
             self._show_context(started.context)
 

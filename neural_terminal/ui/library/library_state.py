@@ -7,6 +7,7 @@ The methods at the end are the chat state's (it opens and clears conversations).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -321,6 +322,38 @@ class LibraryVars(rx.State, mixin=True):
             if row.id == self.active_id:
                 self.title = row.title
 
+    def _sidebar_line_moved_up(self, conversation_id: int) -> None:
+        """The list after a turn of ``conversation_id``: its line (new, or with a new cost)
+        at the top of the unpinned ones, or in place when pinned; one conversation read, not
+        the page (a whole shelf otherwise, and on any other shelf)."""
+        found = None
+        if self.shelf == Shelf.LIST.value:
+            found = services().library.line(self._viewer(), conversation_id)
+        if found is None:
+            self._refresh_sidebar()
+            return
+        group, line = found
+        grouped = with_groups(self.conversations)
+        at = next((i for i, (_g, row) in enumerate(grouped) if row.id == conversation_id), None)
+        if at is None:
+            self.shelf_counts = {
+                **self.shelf_counts,
+                Shelf.LIST.value: self.shelf_counts.get(Shelf.LIST.value, 0) + 1,
+            }
+        else:
+            del grouped[at]
+        pinned = sum(1 for g, _row in grouped if g == "pinned")
+        where = at if line.conversation.pinned and at is not None else pinned
+        grouped.insert(where, (group, conversation_view(line)))
+        if len(grouped) > self._shown:
+            grouped = grouped[: self._shown]
+            self.more_conversations = True
+        rows = labelled(grouped)
+        if rows != self.conversations:
+            self.conversations = rows
+        if conversation_id == self.active_id:
+            self.title = line.conversation.title
+
     # -- the chat state's ------------------------------------------------------------------
 
     def _viewer(self) -> Viewer:
@@ -362,9 +395,24 @@ def search_filters(form: dict[str, Any]) -> SearchFilters:
 
 
 def _rows(page: ShelfPage) -> list[ConversationView]:
+    return labelled([(group, conversation_view(line)) for group, line in page.lines])
+
+
+def labelled(grouped: list[tuple[str, ConversationView]]) -> list[ConversationView]:
+    """The lines, each first of its date group naming it."""
     rows: list[ConversationView] = []
     previous = ""
-    for group, line in page.lines:
-        rows.append(conversation_view(line, group if group != previous else ""))
+    for group, row in grouped:
+        rows.append(dataclasses.replace(row, group=group if group != previous else ""))
         previous = group
     return rows
+
+
+def with_groups(rows: list[ConversationView]) -> list[tuple[str, ConversationView]]:
+    """The lines with the date group each falls in (only the first of a group names it)."""
+    grouped = []
+    current = ""
+    for row in rows:
+        current = row.group or current
+        grouped.append((current, row))
+    return grouped

@@ -157,3 +157,16 @@ def test_a_system_prompt_is_kept_checked_and_cleared(
     cleared = repo.get_conversation(conversation_id=cid)
     assert cleared is not None
     assert cleared.system_prompt is None
+
+
+def test_one_line_is_the_page_s_line_and_only_the_owner_s_on_the_list(
+    library: Library, repo: ChatRepository
+) -> None:
+    mine = repo.create_conversation(model="m", title="mine", owner_id=1).id
+    theirs = repo.create_conversation(model="m", title="theirs", owner_id=2).id
+    alice = Viewer(user_id=1)
+    page = library.shelf(alice, Shelf.LIST)
+    assert library.line(alice, mine) == page.lines[0]
+    assert library.line(alice, theirs) is None
+    library.archive(alice, mine, True)
+    assert library.line(alice, mine) is None  # not on the list any more
