@@ -37,8 +37,11 @@ class ConversationWatch:
 
     async def current(self, conversation_id: int) -> Signature | None:
         """The conversation's signature now (None: it does not exist)."""
-        found = await asyncio.to_thread(self._read, [conversation_id])
-        return found.get(conversation_id)
+        return await asyncio.to_thread(self.now, conversation_id)
+
+    def now(self, conversation_id: int) -> Signature | None:
+        """The same, read here (one indexed statement)."""
+        return self._read([conversation_id]).get(conversation_id)
 
     async def changed(
         self, conversation_id: int, seen: Signature | None, *, timeout_s: float

@@ -456,6 +456,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
             self._update_actions()
             self._refresh_context()
             self._show_budget()
+            self._note_shown_now()
 
         await write_when_possible(self, show_end)  # Redis may be restarting: the page waits
         if stored is not None and stored.cost_is_estimate and stored.id is not None:

@@ -38,6 +38,9 @@ NEW_CONVERSATION_CHECK_S = 0.5
 # The newest watcher of each tab in this process: an older one (the page reloaded, another
 # conversation opened) sees it is superseded and ends.
 _watchers: dict[str, int] = {}
+# What a tab has just shown of its conversation itself (at the end of its own turn): its
+# watcher, waking for that very change, has nothing to read again.
+_shown_as_of: dict[str, Signature | None] = {}
 # The conversation each tab shows, as its state's handlers last said (FollowVars._note_showing).
 _showing: dict[str, int] = {}
 
@@ -97,6 +100,14 @@ class FollowVars(rx.State, mixin=True):
         """The state's own hook: show what another tab changed; a handler to start, or None."""
         raise NotImplementedError
 
+    def _note_shown_now(self) -> None:
+        """This tab has just read its conversation itself (its own turn ended): the change
+        its watcher is about to see is on show already."""
+        conversation_id = int(getattr(self, "active_id", 0))
+        if conversation_id:
+            token = self.router.session.client_token
+            _shown_as_of[token] = services().watch.now(conversation_id)
+
     def _note_showing(self) -> None:
         """Tell this tab's watcher which conversation the tab shows now (no state lock for
         the watcher to take while nothing changes)."""
@@ -130,6 +141,8 @@ class FollowVars(rx.State, mixin=True):
                     continue
                 async with self:
                     shown_here = getattr(self, "active_id", 0) == conversation_id
+                    if token in _shown_as_of and _shown_as_of.pop(token) == latest:
+                        shown_here = False  # the tab's own turn ended and read all of it
                     follow = self._conversation_changed(seen, latest) if shown_here else None
                 seen = latest
                 if follow is not None:
@@ -138,3 +151,4 @@ class FollowVars(rx.State, mixin=True):
             if _watchers.get(token) == generation:
                 del _watchers[token]
                 _showing.pop(token, None)
+                _shown_as_of.pop(token, None)
