@@ -19,9 +19,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, insert
-from sqlmodel import col, update
+from sqlalchemy import Engine
 
+from bench.seed_path import store_path
 from neural_terminal.chat.bus import EventBus
 from neural_terminal.chat.context.builder import ContextBuilder
 from neural_terminal.chat.context.window import WindowPolicy
@@ -33,7 +33,6 @@ from neural_terminal.store.conversations.context_store import ContextStore
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.migrations import upgrade_to_head
-from neural_terminal.store.tables import Conversation, Message, utcnow
 from neural_terminal.tokens.counter import REPLY_PRIMER_TOKENS, TokenCounter
 from neural_terminal.tokens.encodings import use_cache_dir
 
@@ -81,35 +80,16 @@ def texts(counter: TokenCounter, encoding: str) -> list[tuple[str, int, int]]:
 
 def seed(engine: Engine, conversation_id: int, size: int, pool: list[tuple[str, int, int]]) -> int:
     """Insert ``size`` alternating messages, one path, with stored counts; return their total
-    tokens (the database is new, so the ids are 1..size)."""
-    rows = []
+    tokens."""
+    messages = []
     total = 0
     for i in range(size):
         role = "user" if i % 2 == 0 else "assistant"
         text, user_tokens, assistant_tokens = pool[i % POOL]
         tokens = user_tokens if role == "user" else assistant_tokens
         total += tokens
-        rows.append(
-            {
-                "id": i + 1,
-                "parent_id": i or None,
-                "depth": i,
-                "conversation_id": conversation_id,
-                "role": role,
-                "content": text,
-                "status": "complete",
-                "token_count": tokens,
-                "token_encoding": "o200k_base",
-                "created_at": utcnow(),
-            }
-        )
-    with engine.begin() as connection:
-        connection.execute(insert(Message.__table__), rows)  # type: ignore[attr-defined]
-        connection.execute(
-            update(Conversation)
-            .where(col(Conversation.id) == conversation_id)
-            .values(message_count=size, active_leaf_id=size)
-        )
+        messages.append((role, text, {"token_count": tokens, "token_encoding": "o200k_base"}))
+    store_path(engine, conversation_id, messages)
     return total
 
 

@@ -27,14 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
-from sqlalchemy import func, insert, select
-from sqlmodel import col, update
 
 from bench.page_metrics import LONG_TASKS, main_thread, take_long_tasks
+from bench.seed_path import store_path
 from neural_terminal.domain.conversations import OPEN_ROWS
 from neural_terminal.store.conversations.repository import ChatRepository
 from neural_terminal.store.engine import make_engine
-from neural_terminal.store.tables import Conversation, Message, utcnow
 from neural_terminal.ui.chat.tree_vars import EARLIER_ROWS
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.server import RunningApp, running_app
@@ -91,34 +89,13 @@ def seed(app: RunningApp, size: int) -> tuple[int, int]:
     conversation = ChatRepository(engine).create_conversation(
         model="sim/terminal-large", title=f"{size} messages"
     )
-    with engine.connect() as connection:
-        newest = select(func.coalesce(func.max(Message.id), 0))
-        base = int(connection.execute(newest).scalar_one() or 0)
     rng = random.Random(16)
-    rows = []
-    for i in range(size):
-        role = "user" if i % 2 == 0 else "assistant"
-        rows.append(
-            {
-                "id": base + i + 1,
-                "parent_id": base + i if i else None,
-                "depth": i,
-                "conversation_id": conversation.id,
-                "role": role,
-                "content": markdown_text(rng, i, role),
-                "status": "complete",
-                "created_at": utcnow(),
-            }
-        )
-    with engine.begin() as connection:
-        connection.execute(insert(Message.__table__), rows)  # type: ignore[attr-defined]
-        connection.execute(
-            update(Conversation)
-            .where(col(Conversation.id) == conversation.id)
-            .values(message_count=size, active_leaf_id=base + size)
-        )
+    roles = ["user" if i % 2 == 0 else "assistant" for i in range(size)]
+    no_more: dict[str, object] = {}
+    messages = [(role, markdown_text(rng, i, role), no_more) for i, role in enumerate(roles)]
+    last = store_path(engine, conversation.id, messages)
     engine.dispose()
-    return conversation.id, base + size
+    return conversation.id, last
 
 
 @dataclass

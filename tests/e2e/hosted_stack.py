@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import ColumnElement, Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -34,6 +34,7 @@ from tests.e2e.server import START_TIMEOUT_S, _app_env, _is_free
 from tests.e2e.test_chat import models_loaded
 
 POSTGRES_ENV = "NEURAL_TERMINAL_TEST_POSTGRES_URL"
+_MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
 REDIS_URL = os.environ.get("NEURAL_TERMINAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -211,23 +212,20 @@ def streaming_reply(stack: HostedStack) -> Message | None:
 
 def reply_row(stack: HostedStack, message_id: int) -> Message:
     """One message as the database holds it now."""
-    engine = make_engine(stack.database_url)
-    try:
-        with engine.connect() as conn:
-            table = Message.__table__  # type: ignore[attr-defined]
-            row = conn.execute(select(table).where(table.c.id == message_id)).one()
-    finally:
-        engine.dispose()
-    return Message(**row._mapping)
+    (row,) = _messages(stack, _MESSAGES.c.id == message_id)
+    return row
 
 
 def messages_saying(stack: HostedStack, content: str) -> list[Message]:
     """The stored messages whose text is ``content``."""
+    return _messages(stack, _MESSAGES.c.content == content)
+
+
+def _messages(stack: HostedStack, where: ColumnElement[bool]) -> list[Message]:
     engine = make_engine(stack.database_url)
     try:
         with engine.connect() as conn:
-            table = Message.__table__  # type: ignore[attr-defined]
-            rows = conn.execute(select(table).where(table.c.content == content)).all()
+            rows = conn.execute(select(_MESSAGES).where(where)).all()
     finally:
         engine.dispose()
     return [Message(**row._mapping) for row in rows]
