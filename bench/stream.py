@@ -139,6 +139,8 @@ class Setup:
     # Replies in markdown, and the page script of this commit in place of today's.
     markdown: bool = False
     page_commit: str | None = None
+    # A stylesheet added to the page (what a look costs: the glow, the blinking cursor).
+    style: str = ""
 
 
 SETUPS = (
@@ -148,6 +150,15 @@ SETUPS = (
     Setup("ours, Granian", {"NEURAL_TERMINAL_SERVER": "granian"}),
     Setup("ours, markdown", markdown=True),
     Setup("ours, markdown, plain page", markdown=True, page_commit=PLAIN_PAGE_COMMIT),
+    Setup("ours, no glow", style="*{text-shadow:none!important}"),
+    Setup("ours, 40 ms updates", {"NEURAL_TERMINAL_PAGE_UPDATE_S": "0.04"}),
+    Setup("ours, 80 ms updates", {"NEURAL_TERMINAL_PAGE_UPDATE_S": "0.08"}),
+    Setup("ours, 100 ms updates", {"NEURAL_TERMINAL_PAGE_UPDATE_S": "0.1"}),
+    Setup("ours, 120 ms updates", {"NEURAL_TERMINAL_PAGE_UPDATE_S": "0.12"}),
+    Setup(
+        "ours, no glow, still cursor",
+        style="*{text-shadow:none!important;animation:none!important}",
+    ),
 )
 
 
@@ -272,10 +283,14 @@ def history_ratio(page: Page, app: RunningApp, frames: Frames) -> tuple[int, int
 def _old_page(page: Page) -> None:
     """Serve the page script as it was before issue 16 (its text block was one pre-wrap)."""
     _page_script(page, OLD_PAGE_COMMIT)
+    _add_style(page, "#live-text{white-space:pre-wrap;overflow-wrap:anywhere}")
+
+
+def _add_style(page: Page, css: str) -> None:
     page.add_init_script(
         "document.addEventListener('DOMContentLoaded', () => {"
         "const s = document.createElement('style');"
-        "s.textContent = '#live-text{white-space:pre-wrap;overflow-wrap:anywhere}';"
+        f"s.textContent = {css!r};"
         "document.head.appendChild(s);});"
     )
 
@@ -319,6 +334,8 @@ def measure_setup(
             _old_page(page)
         if setup.page_commit:
             _page_script(page, setup.page_commit)
+        if setup.style:
+            _add_style(page, setup.style)
         open_app(page, app)
         for tokens, rate in CASES:
             run = measure_reply(

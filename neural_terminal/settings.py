@@ -81,6 +81,11 @@ class Settings:
     redis_prefix: str = "nt"
     worker_lease_s: float = 4.0
     shutdown_grace_s: float = 20.0
+    # How often a streaming reply's page is sent its new text at most (seconds; spaced out
+    # further while many replies stream). Each update costs the page about the same work
+    # whatever its size (bench/stream.py, 8,000 tokens at 200/s: 0.04 s, 25 a second, keeps
+    # a core 10-11% busy; 0.1 s, 6%; 0.12 s, 5%), and adds up to its interval of latency.
+    page_update_s: float = 0.1
 
     @property
     def uses_simulator(self) -> bool:
@@ -242,4 +247,5 @@ def load_settings(
         redis_prefix=text("NEURAL_TERMINAL_REDIS_PREFIX", defaults.redis_prefix),
         worker_lease_s=max(1.0, number("NEURAL_TERMINAL_WORKER_LEASE_S")),
         shutdown_grace_s=max(0.0, number("NEURAL_TERMINAL_SHUTDOWN_GRACE_S")),
+        page_update_s=min(1.0, max(0.01, number("NEURAL_TERMINAL_PAGE_UPDATE_S"))),
     )

@@ -397,7 +397,10 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         chat = services().chat
         watch = services().recorder.watch(request)  # telemetry: one record per turn
         turn = chat.start(request)
-        batcher = ReplyBatcher(turn, interval_s=lambda: frame_interval(chat.streams_in_flight()))
+        base_s = services().settings.page_update_s
+        batcher = ReplyBatcher(
+            turn, interval_s=lambda: frame_interval(chat.streams_in_flight(), base_s=base_s)
+        )
         reply_id = 0
         finished: ReplyFinished | None = None
         retrying = False

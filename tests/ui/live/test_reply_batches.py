@@ -112,16 +112,21 @@ async def test_cancelling_the_turn_task_ends_the_batches_as_stopped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("streams", "interval"),
+    ("base", "streams", "interval"),
     [
-        pytest.param(1, 0.04, id="one-reply"),
-        pytest.param(10, 0.04, id="ten"),
-        pytest.param(20, 0.08, id="twenty"),
-        pytest.param(100, 0.1, id="hundred-capped"),
+        pytest.param(0.04, 1, 0.04, id="one-reply"),
+        pytest.param(0.04, 10, 0.04, id="ten"),
+        pytest.param(0.04, 20, 0.08, id="twenty"),
+        pytest.param(0.04, 100, 0.1, id="hundred-capped"),
+        pytest.param(0.1, 1, 0.1, id="the-default"),
+        pytest.param(0.1, 100, 0.1, id="the-default-with-a-hundred"),
+        pytest.param(0.25, 100, 0.25, id="slower-than-the-cap-kept"),
     ],
 )
-def test_updates_are_spaced_out_when_many_replies_stream(streams: int, interval: float) -> None:
-    assert frame_interval(streams) == pytest.approx(interval)
+def test_updates_are_spaced_out_when_many_replies_stream(
+    base: float, streams: int, interval: float
+) -> None:
+    assert frame_interval(streams, base_s=base) == pytest.approx(interval)
 
 
 @pytest.mark.parametrize("every", [1, 3, 50])

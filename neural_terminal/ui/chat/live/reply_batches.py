@@ -129,11 +129,13 @@ def _fold(events: list[ReplyEvent], offset: int) -> ReplyBatch:
     return batch
 
 
-def frame_interval(streams: int, *, base_s: float = 0.04, per_streams: int = 10) -> float:
-    """Seconds between browser updates of one reply, given how many replies stream at once.
+def frame_interval(streams: int, *, base_s: float, per_streams: int = 10) -> float:
+    """Seconds between browser updates of one reply (``base_s`` at most, the setting
+    NEURAL_TERMINAL_PAGE_UPDATE_S), given how many replies stream at once.
 
-    Each update costs the backend about the same CPU whatever its size, so with many replies
-    streaming at once updates are spaced out (up to 0.1 s) to keep the process ahead of them:
-    queueing behind a saturated event loop adds far more latency than a wider batch does.
+    Each update costs the backend, and the page, about the same CPU whatever its size, so
+    with many replies streaming at once updates are spaced out (up to 0.1 s) to keep the
+    process ahead of them: queueing behind a saturated event loop adds far more latency than
+    a wider batch does.
     """
-    return min(0.1, base_s * max(1.0, streams / per_streams))
+    return min(max(0.1, base_s), base_s * max(1.0, streams / per_streams))
