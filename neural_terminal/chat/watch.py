@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Collection
 
+from neural_terminal.repeated_failures import RepeatedFailures
 from neural_terminal.store.conversations.changes import Signature
 
 __all__ = ["ConversationWatch", "Signature"]
@@ -88,9 +89,12 @@ class ConversationWatch:
             self._loop = asyncio.get_running_loop().create_task(self._run(), name="watch")
 
     async def _run(self) -> None:
+        failures = RepeatedFailures(logger, "conversation watch poll")
         while self._waiters:
             try:
                 await self.poll()
             except Exception:  # the database restarting: the next tick tries again
-                logger.exception("conversation watch poll failed")
+                failures.failed()
+            else:
+                failures.worked()
             await asyncio.sleep(self._every_s)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from neural_terminal.repeated_failures import RepeatedFailures
 from neural_terminal.store.stream_owners import GivenUp, StreamOwners
 from neural_terminal.workers.leases import WorkerLeases
 
@@ -30,6 +31,7 @@ class Sweeper:
         self._owners = owners
         self._leases = leases
         self._every_s = every_s
+        self._failures = RepeatedFailures(logger, "sweep for gone workers")
 
     async def sweep(self) -> GivenUp:
         """One pass: read owners, ask who is alive, give up the rest (database work in a
@@ -66,4 +68,6 @@ class Sweeper:
         try:
             await self.sweep()
         except Exception:  # a failed pass (the database restarting) waits for the next one
-            logger.exception("sweep for gone workers failed")
+            self._failures.failed()
+        else:
+            self._failures.worked()

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from neural_terminal.chat.spend.watch import SpendWatch
 from neural_terminal.domain.conversations import Checkpoint
+from neural_terminal.repeated_failures import RepeatedFailures
 from neural_terminal.store.conversations.repository import ChatRepository
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class CheckpointWriter:
         self._in_thread = in_thread or in_worker_thread
         self._sources: dict[int, Source] = {}
         self._task: asyncio.Task[None] | None = None
+        self._failures = RepeatedFailures(logger, "checkpoint of the live replies")
 
     def add(self, message_id: int, source: Source) -> None:
         """Checkpoint reply ``message_id`` from now on, until :meth:`remove`."""
@@ -88,7 +90,9 @@ class CheckpointWriter:
             try:
                 await self.flush()
             except Exception:  # a failed checkpoint must not end the replies: the next retries
-                logger.exception("checkpoint of %d replies failed", len(self._sources))
+                self._failures.failed()
+            else:
+                self._failures.worked()
 
     def _write(self, due: list[Due]) -> None:
         self._repo.checkpoint_many([d.checkpoint for d in due])
