@@ -53,5 +53,5 @@ class RepeatedFailures:
     def worked(self) -> None:
         """Call after a tick that worked."""
         if self._count:
-            self._logger.warning("%s works again after %d failures", self._what, self._count)
+            self._logger.warning("%s works again (%d failed in a row)", self._what, self._count)
         self._count = 0

@@ -33,7 +33,7 @@ def test_a_run_of_failures_says_little_and_the_recovery_is_said(
         (logging.ERROR, "the poll failed", True),
         (logging.ERROR, "the poll still failing: 61 times in a row, lately refused 60", False),
         (logging.ERROR, "the poll still failing: 121 times in a row, lately refused 120", False),
-        (logging.WARNING, "the poll works again after 121 failures", False),
+        (logging.WARNING, "the poll works again (121 failed in a row)", False),
     ]
 
 

@@ -6,6 +6,7 @@ Rows stay in ``store/``; the repository hands these up. A conversation is a tree
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -138,7 +139,7 @@ class PathRows:
     @classmethod
     def newest(cls) -> PathRows:
         """A page opening a conversation: its newest messages."""
-        return cls(since=1 << 62)
+        return cls(since=sys.maxsize)
 
     def first(self, path: tuple[int, ...]) -> int:
         """The position on ``path`` of the oldest message the page holds."""

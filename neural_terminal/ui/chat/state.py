@@ -510,7 +510,7 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         self.context_notice = started.notice or ""
         self._refresh_branch()
         if created:  # listed at once; an existing one moves up when its reply ends
-            self._sidebar_line_moved_up(started.conversation_id)
+            self._sidebar_line_moved_up(started.conversation_id, created=True)
         if started.context is not None:
             self._show_context(started.context)
 

@@ -239,8 +239,8 @@ def _reply_in_progress() -> rx.Component:
 
 def _earlier_messages() -> rx.Component:
     """Above a long path opened at its newest messages: how many are older, and more of them.
-    Left out of scroll anchoring, so the browser keeps the message that was first in view
-    where it was while the older ones come in above it."""
+    The message in view stays where it was while the older ones come in above it
+    (assets/terminal.js); the button itself is no anchor for the browser's scroll anchoring."""
     return rx.cond(
         ChatState.hidden_before > 0,
         rx.el.button(

@@ -322,10 +322,10 @@ class LibraryVars(rx.State, mixin=True):
             if row.id == self.active_id:
                 self.title = row.title
 
-    def _sidebar_line_moved_up(self, conversation_id: int) -> None:
-        """The list after a turn of ``conversation_id``: its line (new, or with a new cost)
-        at the top of the unpinned ones, or in place when pinned; one conversation read, not
-        the page (a whole shelf otherwise, and on any other shelf)."""
+    def _sidebar_line_moved_up(self, conversation_id: int, *, created: bool = False) -> None:
+        """The list after a turn of ``conversation_id`` (``created`` by it): its line, new or
+        with a new cost, at the top of the unpinned ones, or in place when pinned; one
+        conversation read, not the page (a whole shelf otherwise, and on any other shelf)."""
         found = None
         if self.shelf == Shelf.LIST.value:
             found = services().library.line(self._viewer(), conversation_id)
@@ -335,13 +335,13 @@ class LibraryVars(rx.State, mixin=True):
         group, line = found
         grouped = with_groups(self.conversations)
         at = next((i for i, (_g, row) in enumerate(grouped) if row.id == conversation_id), None)
-        if at is None:
+        if at is not None:
+            del grouped[at]
+        elif created:  # not shown, and not new: further down than the lines shown
             self.shelf_counts = {
                 **self.shelf_counts,
                 Shelf.LIST.value: self.shelf_counts.get(Shelf.LIST.value, 0) + 1,
             }
-        else:
-            del grouped[at]
         pinned = sum(1 for g, _row in grouped if g == "pinned")
         where = at if line.conversation.pinned and at is not None else pinned
         grouped.insert(where, (group, conversation_view(line)))

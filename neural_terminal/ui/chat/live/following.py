@@ -104,8 +104,8 @@ class FollowVars(rx.State, mixin=True):
         """This tab has just read its conversation itself (its own turn ended): the change
         its watcher is about to see is on show already."""
         conversation_id = int(getattr(self, "active_id", 0))
-        if conversation_id:
-            token = self.router.session.client_token
+        token = self.router.session.client_token
+        if conversation_id and token in _watchers:  # else no watcher would ever take it
             _shown_as_of[token] = services().watch.now(conversation_id)
 
     def _note_showing(self) -> None:
