@@ -8,59 +8,30 @@ first send succeeds. Its own module: the app talks to that endpoint, not the bui
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neural_terminal.simulator.records.catalogue import CATALOGUE
 from neural_terminal.simulator.server import running_simulator
+from tests.chat_requests import ChatRequests
 from tests.e2e.server import RunningApp, running_app
 from tests.e2e.test_chat import open_app, send, stored_messages, wait_reply_done
 
 DEFAULT_MODEL = "openai/gpt-4o-mini"
 
 
-class RequestedModels:
-    """ASGI middleware: the ``model`` of every chat request that reaches the upstream."""
-
-    def __init__(self) -> None:
-        self.models: list[str] = []
-
-    def wrap(self, app: ASGIApp) -> ASGIApp:
-        """Wrap the upstream app (running_simulator's ``wrap``)."""
-
-        async def recorded(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or not scope["path"].endswith("/chat/completions"):
-                await app(scope, receive, send)
-                return
-            body = bytearray()
-
-            async def reading() -> Message:
-                message = await receive()
-                if message["type"] == "http.request":
-                    body.extend(message.get("body", b""))
-                    if not message.get("more_body"):
-                        self.models.append(str(json.loads(body)["model"]))
-                return message
-
-            await app(scope, reading, send)
-
-        return recorded
-
-
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[tuple[str, RequestedModels]]:
-    requested = RequestedModels()
+def upstream() -> Iterator[tuple[str, ChatRequests]]:
+    requested = ChatRequests()
     with running_simulator(tokens_per_second=500.0, wrap=requested.wrap) as url:
         yield url, requested
 
 
 @pytest.fixture(scope="module")
 def app(
-    tmp_path_factory: pytest.TempPathFactory, upstream: tuple[str, RequestedModels]
+    tmp_path_factory: pytest.TempPathFactory, upstream: tuple[str, ChatRequests]
 ) -> Iterator[RunningApp]:
     """The app on a fresh database, configured for the custom endpoint (no simulator)."""
     with running_app(
@@ -73,7 +44,7 @@ def app(
 
 
 def test_a_custom_upstream_s_first_send_uses_the_model_on_show(
-    page: Page, app: RunningApp, upstream: tuple[str, RequestedModels]
+    page: Page, app: RunningApp, upstream: tuple[str, ChatRequests]
 ) -> None:
     listed = {model.id for model in CATALOGUE}
     assert DEFAULT_MODEL not in listed  # the case: the default is not on offer there
@@ -95,6 +66,6 @@ def test_a_custom_upstream_s_first_send_uses_the_model_on_show(
     user, reply = stored_messages(app)
     assert user.content == "[[sim:tokens=5]] hello from a custom endpoint"
     assert (reply.status, reply.model) == ("complete", shown), reply
-    assert requested.models == [shown]
+    assert [body["model"] for body in requested.bodies] == [shown]
     expect(header).to_have_text(shown)
     expect(page.locator(".msg-error")).to_have_count(0)

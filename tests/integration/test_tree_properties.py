@@ -10,7 +10,6 @@ conversation costs equal the model's sums exactly.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neural_terminal.bootstrap import Services, build_services, resilience_from
 from neural_terminal.chat.turns.prompt import CONTINUE_INSTRUCTION
@@ -27,6 +25,7 @@ from neural_terminal.chat.turns.replies import ReplyDelta, ReplyFinished
 from neural_terminal.chat.turns.turn import Turn
 from neural_terminal.settings import Settings, load_settings
 from neural_terminal.simulator import running_simulator
+from tests.chat_requests import ChatRequests
 from tests.integration.conftest import RecordedSleeps
 
 MODEL = "sim/terminal-small"
@@ -35,32 +34,12 @@ TEXTS = ("alpha?", "beta!", "gamma", "delta, and more")
 DROPS = "[[sim:tokens=12]] [[sim:fault=drop-after-3]] "
 
 
-class RequestLog:
-    """ASGI middleware in front of the simulator: keeps each completion request's body."""
+class RequestLog(ChatRequests):
+    """Every chat request's prompt, as (role, text) pairs."""
 
-    def __init__(self) -> None:
-        self.prompts: list[list[tuple[str, str]]] = []
-
-    def wrap(self, app: ASGIApp) -> ASGIApp:
-        async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http" or not scope["path"].endswith("/chat/completions"):
-                await app(scope, receive, send)
-                return
-            body = bytearray()
-
-            async def reading() -> Message:
-                message = await receive()
-                if message["type"] != "http.request":
-                    return message  # a later wait for the client's disconnect
-                body.extend(message.get("body", b""))
-                if not message.get("more_body"):
-                    sent = json.loads(body)["messages"]
-                    self.prompts.append([(m["role"], m["content"]) for m in sent])
-                return message
-
-            await app(scope, reading, send)
-
-        return logged
+    @property
+    def prompts(self) -> list[list[tuple[str, str]]]:
+        return [[(m["role"], m["content"]) for m in body["messages"]] for body in self.bodies]
 
 
 @pytest.fixture(scope="module")
