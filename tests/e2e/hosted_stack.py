@@ -264,11 +264,3 @@ def owner_pid(reply: Message) -> int:
     """The pid of the worker streaming ``reply`` (worker ids read host-pid-random)."""
     assert reply.stream_worker is not None
     return int(reply.stream_worker.split("-")[-2])
-
-
-def websockets_closed(stack: HostedStack) -> int:
-    """How many page websockets nginx has seen end (it logs a request when it ends)."""
-    log = stack.state_dir / "logs" / "nginx-access.log"
-    if not log.exists():
-        return 0
-    return sum(1 for line in log.read_text().splitlines() if "GET /_event/" in line)

@@ -35,9 +35,9 @@ from tests.e2e.hosted_stack import (
     reply_row,
     reservation_count,
     wait_for,
-    websockets_closed,
 )
 from tests.e2e.own_services import PostgresServer, RedisServer, postgres_server, redis_server
+from tests.e2e.page_sockets import PageSockets
 from tests.e2e.test_chat import USER_MESSAGES, new_conversation, send, wait_reply_done
 from tests.e2e.test_hosted import add_user
 from tests.e2e.test_resilience import LAST_REPLY, full_reply
@@ -122,9 +122,10 @@ def test_a_redis_restart_mid_stream_loses_nothing_and_the_app_recovers(
 def test_a_message_sent_while_redis_is_down_stays_in_the_composer_until_it_is_back(
     page: Page, stack: HostedStack, redis: RedisServer
 ) -> None:
+    sockets = PageSockets(page)
     log_in(page, stack, USER)
     new_conversation(page)
-    sockets = websockets_closed(stack)
+    before = sockets.current()
     redis.stop()
     try:
         page.locator("#composer").fill("[[sim:tokens=12]] sent while the cache was away")
@@ -137,8 +138,8 @@ def test_a_message_sent_while_redis_is_down_stays_in_the_composer_until_it_is_ba
     finally:
         redis.start()
     # Back: the page reconnects on its own (its state is rebuilt), and the same words send.
-    wait_for(lambda: websockets_closed(stack) > sockets, 30, "the page did not reconnect")
-    expect(page.locator("#composer")).to_be_enabled(timeout=30_000)
+    sockets.reconnected(since=before)
+    expect(page.locator("#composer")).to_be_enabled()
 
     send(page, "[[sim:tokens=12]] sent while the cache was away")
     wait_reply_done(page)
@@ -162,6 +163,7 @@ def test_a_send_on_a_page_whose_state_redis_lost_takes_nothing_until_it_is_rebui
     page: Page, stack: HostedStack, redis: RedisServer
 ) -> None:
     first = "[[sim:tokens=12]] the conversation this page shows"
+    sockets = PageSockets(page)
     log_in(page, stack, USER)
     new_conversation(page)
     send(page, first)
@@ -173,15 +175,15 @@ def test_a_send_on_a_page_whose_state_redis_lost_takes_nothing_until_it_is_rebui
     wait_reply_done(page)
     page.locator(".nt-conv-title", has_text="the conversation this page shows").click()
     expect(page.locator(USER_MESSAGES)).to_contain_text(first)
-    sockets = websockets_closed(stack)
+    before = sockets.current()
     assert _forget_page_state(page, redis) > 0
 
     words = "[[sim:tokens=12]] words sent on a blank state"
     page.locator("#composer").fill(words)
     page.locator("#composer").press("Enter")
     # The page reconnects (its state is rebuilt from the database) and shows its conversation.
-    wait_for(lambda: websockets_closed(stack) > sockets, 30, "the page did not reconnect")
-    expect(page.locator("#composer")).to_be_enabled(timeout=30_000)
+    sockets.reconnected(since=before)
+    expect(page.locator("#composer")).to_be_enabled()
     expect(page.locator(USER_MESSAGES)).to_have_count(1)
     expect(page.locator(USER_MESSAGES)).to_contain_text(first)
     # Nothing was taken, and the words are still there.
