@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from decimal import Decimal
 
-from neural_terminal.chat.spend.budget import BudgetGuard
+from neural_terminal.chat.spend.budget import BudgetGuard, BudgetStatus
 from neural_terminal.domain.errors import BudgetStop
 from neural_terminal.domain.money import format_usd
 
@@ -86,10 +86,11 @@ class SpendWatch:
         for watch, allowance in zip(open_watches, guard.allowances(replies), strict=True):
             watch._allowance = allowance
 
-    def release(self) -> None:
-        """The reply's cost is stored: drop the reservation, publish any crossing."""
+    def release(self) -> BudgetStatus | None:
+        """The reply's cost is stored: drop the reservation, publish any crossing; the budget
+        as it now stands for the reply's conversation (None when released before)."""
         if self._released:
-            return
+            return None
         self._released = True
         self._guard.store.release(reservation_id=self._reservation_id)
-        self._guard.settle(self._conversation_id)
+        return self._guard.settle(self._conversation_id)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from neural_terminal.chat.context.builder import PreparedContext
+from neural_terminal.chat.spend.budget import BudgetStatus
 from neural_terminal.domain.conversations import StoredMessage
 from neural_terminal.domain.errors import NeuralTerminalError
 
@@ -60,6 +61,9 @@ class ReplyFinished:
 
     message: StoredMessage
     error: NeuralTerminalError | None = None
+    # The budget as it stood once the reply's cost was stored, for the reply's conversation
+    # (None when no spending was watched): a page can show it without reading it again.
+    budget: BudgetStatus | None = None
 
 
 ReplyEvent = ReplyStarted | ReplyRetrying | ReplyDelta | ReplyFinished

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from neural_terminal.chat.bus import EventBus
+from neural_terminal.chat.spend.budget import BudgetStatus
 from neural_terminal.chat.spend.estimate import CostEstimator
 from neural_terminal.chat.spend.live_cost import LiveCost
 from neural_terminal.chat.spend.reply_accounting import Accounts, Carried, account, plus
@@ -62,6 +63,7 @@ class _Progress:
     encoding: str | None = None
     live: LiveCost | None = None
     watch: SpendWatch | None = None
+    budget: BudgetStatus | None = None  # the budget once the reply's cost is stored
 
     @property
     def new_text(self) -> str:
@@ -201,7 +203,7 @@ class ReplyStreamer:
             logger.info("reply %s ended: %s", message_id, exc)
             status = _broken(progress)
             stored = await self._finish(message_id, request, progress, status, exc.user_message)
-            yield ReplyFinished(stored, exc)
+            yield ReplyFinished(stored, exc, progress.budget)
             return
         except (asyncio.CancelledError, GeneratorExit) as exc:
             # Stop (task cancelled) or the consumer closed us: keep exactly what arrived.
@@ -214,10 +216,10 @@ class ReplyStreamer:
             stored = await self._finish(
                 message_id, request, progress, _broken(progress), UNEXPECTED
             )
-            yield ReplyFinished(stored, error)
+            yield ReplyFinished(stored, error, progress.budget)
             return
         stored = await self._finish(message_id, request, progress, MessageStatus.COMPLETE, None)
-        yield ReplyFinished(stored)
+        yield ReplyFinished(stored, budget=progress.budget)
 
     async def _attempt(
         self, conversation_id: int, message_id: int, request: ChatRequest, progress: _Progress
@@ -320,7 +322,8 @@ class ReplyStreamer:
         )
         self.mirror.finish(message_id)  # the database holds the whole text now
         if progress.watch is not None:
-            progress.watch.release()  # after the cost is stored: never a moment uncounted
+            # After the cost is stored: never a moment uncounted.
+            progress.budget = progress.watch.release()
         self._bus.publish(
             MessageCompleted(
                 message.conversation_id,

@@ -458,7 +458,15 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
             self._refresh_branch()
             self._update_actions()
             self._refresh_context()
-            self._show_budget()
+            budget = finished.budget if finished is not None else None
+            if (
+                budget is not None
+                and stored is not None
+                and stored.conversation_id == self.active_id
+            ):
+                self._show_status(budget)  # read as the reply's cost was stored, just now
+            else:
+                self._show_budget()
             self._note_shown_now()
 
         await write_when_possible(self, show_end)  # Redis may be restarting: the page waits

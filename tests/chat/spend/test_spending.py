@@ -206,6 +206,28 @@ async def test_billed_computed_source_and_drift_are_stored(
 
 
 @pytest.mark.asyncio
+async def test_the_finished_reply_carries_the_budget_as_it_stands_with_its_cost_stored(
+    chat: ChatOrchestrator, upstream: FakeUpstream, guard: BudgetGuard, engine: Engine
+) -> None:
+    conversation = chat.create_conversation(model="priced")
+    assert conversation.id is not None
+    set_limit(guard, "0.0002")
+    usage = Usage(prompt_tokens=20, completion_tokens=3, cost=Decimal("0.00017"))
+    upstream.enqueue(ScriptedReply([TextDelta("one two three"), UsageReport(usage, "stop")]))
+
+    finished = (await collect(chat.send(conversation.id, "count")))[-1]
+
+    # What a page shows at the reply's end without reading the budget again: the billed
+    # cost counted, the reservation gone, the 80% warning level reached.
+    assert isinstance(finished, ReplyFinished)
+    assert finished.budget is not None
+    assert reservations(engine) == 0
+    assert finished.budget == guard.status(conversation.id)
+    assert finished.budget.spend.global_usd == Decimal("0.00017")
+    assert finished.budget.level == "warning"
+
+
+@pytest.mark.asyncio
 async def test_without_a_reported_cost_the_catalogue_prices_the_usage(
     chat: ChatOrchestrator, upstream: FakeUpstream
 ) -> None:
