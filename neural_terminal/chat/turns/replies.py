@@ -29,6 +29,8 @@ class ReplyStarted:
     conversation_id: int = 0
     # Said before the reply: the new message is cut to fit the window.
     notice: str | None = None
+    # The reply's row as the turn stored (or reopened) it.
+    reply: StoredMessage | None = None
 
 
 @dataclass(frozen=True)

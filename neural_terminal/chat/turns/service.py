@@ -158,7 +158,7 @@ class TurnService:
         return Begun(
             conversation_id=cid,
             user_message=user,
-            reply_id=reply,
+            reply=reply,
             plan=shape.plan,
             carried=carried_state,
             watch=watch,
@@ -169,14 +169,14 @@ class TurnService:
 
     def _store(
         self, request: TurnRequest, shape: _Shape, conversation: ConversationInfo
-    ) -> tuple[StoredMessage | None, int, Carried]:
+    ) -> tuple[StoredMessage | None, StoredMessage, Carried]:
         """The user's words (if any) and the reply's row; the reply becomes the active leaf."""
         cid = conversation.id
         if request.kind is TurnKind.CONTINUE:
             assert shape.target is not None
             reopened = self._repo.reopen(message_id=shape.target.id)
             self._repo.set_active_leaf(conversation_id=cid, leaf_id=reopened.id)
-            return None, reopened.id, Carried.of(reopened)
+            return None, reopened, Carried.of(reopened)
         window = shape.plan.window
         user, reply = self._repo.add_exchange(
             conversation_id=cid,
@@ -189,7 +189,7 @@ class TurnService:
         first_words = shape.text is not None and shape.answered is None
         if first_words and shape.text and conversation.title == DEFAULT_TITLE:
             self._repo.update_conversation(conversation_id=cid, title=title_from(shape.text))
-        return user, reply.id, Carried()
+        return user, reply, Carried()
 
     def _shape(self, request: TurnRequest) -> _Shape:
         kind = request.kind

@@ -101,7 +101,7 @@ class Begun:
 
     conversation_id: int
     user_message: StoredMessage | None
-    reply_id: int
+    reply: StoredMessage
     plan: ContextPlan
     carried: Carried
     watch: SpendWatch | None
@@ -109,6 +109,11 @@ class Begun:
     repository: ChatRepository
     # Said before the reply: the new message is cut to fit the window.
     notice: str | None = None
+
+    @property
+    def reply_id(self) -> int:
+        """The reply's row."""
+        return self.reply.id
 
     def end(self) -> None:
         """Release the conversation and whatever of the reservation is left (idempotent)."""
@@ -196,6 +201,7 @@ class Turn:
                 resumed_text=begun.carried.text,
                 conversation_id=begun.conversation_id,
                 notice=begun.notice,
+                reply=begun.reply,
             )
             request = ChatRequest(model=begun.plan.conversation.model, messages=context.messages)
             stream = self._streamer.stream(

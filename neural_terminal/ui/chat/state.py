@@ -516,7 +516,9 @@ class ChatState(FollowVars, BudgetVars, TreeVars, LibraryVars, ModelVars, Notice
         self.streaming_id = started.assistant_message_id  # a continued reply is hidden while live
         self.editing_id = 0
         self.context_notice = started.notice or ""
-        self._refresh_branch()
+        user, reply = started.user_message, started.reply
+        if user is None or reply is None or not self._show_appended(user, reply):
+            self._refresh_branch()
         if created:  # listed at once; an existing one moves up when its reply ends
             self._sidebar_line_moved_up(started.conversation_id, created=True)
         if started.context is not None:

@@ -17,7 +17,7 @@ import dataclasses
 
 import reflex as rx
 
-from neural_terminal.domain.conversations import BranchLine, BranchView, PathRows
+from neural_terminal.domain.conversations import BranchLine, BranchView, PathRows, StoredMessage
 from neural_terminal.domain.money import exact_usd, format_usd
 from neural_terminal.ui.chat.views import MessageView, message_view
 
@@ -95,16 +95,59 @@ class TreeVars(rx.State, mixin=True):
             f"every branch and summary {exact_usd(view.total_cost)}"
         )
 
+    def _show_appended(self, user: StoredMessage, reply: StoredMessage) -> bool:
+        """A send at the end of the path on show: its two new rows go after the others and
+        nothing else changes (neither has a sibling yet, and neither costs anything yet), so
+        the branch is not read again. False, showing nothing, when the words hang elsewhere
+        (an edit, a send under an earlier message): the caller reads the branch."""
+        grown = path_grown(self.path_pos, self.outline, self.leaf_id, user, reply)
+        if grown is None:
+            return False
+        self.recent = [*self.recent, message_view(user), message_view(reply)]
+        self.path_pos, self.leaf_id = grown.path_pos, reply.id
+        if grown.outline != self.outline:
+            self.outline = grown.outline
+        return True
+
     def _set_if_changed(self, name: str, value: object) -> None:
         """Assigning marks a var dirty (resent whole): only when it really changed."""
         if getattr(self, name) != value:
             setattr(self, name, value)
 
 
+@dataclasses.dataclass(frozen=True)
+class GrownPath:
+    """The path on show with a send's two rows after its end."""
+
+    path_pos: dict[str, int]
+    outline: list[OutlineRow]
+
+
+def path_grown(
+    path_pos: dict[str, int],
+    outline: list[OutlineRow],
+    leaf_id: int,
+    user: StoredMessage,
+    reply: StoredMessage,
+) -> GrownPath | None:
+    """Positions and outline once ``user`` and its ``reply`` follow the path's end
+    (``leaf_id``, 0 for an empty conversation); None when they hang anywhere else."""
+    if user.parent_id != (leaf_id or None) or reply.parent_id != user.id:
+        return None
+    last = max(path_pos.values(), default=-1)
+    grown = {**path_pos, str(user.id): last + 1, str(reply.id): last + 2}
+    # Several branches: this one is two messages longer, to a new leaf.
+    current = _current_row(reply.id, length=last + 3)
+    return GrownPath(grown, [current if row.current else row for row in outline])
+
+
 def _outline_row(line: BranchLine) -> OutlineRow:
     if line.current:
-        label = f"this branch · {line.length} msgs"
-    else:
-        who = "you" if line.first_role == "user" else "reply"
-        label = f"@{line.shared + 1} {who}: {line.first_text or '(empty)'} · {line.length} msgs"
-    return OutlineRow(leaf_id=line.leaf_id, label=label, current=line.current)
+        return _current_row(line.leaf_id, line.length)
+    who = "you" if line.first_role == "user" else "reply"
+    label = f"@{line.shared + 1} {who}: {line.first_text or '(empty)'} · {line.length} msgs"
+    return OutlineRow(leaf_id=line.leaf_id, label=label)
+
+
+def _current_row(leaf_id: int, length: int) -> OutlineRow:
+    return OutlineRow(leaf_id=leaf_id, label=f"this branch · {length} msgs", current=True)
