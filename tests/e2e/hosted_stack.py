@@ -62,6 +62,15 @@ class HostedStack:
         workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
         return [master, *workers]
 
+    def wait_workers_answer(self) -> None:
+        """Until every worker answers ``/ping``: one the supervisor started again (after a
+        test killed or stopped it) is still importing for a while."""
+        wait_for(
+            lambda: all(_answers(f"http://127.0.0.1:{port}/ping") for port in self.workers()),
+            START_TIMEOUT_S,
+            f"a worker did not answer /ping (its log is in {self.state_dir / 'logs'})",
+        )
+
     def workers_logged(self, text: str) -> bool:
         """Whether a worker's log holds ``text``."""
         logs = (self.state_dir / "logs").glob("worker-*.log")

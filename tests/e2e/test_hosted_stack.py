@@ -56,6 +56,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostedStack]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def both_workers(stack: HostedStack) -> None:
+    """Each test starts with both workers serving (a test before may have killed one)."""
+    stack.wait_workers_answer()
+
+
 def test_a_killed_worker_gives_its_reply_up_and_the_other_worker_continues_it(
     page: Page, stack: HostedStack
 ) -> None:
