@@ -97,9 +97,11 @@ class TreeVars(rx.State, mixin=True):
 
     def _show_appended(self, user: StoredMessage, reply: StoredMessage) -> bool:
         """A send at the end of the path on show: its two new rows go after the others and
-        nothing else changes (neither has a sibling yet, and neither costs anything yet), so
-        the branch is not read again. False, showing nothing, when the words hang elsewhere
-        (an edit, a send under an earlier message): the caller reads the branch."""
+        nothing else changes (neither costs anything yet, nor has a sibling, unless another
+        tab sent under the same message a moment before: that mark shows when the reply
+        ends, which reads the branch), so the branch is not read again. False, showing
+        nothing, when the words hang elsewhere (an edit, a send under an earlier message):
+        the caller reads the branch."""
         grown = path_grown(self.path_pos, self.outline, self.leaf_id, user, reply)
         if grown is None:
             return False
