@@ -24,6 +24,7 @@ from neural_terminal.upstream.errors import (
 )
 from neural_terminal.upstream.streaming.deadlines import DeadlineByteStream
 from neural_terminal.upstream.streaming.stream import ChatStream
+from neural_terminal.upstream.transport.own_connection import OWN_CONNECTION
 from neural_terminal.upstream.wire import (
     ShapeError,
     chat_body,
@@ -99,6 +100,8 @@ class OpenRouterClient:
                     json=chat_body(request, stream=True),
                     # The body's reads are timed by DeadlineByteStream, one timer per stream.
                     timeouts=self._stream_timeout(deadline),
+                    # Read by httptools, one parse per network read (transport/own_connection.py).
+                    extensions={OWN_CONNECTION: True},
                 )
         except TimeoutError as exc:
             raise first_byte_timeout(self._first_byte_s) from exc
@@ -171,6 +174,7 @@ class OpenRouterClient:
         accept: str,
         json: dict[str, Any] | None = None,
         timeouts: httpx.Timeout | None = None,
+        extensions: dict[str, object] | None = None,
     ) -> httpx.Response:
         """Send a request; return the response with its body unread, or raise its error."""
         try:
@@ -180,6 +184,7 @@ class OpenRouterClient:
                 headers=self._headers(accept),
                 json=json,
                 timeout=timeouts or self._http.timeout,
+                extensions=extensions,
             )
             response = await self._http.send(request, stream=True)
         except (httpx.TransportError, httpx.InvalidURL) as exc:

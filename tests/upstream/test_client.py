@@ -24,6 +24,7 @@ from neural_terminal.domain.errors import (
 )
 from neural_terminal.settings import Settings, SimulatorMode
 from neural_terminal.upstream import OpenRouterClient
+from neural_terminal.upstream.transport.own_connection import OWN_CONNECTION
 from tests.upstream.conftest import make_client
 from tests.upstream.samples import (
     API_KEY,
@@ -133,6 +134,8 @@ class TestStreamChat:
         assert body["model"] == REQUEST.model
         assert "max_tokens" not in body
         assert "temperature" not in body
+        # Read on a connection of its own by httptools (transport/own_connection.py).
+        assert request.extensions[OWN_CONNECTION] is True
 
     @pytest.mark.asyncio
     async def test_sends_no_authorization_without_a_key(

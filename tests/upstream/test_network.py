@@ -6,43 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 import trustme
 
 from neural_terminal.upstream.transport.network import AsyncioTransport
+from tests.upstream.loopback import read_request, serving
 
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30)
-
-Respond = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@asynccontextmanager
-async def serving(
-    respond: Respond, tls: ssl.SSLContext | None = None
-) -> AsyncIterator[tuple[int, list[int]]]:
-    """A loopback server answering each connection with ``respond``; its port, and a list
-    that grows by one per accepted connection."""
-    accepted: list[int] = []
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(1)
-        try:
-            await respond(reader, writer)
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=tls)
-    async with server:
-        yield server.sockets[0].getsockname()[1], accepted
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    """The request line and headers (our requests here have no body)."""
-    return await reader.readuntil(b"\r\n\r\n")
 
 
 async def sse_in_pieces(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -37,6 +37,8 @@ from httpcore import (
     WriteTimeout,
 )
 
+from neural_terminal.upstream.transport.own_connection import exchange, takes_own_connection
+
 SocketOption = (
     tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 )
@@ -167,16 +169,25 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over :class:`AsyncioBackend`.
 
     Direct connections only: with a proxy in the environment httpx mounts its own transport
-    for the proxied URLs, which keeps working as before.
+    for the proxied URLs, which keeps working as before. A request marked
+    ``OWN_CONNECTION`` (a reply stream) is exchanged on a connection of its own instead of the
+    pool's (own_connection.py).
     """
 
     def __init__(self, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None) -> None:
         # Not super().__init__(): it would build an anyio pool only to have it replaced.
         # By default the SSL context is httpx's own (certifi, or SSL_CERT_FILE / SSL_CERT_DIR).
+        self._ssl_context = ssl_context or httpx.create_ssl_context()
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(),
+            ssl_context=self._ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=AsyncioBackend(),
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """A reply stream on a connection of its own (own_connection.py); the rest pooled."""
+        if takes_own_connection(request):
+            return await exchange(request, self._ssl_context)
+        return await super().handle_async_request(request)
