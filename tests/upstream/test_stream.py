@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import zlib
 
 import httpx
 import pytest
@@ -50,6 +52,17 @@ async def test_a_body_sent_one_byte_at_a_time_decodes_the_same(serve: Serve) -> 
     client = serve(lambda request: streaming(RecordingStream(one_by_one)))
     received: list[StreamChunk] = []
     await read_into(client, received)
+    assert received == EXPECTED_CHUNKS
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_an_encoded_stream_is_decoded(serve: Serve, encoding: str) -> None:
+    packed = gzip.compress(STREAM_BODY) if encoding == "gzip" else zlib.compress(STREAM_BODY)
+    headers = {**SSE_HEADERS, "content-encoding": encoding}
+    client = serve(lambda request: streaming(RecordingStream(split_at(packed, 9)), headers))
+    received: list[StreamChunk] = []
+    assert await read_into(client, received) == GENERATION_ID
     assert received == EXPECTED_CHUNKS
 
 
