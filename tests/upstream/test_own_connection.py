@@ -44,6 +44,7 @@ def parse(*reads: bytes) -> tuple[_ParsedResponse, bytes]:
 def test_a_chunked_response_cut_anywhere_parses_the_same(cut: int) -> None:
     parsed, body = parse(CHUNKED_SSE[:cut], CHUNKED_SSE[cut:])
     assert (parsed.status_code, parsed.reason, parsed.complete) == (200, b"OK", True)
+    assert parsed.http_version == b"HTTP/1.1"
     assert parsed.headers[0] == (b"content-type", b"text/event-stream")
     assert body == b"".join(EVENTS)
 
@@ -156,18 +157,23 @@ async def test_each_stream_has_a_connection_of_its_own() -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
-    ("head", "tail", "body"),
+    ("head", "body", "version"),
     [
-        pytest.param(b"content-length: 5\r\n", b"hello", b"hello", id="content-length"),
-        pytest.param(b"connection: close\r\n", b"until the end", b"until the end", id="close"),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n", b"hello", "HTTP/1.1", id="length"
+        ),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nconnection: close\r\n", b"to the end", "HTTP/1.1", id="close"
+        ),
+        pytest.param(b"HTTP/1.0 200 OK\r\n", b"old style", "HTTP/1.0", id="http/1.0"),
     ],
 )
 async def test_bodies_framed_by_length_or_by_the_close_are_read_whole(
-    head: bytes, tail: bytes, body: bytes
+    head: bytes, body: bytes, version: str
 ) -> None:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\n" + head + b"\r\n" + tail)
+        writer.write(head + b"\r\n" + body)
         await writer.drain()
 
     async with serving(answer) as (port, _), client() as http:
@@ -175,6 +181,7 @@ async def test_bodies_framed_by_length_or_by_the_close_are_read_whole(
         response = await http.send(request, stream=True)
         assert await read_body(response) == body
         await response.aclose()
+    assert response.http_version == version
 
 
 @pytest.mark.asyncio

@@ -86,7 +86,7 @@ async def exchange(request: httpx.Request, ssl_context: ssl.SSLContext) -> httpx
         parsed.status_code,
         headers=parsed.headers,
         stream=_Body(reader, writer, parsed, read_timeout=timeouts.get("read")),
-        extensions={"http_version": b"HTTP/1.1", "reason_phrase": parsed.reason},
+        extensions={"http_version": parsed.http_version, "reason_phrase": parsed.reason},
     )
 
 
@@ -103,6 +103,7 @@ class _ParsedResponse:
     def __init__(self) -> None:
         self._parser = httptools.HttpResponseParser(self)
         self.status_code = 0
+        self.http_version = b"HTTP/1.1"
         self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.headers_done = False
@@ -139,6 +140,7 @@ class _ParsedResponse:
 
     def on_headers_complete(self) -> None:
         self.status_code = self._parser.get_status_code()
+        self.http_version = b"HTTP/" + self._parser.get_http_version().encode("ascii")
         self.headers_done = self.status_code >= 200
 
     def on_body(self, body: bytes) -> None:
