@@ -117,3 +117,32 @@ def test_purge_removes_every_word_and_keeps_every_cost(
     assert [m.cost_usd for m in messages] == [None, Decimal("0.125")]  # spent stays spent
     assert repository.conversation_cost(conversation_id=gone) == Decimal("0.126")
     assert all(library.count(owner_id=None, shelf=s) == 0 for s in Shelf)  # never shown again
+
+
+def test_one_line_sums_every_reply_and_summary_exactly_as_the_page_does(
+    repository: ChatRepository, library: LibraryStore, database_url: str
+) -> None:
+    summed = _with_reply(repository, "summed", "0.000000000001")
+    bare = repository.create_conversation(model="m", title="bare").id
+    engine = make_engine(database_url)
+    ContextStore(engine).add_summary(
+        conversation_id=summed,
+        first_message_id=1,
+        last_message_id=2,
+        message_count=2,
+        content="a summary",
+        model="m",
+        prompt_tokens=1,
+        completion_tokens=1,
+        cost_usd=Decimal("0.25"),
+    )
+    engine.dispose()
+
+    line = library.line(conversation_id=summed)
+    assert line is not None
+    assert line.cost_usd == Decimal("0.250000000001")
+    page = {line.conversation.id: line for line in library.page(owner_id=None, shelf=Shelf.LIST)}
+    assert line == page[summed]
+    assert library.line(conversation_id=bare) == page[bare]
+    assert page[bare].cost_usd == Decimal(0)
+    assert library.line(conversation_id=bare + 100) is None

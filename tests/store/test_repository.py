@@ -8,7 +8,7 @@ import pytest
 
 from neural_terminal.domain.conversations import Checkpoint
 from neural_terminal.store.conversations.repository import ChatRepository
-from neural_terminal.store.tables import MessageStatus
+from neural_terminal.store.tables import ContextStrategy, MessageStatus
 
 
 def test_conversations_list_newest_activity_first(repository: ChatRepository) -> None:
@@ -20,6 +20,20 @@ def test_conversations_list_newest_activity_first(repository: ChatRepository) ->
     repository.add_message(conversation_id=first.id, role="user", content="bump")
 
     assert [c.id for c in repository.list_conversations()] == [first.id, second.id]
+
+
+def test_a_new_conversation_is_handed_up_as_stored(repository: ChatRepository) -> None:
+    created = repository.create_conversation(
+        model="m",
+        title="t",
+        system_prompt="be brief",
+        context_strategy=ContextStrategy.BOOKENDS,
+        owner_id=7,
+    )
+    assert created.id
+    assert created == repository.get_conversation(conversation_id=created.id)
+    assert (created.title, created.owner_id, created.active_leaf_id) == ("t", 7, None)
+    assert created.context_strategy == ContextStrategy.BOOKENDS.value
 
 
 def test_messages_keep_order_content_and_system_prompt(repository: ChatRepository) -> None:

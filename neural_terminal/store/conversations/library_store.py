@@ -53,16 +53,26 @@ class LibraryStore:
         return [LibraryLine(conversation_info(row), costs.get(row.id, Decimal(0))) for row in rows]
 
     def line(self, *, conversation_id: int) -> LibraryLine | None:
-        """One conversation's line (None once gone or purged), whatever its shelf."""
-        query = select(_CONVERSATIONS).where(
+        """One conversation's line (None once gone or purged), whatever its shelf.
+
+        One statement, its costs summed in subqueries: every turn's start and end reads it.
+        """
+        costs = [
+            select(func.sum(table.c.cost_usd))
+            .where(table.c.conversation_id == conversation_id)
+            .scalar_subquery()
+            .label(f"{table.name}_cost")
+            for table in (_MESSAGES, _SUMMARIES)
+        ]
+        query = select(_CONVERSATIONS, *costs).where(
             col(Conversation.id) == conversation_id, col(Conversation.purged_at).is_(None)
         )
         with open_session(self._engine) as session:
             row = session.execute(query).first()
-            if row is None:
-                return None
-            cost = self._costs(session, [row.id]).get(row.id, Decimal(0))
-        return LibraryLine(conversation_info(row), cost)
+        if row is None:
+            return None
+        messages_cost, summaries_cost = row[-2:]
+        return LibraryLine(conversation_info(row), _usd(messages_cost) + _usd(summaries_cost))
 
     def count(self, *, owner_id: int | None, shelf: Shelf) -> int:
         """How many conversations a shelf holds."""
@@ -146,10 +156,14 @@ class LibraryStore:
                 .group_by(table.c.conversation_id)
             )
             for cid, part in session.execute(query):
-                # SUM keeps the column's type: ExactUSD turns picodollars back into dollars.
-                amount = part if isinstance(part, Decimal) else picodollars_to_usd(part)
-                totals[int(cid)] = totals.get(int(cid), Decimal(0)) + amount
+                totals[int(cid)] = totals.get(int(cid), Decimal(0)) + _usd(part)
         return totals
+
+
+def _usd(total: Decimal | int | None) -> Decimal:
+    """A ``SUM`` of costs in dollars (0 for no rows)."""
+    # SUM keeps the column's type: ExactUSD turns picodollars back into dollars.
+    return total if isinstance(total, Decimal) else picodollars_to_usd(total)
 
 
 def _on_shelf(owner_id: int | None, shelf: Shelf) -> list[ColumnElement[bool]]:

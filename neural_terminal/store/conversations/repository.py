@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Engine, Integer, Table, bindparam, func
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select, update
@@ -39,6 +40,8 @@ from neural_terminal.store.tables import (
     Summary,
     utcnow,
 )
+
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 
 # What a fork copies of each message: everything but its place, its cost and its ids.
 _COPIED = (
@@ -82,7 +85,8 @@ class ChatRepository:
         context_strategy: ContextStrategy = ContextStrategy.SLIDING,
         owner_id: int | None = None,
     ) -> ConversationInfo:
-        """Insert a conversation and return it with its id."""
+        """Insert a conversation and return it with its id, as stored (one statement: a
+        send to a new conversation starts here)."""
         conversation = Conversation(
             title=title,
             model=model,
@@ -90,11 +94,12 @@ class ChatRepository:
             context_strategy=context_strategy.value,
             owner_id=owner_id,
         )
+        values = conversation.model_dump(exclude={"id"})  # the model's defaults filled in
+        insert = sa_insert(_CONVERSATIONS).values(values).returning(*_CONVERSATIONS.c)
         with open_session(self._engine) as session:
-            session.add(conversation)
+            row = session.execute(insert).one()
             session.commit()
-            session.refresh(conversation)
-        return conversation_info(conversation)
+        return conversation_info(row)
 
     def get_conversation(self, *, conversation_id: int) -> ConversationInfo | None:
         """One conversation, or None."""
