@@ -27,6 +27,7 @@ COMPRESSION_ENV = "NEURAL_TERMINAL_WS_COMPRESSION"
 # the ASGI app.
 APP_FACTORY = "neural_terminal.neural_terminal:app"
 MAX_WORKERS = 8  # reflex.utils.processes.MAX_BACKEND_WORKERS
+SKIP_COMPILE_ENV = "__REFLEX_SKIP_COMPILE"  # reflex_base.environment: REFLEX_SKIP_COMPILE
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,12 @@ def backend_command(
     ]
     if workers > 1:  # several need Redis (README: Hosting), as under Granian
         argv += ["--workers", str(workers)]
-    # What `reflex run --env prod --backend-only` sets before it starts Granian.
-    env = {"REFLEX_ENV_MODE": "prod", "REFLEX_SKIP_COMPILE": "true"}
+    # What `reflex run --env prod --backend-only` sets before it starts Granian: prod mode,
+    # and no compile in the workers (the built site is served as it is). Reflex reads its
+    # internal variables with two leading underscores; without them every worker compiled
+    # the pages again at start and copied Reflex's lockfiles back into reflex.lock/, so
+    # workers starting together (hosted mode, the test lanes) read them half-written.
+    env = {"REFLEX_ENV_MODE": "prod", SKIP_COMPILE_ENV: "true"}
     env["REFLEX_BACKEND_HOST"] = host
     env["REFLEX_BACKEND_PORT"] = str(port)
     return Backend(argv, env)

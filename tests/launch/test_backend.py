@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from reflex_base.environment import environment
 
 from neural_terminal.launch.backend import (
     APP_FACTORY,
@@ -33,7 +34,7 @@ def test_uvicorn_serves_the_built_app_with_a_compressed_websocket() -> None:
     assert argv[argv.index("--port") + 1] == "3000"
     assert "--workers" not in argv
     # As `reflex run --env prod --backend-only` would: no compile, prod mode.
-    assert backend.env["REFLEX_SKIP_COMPILE"] == "true"
+    assert backend.env[environment.REFLEX_SKIP_COMPILE.name] == "true"
     assert backend.env["REFLEX_ENV_MODE"] == "prod"
 
 
