@@ -34,7 +34,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run url test lint typecheck pytest fuzz lock chromium nginx migrate clean \
 	export serve-backend hosted \
-	bench-stream bench-load bench-context bench-library bench-imports \
+	bench-stream bench-load bench-upstream bench-context bench-library bench-imports \
 	bench-telemetry bench-picker bench-transcript
 
 setup: $(STAMP)/python $(STAMP)/npm $(STAMP)/tiktoken migrate
@@ -171,6 +171,9 @@ bench-transcript: setup chromium
 
 bench-load: setup
 	$(BIN)/python -m bench.load
+
+bench-upstream: setup
+	$(BIN)/python -m bench.upstream
 
 bench-context: setup
 	$(BIN)/python -m bench.context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 from playwright.sync_api import Page, expect
@@ -42,6 +43,17 @@ def stored_conversations(app: RunningApp) -> list[ConversationInfo]:
         return ChatRepository(engine).list_conversations()
     finally:
         engine.dispose()
+
+
+def stored_system_prompt(app: RunningApp, title_start: str, timeout_s: float = 15.0) -> str:
+    """The system prompt stored for the conversation titled ``title_start``..., once it has
+    one (or whatever it has when ``timeout_s`` ran out)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        (mine,) = [c for c in stored_conversations(app) if c.title.startswith(title_start)]
+        if mine.system_prompt or time.monotonic() > deadline:
+            return mine.system_prompt or ""
+        time.sleep(0.05)  # polling a condition: the save is on its way to the server
 
 
 def open_keys(page: Page, app: RunningApp) -> None:
@@ -233,8 +245,9 @@ def test_system_fork_help_and_stats_run_what_their_buttons_run(page: Page, app: 
     count = len(stored_conversations(app))
     press_enter_with(page, "/system Answer in haiku.")
     expect(page.locator("#composer")).to_have_value("")
-    (mine,) = [c for c in stored_conversations(app) if c.title.startswith("numbat")]
-    assert mine.system_prompt == "Answer in haiku."
+    # The composer empties in the page as the command's save goes to the server, so the
+    # stored prompt is waited for, not read at once.
+    assert stored_system_prompt(app, "numbat") == "Answer in haiku."
     press_enter_with(page, "/fork")
     expect(page.locator(".nt-conv")).to_have_count(count + 1)
     assert len(stored_conversations(app)) == count + 1
