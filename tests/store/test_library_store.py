@@ -42,6 +42,22 @@ def _with_reply(repository: ChatRepository, title: str, cost: str) -> int:
     return conversation.id
 
 
+def _add_summary(database_url: str, conversation_id: int, cost: str) -> None:
+    engine = make_engine(database_url)
+    ContextStore(engine).add_summary(
+        conversation_id=conversation_id,
+        first_message_id=1,
+        last_message_id=2,
+        message_count=2,
+        content="a summary",
+        model="m",
+        prompt_tokens=1,
+        completion_tokens=1,
+        cost_usd=Decimal(cost),
+    )
+    engine.dispose()
+
+
 def _titles(library: LibraryStore, shelf: Shelf) -> list[str]:
     return [line.conversation.title for line in library.page(owner_id=None, shelf=shelf)]
 
@@ -89,19 +105,7 @@ def test_purge_removes_every_word_and_keeps_every_cost(
     kept = _with_reply(repository, "kept", "0.5")
     gone = _with_reply(repository, "gone", "0.125")
     repository.update_conversation(conversation_id=gone, system_prompt="secret rules")
-    engine = make_engine(database_url)
-    ContextStore(engine).add_summary(
-        conversation_id=gone,
-        first_message_id=1,
-        last_message_id=2,
-        message_count=2,
-        content="a summary",
-        model="m",
-        prompt_tokens=1,
-        completion_tokens=1,
-        cost_usd=Decimal("0.001"),
-    )
-    engine.dispose()
+    _add_summary(database_url, gone, "0.001")
     library.move(conversation_id=gone, deleted=True)
     library.move(conversation_id=kept, deleted=True)
 
@@ -124,19 +128,7 @@ def test_one_line_sums_every_reply_and_summary_exactly_as_the_page_does(
 ) -> None:
     summed = _with_reply(repository, "summed", "0.000000000001")
     bare = repository.create_conversation(model="m", title="bare").id
-    engine = make_engine(database_url)
-    ContextStore(engine).add_summary(
-        conversation_id=summed,
-        first_message_id=1,
-        last_message_id=2,
-        message_count=2,
-        content="a summary",
-        model="m",
-        prompt_tokens=1,
-        completion_tokens=1,
-        cost_usd=Decimal("0.25"),
-    )
-    engine.dispose()
+    _add_summary(database_url, summed, "0.25")
 
     line = library.line(conversation_id=summed)
     assert line is not None

@@ -8,6 +8,8 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import trustme
+
 Respond = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
@@ -34,3 +36,14 @@ async def serving(
 async def read_request(reader: asyncio.StreamReader) -> bytes:
     """The request line and headers (our requests here have no body)."""
     return await reader.readuntil(b"\r\n\r\n")
+
+
+def tls_for_localhost() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for ``localhost`` from a new authority, and a
+    client context that trusts that authority."""
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server_tls)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    return server_tls, trusting

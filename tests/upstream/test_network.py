@@ -5,14 +5,12 @@ failure."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 
 import httpx
 import pytest
-import trustme
 
 from neural_terminal.upstream.transport.network import AsyncioTransport
-from tests.upstream.loopback import read_request, serving
+from tests.upstream.loopback import read_request, serving, tls_for_localhost
 
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30)
 
@@ -78,11 +76,7 @@ async def test_a_pooled_connection_the_server_closed_is_replaced() -> None:
 
 @pytest.mark.asyncio
 async def test_tls_is_verified_against_the_given_authority() -> None:
-    authority = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("localhost").configure_cert(server_tls)
-    trusting = ssl.create_default_context()
-    authority.configure_trust(trusting)
+    server_tls, trusting = tls_for_localhost()
 
     async with serving(sse_in_pieces, tls=server_tls) as (port, _):
         url = f"https://localhost:{port}/"

@@ -9,7 +9,6 @@ import ssl
 
 import httpx
 import pytest
-import trustme
 
 from neural_terminal.upstream.transport.network import AsyncioTransport
 from neural_terminal.upstream.transport.own_connection import (
@@ -17,7 +16,7 @@ from neural_terminal.upstream.transport.own_connection import (
     _ParsedResponse,
     takes_own_connection,
 )
-from tests.upstream.loopback import read_request, serving
+from tests.upstream.loopback import read_request, serving, tls_for_localhost
 
 LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=5, keepalive_expiry=30)
 OWN = {OWN_CONNECTION: True}
@@ -256,11 +255,7 @@ async def test_nothing_listening_is_a_connect_error() -> None:
 
 @pytest.mark.asyncio
 async def test_tls_is_verified_against_the_given_authority() -> None:
-    authority = trustme.CA()
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("localhost").configure_cert(server_tls)
-    trusting = ssl.create_default_context()
-    authority.configure_trust(trusting)
+    server_tls, trusting = tls_for_localhost()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)

@@ -18,10 +18,9 @@ Only the socket layer changes: httpx's client, httpcore's pool and HTTP/1.1 pars
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
@@ -37,6 +36,7 @@ from httpcore import (
     WriteTimeout,
 )
 
+from neural_terminal.upstream.transport.failures import mapped
 from neural_terminal.upstream.transport.own_connection import exchange, takes_own_connection
 
 SocketOption = (
@@ -45,17 +45,6 @@ SocketOption = (
 
 # Above the largest read httpcore asks for (64 KiB), so the reader never pauses the socket.
 READ_BUFFER_LIMIT = 1 << 18
-
-
-@contextlib.contextmanager
-def _mapped(timeout_error: type[Exception], os_error: type[Exception]) -> Iterator[None]:
-    """httpcore's exception for each failure, as its own backends raise them."""
-    try:
-        yield
-    except TimeoutError as exc:
-        raise timeout_error(str(exc) or type(exc).__name__) from exc
-    except (OSError, EOFError, ssl.SSLError) as exc:
-        raise os_error(str(exc) or type(exc).__name__) from exc
 
 
 class AsyncioStream(AsyncNetworkStream):
@@ -67,7 +56,7 @@ class AsyncioStream(AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """Up to ``max_bytes`` as soon as any arrive (``b""`` at the end)."""
-        with _mapped(ReadTimeout, ReadError):
+        with mapped(ReadTimeout, ReadError):
             if timeout is None:
                 return await self._reader.read(max_bytes)
             async with asyncio.timeout(timeout):
@@ -77,7 +66,7 @@ class AsyncioStream(AsyncNetworkStream):
         """Send ``buffer`` and wait until the socket took it."""
         if not buffer:
             return
-        with _mapped(WriteTimeout, WriteError):
+        with mapped(WriteTimeout, WriteError):
             self._writer.write(buffer)
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
@@ -94,7 +83,7 @@ class AsyncioStream(AsyncNetworkStream):
     ) -> AsyncNetworkStream:
         """The same connection, now speaking TLS."""
         try:
-            with _mapped(ConnectTimeout, ConnectError):
+            with mapped(ConnectTimeout, ConnectError):
                 async with asyncio.timeout(timeout):
                     await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except BaseException:
@@ -132,7 +121,7 @@ class AsyncioBackend(AsyncNetworkBackend):
         socket_options: Iterable[SocketOption] | None = None,
     ) -> AsyncNetworkStream:
         """A TCP connection (TCP_NODELAY, as asyncio sets by default)."""
-        with _mapped(ConnectTimeout, ConnectError):
+        with mapped(ConnectTimeout, ConnectError):
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(
                     host,
@@ -152,7 +141,7 @@ class AsyncioBackend(AsyncNetworkBackend):
         socket_options: Iterable[SocketOption] | None = None,
     ) -> AsyncNetworkStream:
         """A Unix socket connection."""
-        with _mapped(ConnectTimeout, ConnectError):
+        with mapped(ConnectTimeout, ConnectError):
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_unix_connection(path, limit=READ_BUFFER_LIMIT)
         sock: socket.socket = writer.transport.get_extra_info("socket")

@@ -16,31 +16,19 @@ own exceptions, as httpcore's do, so callers map them the same way.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httptools
 import httpx
+
+from neural_terminal.upstream.transport.failures import mapped
 
 # The extension a request carries to be exchanged here: ``extensions={OWN_CONNECTION: True}``.
 OWN_CONNECTION = "neural_terminal.own_connection"
 
 # As much as a read may take at once: a burst of events is parsed in one pass.
 READ_SIZE = 1 << 16
-
-
-@contextlib.contextmanager
-def _mapped(
-    timeout_error: type[httpx.TransportError], os_error: type[httpx.TransportError]
-) -> Iterator[None]:
-    """httpx's exception for each socket failure, as its own transports raise them."""
-    try:
-        yield
-    except TimeoutError as exc:
-        raise timeout_error(str(exc) or type(exc).__name__) from exc
-    except (OSError, EOFError, ssl.SSLError) as exc:
-        raise os_error(str(exc) or type(exc).__name__) from exc
 
 
 def takes_own_connection(request: httpx.Request) -> bool:
@@ -56,7 +44,7 @@ async def exchange(request: httpx.Request, ssl_context: ssl.SSLContext) -> httpx
     url = request.url
     tls = url.scheme == "https"
     port = url.port or (443 if tls else 80)
-    with _mapped(httpx.ConnectTimeout, httpx.ConnectError):
+    with mapped(httpx.ConnectTimeout, httpx.ConnectError):
         async with asyncio.timeout(timeouts.get("connect")):
             reader, writer = await asyncio.open_connection(
                 url.host,
@@ -65,12 +53,12 @@ async def exchange(request: httpx.Request, ssl_context: ssl.SSLContext) -> httpx
                 server_hostname=url.host if tls else None,
             )
     try:
-        with _mapped(httpx.WriteTimeout, httpx.WriteError):
+        with mapped(httpx.WriteTimeout, httpx.WriteError):
             writer.write(_request_head(request) + await request.aread())
             async with asyncio.timeout(timeouts.get("write")):
                 await writer.drain()
         parsed = _ParsedResponse()
-        with _mapped(httpx.ReadTimeout, httpx.ReadError):
+        with mapped(httpx.ReadTimeout, httpx.ReadError):
             async with asyncio.timeout(timeouts.get("read")):
                 while not parsed.headers_done:
                     read = await reader.read(READ_SIZE)
@@ -187,7 +175,7 @@ class _Body(httpx.AsyncByteStream):
         self._writer.close()
 
     async def _read(self) -> bytes:
-        with _mapped(httpx.ReadTimeout, httpx.ReadError):
+        with mapped(httpx.ReadTimeout, httpx.ReadError):
             if self._read_timeout is None:
                 return await self._reader.read(READ_SIZE)
             async with asyncio.timeout(self._read_timeout):
