@@ -31,7 +31,7 @@ from neural_terminal.settings import PROJECT_ROOT
 from neural_terminal.store.engine import make_engine
 from neural_terminal.store.tables import BudgetReservation, Message
 from tests.e2e.server import START_TIMEOUT_S, _app_env, _is_free
-from tests.e2e.test_chat import models_loaded
+from tests.e2e.test_chat import models_loaded, wait_enter_sends
 
 POSTGRES_ENV = "NEURAL_TERMINAL_TEST_POSTGRES_URL"
 _MESSAGES: Table = Message.__table__  # type: ignore[attr-defined]
@@ -202,6 +202,7 @@ def log_in(page: Page, stack: HostedStack, user: tuple[str, str]) -> None:
     # The model list comes over the websocket: the page is connected to a worker.
     expect(models_loaded(page)).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
+    wait_enter_sends(page)
 
 
 def streaming_reply(stack: HostedStack) -> Message | None:

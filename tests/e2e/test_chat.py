@@ -33,10 +33,17 @@ RECORD_STEPS = """
 
 def open_app(page: Page, app: RunningApp) -> None:
     """Open the printed address (it lets the browser in, then shows the app) and wait until
-    the backend has answered (the model list is filled)."""
+    the backend has answered (the model list is filled) and Enter sends."""
     page.goto(app.unlock_url)
     expect(models_loaded(page)).to_be_attached(timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
+    wait_enter_sends(page)
+
+
+def wait_enter_sends(page: Page) -> None:
+    """Wait until assets/terminal.js has run: its script tag may load after the page is
+    interactive, and until then Enter in the composer is a new line, not a send."""
+    page.wait_for_function("() => !!window.ntLive")
 
 
 def models_loaded(page: Page) -> Locator:

@@ -32,6 +32,7 @@ from tests.e2e.test_chat import (
     press_enter_with,
     send,
     stored_messages,
+    wait_enter_sends,
     wait_reply_done,
 )
 
@@ -88,6 +89,7 @@ def log_in_page(page: Page, app: RunningApp, user: tuple[str, str]) -> None:
     page.locator("#login").click()
     expect(page.locator("#signed-in-as")).to_have_text(user[0], timeout=60_000)
     expect(page.locator("#composer")).to_be_enabled()
+    wait_enter_sends(page)
 
 
 class Tab:

@@ -9,7 +9,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.server import RunningApp, free_port, running_app
-from tests.e2e.test_chat import REPLIES, send, stored_messages, wait_reply_done
+from tests.e2e.test_chat import (
+    REPLIES,
+    send,
+    stored_messages,
+    wait_enter_sends,
+    wait_reply_done,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +38,7 @@ def test_an_unreachable_upstream_is_explained_and_loses_nothing(
     page.goto(unreachable_app.unlock_url)
     expect(page.locator("#notice")).to_contain_text("model list", timeout=60_000)
     expect(page.locator("#simulator-banner")).to_have_count(0)
+    wait_enter_sends(page)
 
     send(page, "is anyone out there?")
 
