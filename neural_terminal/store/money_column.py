@@ -40,3 +40,9 @@ class ExactUSD(TypeDecorator[Decimal]):
 def picodollars_to_usd(value: int | None) -> Decimal:
     """Convert a SQL ``SUM`` over an :class:`ExactUSD` column back to dollars."""
     return (Decimal(int(value or 0)) / PICO).normalize()
+
+
+def summed_usd(total: Decimal | int | None) -> Decimal:
+    """A SQL ``SUM`` of costs in dollars, 0 for no rows: the column's type usually turns it
+    back into dollars already (Decimal); a bare integer is picodollars."""
+    return total if isinstance(total, Decimal) else picodollars_to_usd(total)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from neural_terminal.domain.conversations import LibraryLine, Shelf
 from neural_terminal.store.conversations.values import conversation_info
 from neural_terminal.store.engine import open_session
-from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.money_column import summed_usd
 from neural_terminal.store.tables import Conversation, Message, Summary, utcnow
 
 PURGED_TITLE = "(purged)"
@@ -71,8 +71,8 @@ class LibraryStore:
             row = session.execute(query).first()
         if row is None:
             return None
-        messages_cost, summaries_cost = row[-2:]
-        return LibraryLine(conversation_info(row), _usd(messages_cost) + _usd(summaries_cost))
+        cost = sum((summed_usd(part) for part in row[-2:]), Decimal(0))  # replies, summaries
+        return LibraryLine(conversation_info(row), cost)
 
     def count(self, *, owner_id: int | None, shelf: Shelf) -> int:
         """How many conversations a shelf holds."""
@@ -156,14 +156,8 @@ class LibraryStore:
                 .group_by(table.c.conversation_id)
             )
             for cid, part in session.execute(query):
-                totals[int(cid)] = totals.get(int(cid), Decimal(0)) + _usd(part)
+                totals[int(cid)] = totals.get(int(cid), Decimal(0)) + summed_usd(part)
         return totals
-
-
-def _usd(total: Decimal | int | None) -> Decimal:
-    """A ``SUM`` of costs in dollars (0 for no rows)."""
-    # SUM keeps the column's type: ExactUSD turns picodollars back into dollars.
-    return total if isinstance(total, Decimal) else picodollars_to_usd(total)
 
 
 def _on_shelf(owner_id: int | None, shelf: Shelf) -> list[ColumnElement[bool]]:

@@ -30,7 +30,7 @@ from neural_terminal.store.conversations.values import (
     summary_info,
 )
 from neural_terminal.store.engine import open_session
-from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.money_column import summed_usd
 from neural_terminal.store.stream_owners import LOCAL_WORKER
 from neural_terminal.store.tables import (
     ContextStrategy,
@@ -204,7 +204,7 @@ class ChatRepository:
         )
         with open_session(self._engine) as session:
             part = session.execute(query).scalar()
-        return part if isinstance(part, Decimal) else picodollars_to_usd(part)
+        return summed_usd(part)
 
     def fork(
         self, *, source: list[StoredMessage], title: str, owner_id: int | None
@@ -504,7 +504,7 @@ class ChatRepository:
             with open_session(self._engine) as session:
                 part = session.execute(query).scalar()
             # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
-            total += part if isinstance(part, Decimal) else picodollars_to_usd(part)
+            total += summed_usd(part)
         return total
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from neural_terminal.domain.periods import Period, PeriodStarts, period_starts
-from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.money_column import summed_usd
 from neural_terminal.store.spend.user_spend import (
     CONVERSATIONS,
     MESSAGES,
@@ -332,10 +332,7 @@ def _sums_by_conversation(
     )
     for clause in where:
         query = query.where(clause)  # type: ignore[arg-type]
-    return {
-        conversation_id: total if isinstance(total, Decimal) else picodollars_to_usd(total)
-        for conversation_id, total in conn.execute(query)
-    }
+    return {conversation_id: summed_usd(total) for conversation_id, total in conn.execute(query)}
 
 
 def _global_parts(since: datetime | None) -> list[Select[tuple[Decimal]]]:
@@ -367,4 +364,4 @@ def _sums(conn: Connection, queries: list[Select[tuple[Decimal]]]) -> list[Decim
     """Several sums in one statement, in dollars (0 where nothing was summed)."""
     row = conn.execute(select(*(q.scalar_subquery() for q in queries))).one()
     # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars.
-    return [t if isinstance(t, Decimal) else picodollars_to_usd(t) for t in row]
+    return [summed_usd(t) for t in row]

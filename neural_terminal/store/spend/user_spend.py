@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
 from neural_terminal.domain.periods import Period, PeriodStarts, parse_period
-from neural_terminal.store.money_column import picodollars_to_usd
+from neural_terminal.store.money_column import summed_usd
 from neural_terminal.store.tables import (
     BudgetReservation,
     Conversation,
@@ -106,4 +106,4 @@ def _in_period(table: Table, starts: PeriodStarts) -> ColumnElement[bool]:
 
 def _usd(total: Decimal | int | None) -> Decimal:
     # SUM keeps the column's type, so ExactUSD turns picodollars back into dollars (or None).
-    return total if isinstance(total, Decimal) else picodollars_to_usd(total)
+    return summed_usd(total)
